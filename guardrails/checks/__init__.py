@@ -1,0 +1,34 @@
+"""Checks: one module per concern. Each exposes ``check(ctx) -> list[Finding]`` for the change
+being committed (the index) and ``check_commits(ctx, commits) -> list[Finding]`` for a range.
+
+Modules are imported only when run, so a hook pays only for the checks it runs.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Sequence
+
+from guardrails.changes import Commit
+from guardrails.context import Context
+from guardrails.findings import Finding
+
+# What the combined `guardrails` hook runs at pre-commit, in this order.
+PRE_COMMIT = ("scope",)
+# What `check --range` and the CI gate run per commit.
+RANGE = ("scope",)
+
+
+def run(ctx: Context, names: Sequence[str]) -> list[Finding]:
+    found = list(ctx.notes)
+    for name in names:
+        mod = importlib.import_module(f"guardrails.checks.{name}")
+        found += mod.check(ctx)
+    return found
+
+
+def run_commits(ctx: Context, names: Sequence[str], commits: list[Commit]) -> list[Finding]:
+    found = list(ctx.notes)
+    for name in names:
+        mod = importlib.import_module(f"guardrails.checks.{name}")
+        found += mod.check_commits(ctx, commits)
+    return found

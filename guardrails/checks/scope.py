@@ -1,0 +1,113 @@
+"""Out-of-scope edits: every path a change touches must match the task's ``allow`` patterns and
+none may match the policy's ``locked`` patterns; per-commit budgets hold."""
+from __future__ import annotations
+
+import shlex
+from typing import Optional
+
+from guardrails import agents
+from guardrails.changes import Change, Commit
+from guardrails.context import Context
+from guardrails.findings import Finding
+from guardrails.patterns import Matcher
+
+
+def _no_task(ctx: Context, commit: Optional[str]) -> Finding:
+    if ctx.policy is None:
+        why = ("no trusted policy: no .guardrails.toml on the base branch "
+               "(a policy that exists only on the agent's branch authorises nothing)")
+        hint = ("commit .guardrails.toml with a task for this branch on the base branch, "
+                "or start an ad-hoc session: git guardrails start --allow 'src/**'")
+    elif ctx.session is not None and ctx.session.task:
+        why = f"the session's task `{ctx.session.task}` is not in the trusted policy"
+        hint = (f"add [tasks.{ctx.session.task}] to .guardrails.toml on "
+                f"{ctx.policy.base}, or: git guardrails finish && git guardrails start --task NAME")
+    else:
+        why = f"no task in the trusted policy covers branch `{ctx.branch or '(detached HEAD)'}`"
+        names = ", ".join(f"{t.name} ({'|'.join(t.branches)})" for t in ctx.policy.tasks.values())
+        hint = (f"work on a task's branch ({names or 'the policy has no tasks'}), or start an "
+                "ad-hoc session: git guardrails start --allow 'src/**'")
+    return Finding("no-task", f"agent commit not covered by any task: {why}", hint,
+                   commit=commit, policy=ctx.policy.source if ctx.policy else None)
+
+
+def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None) -> list[Finding]:
+    """Scope and budget findings for one change set (the index, or one commit)."""
+    pol, task = ctx.policy, ctx.task
+    if task is None:
+        return [_no_task(ctx, commit)]
+    source = ctx.scope_source
+    locked = Matcher(pol.locked if pol else ())
+    allow = Matcher(task.allow)
+    paths = {p for ch in chs for p in ch.paths}
+    in_locked = locked.matching(paths)
+    allowed = allow.matching(paths)
+    found: list[Finding] = []
+    label = f"task `{task.name}`" if source != "session (ad hoc)" else "the ad-hoc session"
+    for ch in chs:
+        for p in ch.paths:
+            side = ""
+            if ch.status == "R":
+                side = " (rename source)" if p == ch.old_path else " (rename target)"
+            if commit is None:
+                fix = f"git restore --staged -- {shlex.quote(p)}"
+                if ch.status == "R":
+                    fix = (f"git restore --staged -- {shlex.quote(ch.old_path or '')} "
+                           f"{shlex.quote(ch.path)}")
+            else:
+                fix = (f"revert this change in a new commit (git show {commit[:12]} -- "
+                       f"{shlex.quote(p)}), or move it to a branch whose task allows it")
+            if p in in_locked:
+                found.append(Finding(
+                    "scope-locked",
+                    f"{p}: {ch.describe()}{side}: locked by the policy; no agent commit may "
+                    "change it",
+                    f"{fix}; only a human may change locked paths, on {pol.base if pol else 'the base branch'}",
+                    path=p, commit=commit, policy=source,
+                ))
+            elif p not in allowed:
+                found.append(Finding(
+                    "scope-outside-allow",
+                    f"{p}: {ch.describe()}{side}: outside the allow patterns of {label} "
+                    f"({', '.join(task.allow)})",
+                    f"{fix}; or widen [tasks.{task.name}].allow on "
+                    f"{pol.base if pol else 'the base branch'} (a human change)"
+                    if source != "session (ad hoc)" else fix,
+                    path=p, commit=commit, policy=source,
+                ))
+    if task.max_files is not None and len(chs) > task.max_files:
+        found.append(Finding(
+            "budget-max-files",
+            f"{len(chs)} files changed, more than max-files = {task.max_files} of {label}",
+            "split the change into smaller commits (git restore --staged -- PATH…, then commit "
+            "in parts)",
+            commit=commit, policy=source,
+        ))
+    lines = sum(ch.lines for ch in chs)
+    if task.max_lines is not None and lines > task.max_lines:
+        found.append(Finding(
+            "budget-max-lines",
+            f"{lines} lines added and removed, more than max-lines = {task.max_lines} of {label}",
+            "split the change into smaller commits (git add -p stages part of a file)",
+            commit=commit, policy=source,
+        ))
+    return found
+
+
+def check(ctx: Context) -> list[Finding]:
+    if not ctx.enforced:
+        return []
+    return check_changes(ctx, ctx.staged)
+
+
+def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
+    found: list[Finding] = []
+    for c in commits:
+        if c.is_merge:
+            continue
+        is_agent = ctx.enforced or ctx.task is not None or agents.from_commit(
+            f"{c.author_name} <{c.author_email}>", f"{c.committer_name} <{c.committer_email}>",
+            c.message) is not None
+        if is_agent:
+            found += check_changes(ctx, c.changes, commit=c.oid)
+    return found

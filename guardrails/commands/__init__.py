@@ -1,0 +1,1 @@
+"""One module per ``git-guardrails`` subcommand; see guardrails.cli.COMMANDS."""

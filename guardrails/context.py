@@ -1,0 +1,69 @@
+"""Context: what every check needs, gathered once (repository, trusted policy, session, task).
+
+Data flows one way: git -> changes -> policy/session -> checks -> findings -> report.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Optional
+
+from guardrails import agents, changes, git, policy, session
+from guardrails.findings import WARNING, Finding
+
+
+@dataclass
+class Context:
+    repo: git.Repo
+    policy: Optional[policy.Policy]
+    session: Optional[session.Session]
+    task: Optional[policy.Task]
+    scope_source: str  # provenance of the scope: "main@1a2b3c4" or "session (ad hoc)"
+    agent: Optional[str]  # why this is an agent commit ("claude-code", "session", …) or None
+    branch: Optional[str]
+    notes: list[Finding] = field(default_factory=list)  # findings from building the context
+
+    @property
+    def enforced(self) -> bool:
+        """Checks apply: an agent commit, or a policy with enforce = "always"."""
+        return self.agent is not None or (
+            self.policy is not None and self.policy.enforce == "always"
+        )
+
+    @functools.cached_property
+    def staged(self) -> list[changes.Change]:
+        return changes.staged(self.repo)
+
+
+def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
+    repo = repo or git.discover()
+    pol = policy.load_trusted(repo)
+    sess = session.current(repo)
+    branch = branch if branch is not None else repo.branch
+    notes: list[Finding] = []
+
+    wt = policy.worktree_copy(repo)
+    if wt is not None and (pol is None or wt != pol.raw):
+        trusted = pol.source if pol else "no trusted policy on the base branch"
+        notes.append(Finding(
+            "policy-worktree-differs",
+            f"the work tree's {policy.FILENAME} differs from the trusted policy ({trusted}); "
+            "it is not used",
+            f"to change the policy, commit it on the base branch; to see the difference: "
+            f"git diff {pol.source.split('@')[0] if pol else 'main'} -- {policy.FILENAME}",
+            severity=WARNING, path=policy.FILENAME,
+            policy=pol.source if pol else None,
+        ))
+
+    task: Optional[policy.Task] = None
+    source = pol.source if pol else ""
+    if sess is not None and sess.allow and not sess.task:
+        task = policy.Task("ad hoc", (sess.branch or "",), tuple(sess.allow))
+        source = "session (ad hoc)"
+    elif pol is not None:
+        task = pol.tasks.get(sess.task) if sess is not None and sess.task else \
+            pol.task_for_branch(branch)
+
+    agent: Optional[str] = "session" if sess is not None else agents.from_env()
+    return Context(repo=repo, policy=pol, session=sess, task=task, scope_source=source,
+                   agent=agent, branch=branch, notes=notes)

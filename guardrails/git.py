@@ -1,0 +1,194 @@
+"""The only place that starts git.
+
+Reads run with ``GIT_OPTIONAL_LOCKS=0`` so guardrails never takes a lock it does not need
+(``git status`` and ``git diff`` otherwise refresh the index under ``index.lock``). Writes pass
+longer ref-lock timeouts and retry git's transient lock failures with bounded backoff.
+Git's own environment (``GIT_DIR``, ``GIT_INDEX_FILE`` …) is kept: inside a hook it says what is
+being committed.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from guardrails.errors import GuardrailsError
+
+# Lock timeouts (ms) for commands that write refs: git's defaults are 100 and 1000.
+WRITE_CONFIG = (
+    "-c", "core.filesRefLockTimeout=2000",
+    "-c", "core.packedRefsTimeout=2000",
+    "-c", "reftable.lockTimeout=2000",
+)
+TRANSIENT = (
+    b".lock': File exists",
+    b"cannot lock ref",
+    b"could not lock config file",
+    b"unable to create temporary file",
+)
+EMPTY_TREE = {
+    "sha1": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
+
+
+class GitError(GuardrailsError):
+    def __init__(self, args: Sequence[str], returncode: int, stderr: bytes, fix: str = "") -> None:
+        err = stderr.decode(errors="replace").strip()
+        super().__init__(f"`git {' '.join(args)}` failed (exit {returncode}): {err}", fix)
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+def _env(write: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if not write:
+        env["GIT_OPTIONAL_LOCKS"] = "0"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def run(
+    *args: str,
+    cwd: Optional[str] = None,
+    input: Optional[bytes] = None,
+    write: bool = False,
+    ok: Sequence[int] = (0,),
+    retries: int = 6,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git *args``; return the completed process, raise GitError on an unexpected code.
+
+    ``write=True`` adds lock timeouts and retries transient lock failures with backoff.
+    """
+    cmd = ["git", *(WRITE_CONFIG if write else ()), *args]
+    attempt = 0
+    while True:
+        try:
+            proc = subprocess.run(
+                cmd, cwd=cwd, input=input, capture_output=True, env=_env(write), check=False,
+            )
+        except FileNotFoundError:
+            raise GuardrailsError(
+                "git is not installed or not on PATH", "install git (apt-get install git)",
+            ) from None
+        if proc.returncode in ok:
+            return proc
+        if write and attempt < retries and any(t in proc.stderr for t in TRANSIENT):
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+            attempt += 1
+            continue
+        raise GitError(args, proc.returncode, proc.stderr)
+
+
+def out(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None) -> bytes:
+    """stdout of a read-only git command."""
+    return run(*args, cwd=cwd, input=input).stdout
+
+
+def zsplit(data: bytes) -> list[bytes]:
+    """Split NUL-terminated git output (``-z``) into its fields."""
+    parts = data.split(b"\0")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    return parts
+
+
+def decode_path(raw: bytes) -> str:
+    """A path from git as str; undecodable bytes survive as surrogates (os.fsdecode)."""
+    return os.fsdecode(raw)
+
+
+@dataclass(frozen=True)
+class Repo:
+    """Where things are: the worktree top level, its private git dir and the shared common dir."""
+
+    toplevel: str
+    git_dir: str
+    common_dir: str
+    object_format: str
+    branch: Optional[str]  # short branch name; None on a detached HEAD
+
+    @property
+    def is_linked_worktree(self) -> bool:
+        return os.path.normcase(self.git_dir) != os.path.normcase(self.common_dir)
+
+    @property
+    def empty_tree(self) -> str:
+        return EMPTY_TREE[self.object_format]
+
+    def git_path(self, *parts: str) -> str:
+        """Like ``git rev-parse --git-path`` for our own per-worktree files (not shared ones)."""
+        return os.path.join(self.git_dir, *parts)
+
+    def common_path(self, *parts: str) -> str:
+        return os.path.join(self.common_dir, *parts)
+
+
+def discover(cwd: Optional[str] = None) -> Repo:
+    """Find the repository and worktree around ``cwd`` (two git calls)."""
+    proc = run(
+        "rev-parse", "--path-format=absolute", "--is-bare-repository", "--git-dir",
+        "--git-common-dir", "--show-object-format", "--show-toplevel",
+        cwd=cwd, ok=(0, 128),
+    )
+    lines = proc.stdout.decode(errors="surrogateescape").splitlines()
+    if proc.returncode != 0 and not lines:
+        raise GuardrailsError(
+            f"not inside a git repository: {proc.stderr.decode(errors='replace').strip()}",
+            "cd into the repository's worktree, or create one with `git init`",
+        )
+    if lines[0] == "true" or len(lines) < 5:
+        raise GuardrailsError(
+            "this is a bare repository: guardrails checks the changes of a worktree",
+            "run it inside a worktree: `git worktree add ../task-wt -b agent/task` "
+            "then `cd ../task-wt`",
+        )
+    _bare, git_dir, common_dir, object_format, toplevel = lines[:5]
+    ref = run("symbolic-ref", "-q", "HEAD", cwd=cwd, ok=(0, 1)).stdout.strip()
+    branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") else None
+    return Repo(
+        toplevel=toplevel, git_dir=git_dir, common_dir=common_dir,
+        object_format=object_format, branch=branch,
+    )
+
+
+def rev_parse(repo: Repo, rev: str) -> Optional[str]:
+    """The object id ``rev`` names, or None when it does not resolve."""
+    proc = run("rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}",
+               cwd=repo.toplevel, ok=(0, 1, 128))
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode().strip() or None
+
+
+@dataclass(frozen=True)
+class Object:
+    oid: str
+    type: str
+    data: bytes
+
+
+def cat_file(repo: Repo, specs: Sequence[str]) -> list[Optional[Object]]:
+    """Objects named by ``specs`` (``rev``, ``rev:path``) in one ``git cat-file --batch`` call;
+    None for a name that does not resolve."""
+    if not specs:
+        return []
+    data = run(
+        "cat-file", "--batch", cwd=repo.toplevel,
+        input=b"".join(os.fsencode(s) + b"\n" for s in specs),
+    ).stdout
+    result: list[Optional[Object]] = []
+    pos = 0
+    for _ in specs:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].split(b" ")
+        pos = nl + 1
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            result.append(Object(header[0].decode(), header[1].decode(), data[pos:pos + size]))
+            pos += size + 1
+        else:  # "<spec> missing" or "<spec> ambiguous"
+            result.append(None)
+    return result

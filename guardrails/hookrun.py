@@ -1,0 +1,49 @@
+"""What every pre-commit hook entry point does: build the context, run its checks over the
+index (or, with PRE_COMMIT_FROM_REF/TO_REF, over each commit of the range), print, exit."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from guardrails.errors import GuardrailsError
+
+
+def range_from_env() -> Optional[str]:
+    """The commit range of a pre-push or manual run, or None for a pre-commit run."""
+    frm, to = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if frm and to:
+        return f"{frm}..{to}"
+    if to or os.environ.get("PRE_COMMIT_REMOTE_NAME"):
+        # a push whose history contains a root commit: everything not yet on a remote
+        return f"{to or 'HEAD'} --not --remotes"
+    return None
+
+
+def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
+             prog: str = "guardrails") -> int:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("filenames", nargs="*", help="ignored: the hook computes the change set")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    try:
+        from guardrails import checks, context, report
+
+        ctx = context.build()
+        rng = range_from_env()
+        if rng is None:
+            found = checks.run(ctx, names)
+        else:
+            from guardrails import changes
+
+            found = checks.run_commits(ctx, names, changes.commits(ctx.repo, rng.split()))
+        meta = {"policy": ctx.scope_source or None,
+                "task": ctx.task.name if ctx.task else None}
+        report.write(report.render(found, args.format, meta), sys.stdout)
+        from guardrails.findings import exit_code
+
+        return exit_code(found)
+    except GuardrailsError as e:
+        sys.stderr.write(f"{prog}: error: {e}\n")
+        return 2

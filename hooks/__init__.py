@@ -1,0 +1,2 @@
+"""Hook entry points, one thin module per hook id (installed as the ``guardrails_hooks``
+package)."""

@@ -1,0 +1,15 @@
+"""guardrails: every pre-commit-stage check in one process (the fast path)."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.checks import PRE_COMMIT
+    from guardrails.hookrun import run_hook
+
+    return run_hook(PRE_COMMIT, argv, prog="guardrails")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
