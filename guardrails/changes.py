@@ -6,8 +6,9 @@ symlink and submodule changes are visible) and added/removed line counts for bud
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from typing import Optional
 
 from guardrails import git
 

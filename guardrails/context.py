@@ -8,16 +8,18 @@ import functools
 from dataclasses import dataclass, field
 from typing import Optional
 
-from guardrails import agents, changes, git, policy, session
+from guardrails import agents, changes, git, session
+from guardrails import policy as policies
 from guardrails.findings import WARNING, Finding
+from guardrails.policy import Policy, Task
 
 
 @dataclass
 class Context:
     repo: git.Repo
-    policy: Optional[policy.Policy]
+    policy: Optional[Policy]
     session: Optional[session.Session]
-    task: Optional[policy.Task]
+    task: Optional[Task]
     scope_source: str  # provenance of the scope: "main@1a2b3c4" or "session (ad hoc)"
     agent: Optional[str]  # why this is an agent commit ("claude-code", "session", …) or None
     branch: Optional[str]
@@ -37,28 +39,28 @@ class Context:
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
     repo = repo or git.discover()
-    pol = policy.load_trusted(repo)
+    pol = policies.load_trusted(repo)
     sess = session.current(repo)
     branch = branch if branch is not None else repo.branch
     notes: list[Finding] = []
 
-    wt = policy.worktree_copy(repo)
+    wt = policies.worktree_copy(repo)
     if wt is not None and (pol is None or wt != pol.raw):
         trusted = pol.source if pol else "no trusted policy on the base branch"
         notes.append(Finding(
             "policy-worktree-differs",
-            f"the work tree's {policy.FILENAME} differs from the trusted policy ({trusted}); "
+            f"the work tree's {policies.FILENAME} differs from the trusted policy ({trusted}); "
             "it is not used",
             f"to change the policy, commit it on the base branch; to see the difference: "
-            f"git diff {pol.source.split('@')[0] if pol else 'main'} -- {policy.FILENAME}",
-            severity=WARNING, path=policy.FILENAME,
+            f"git diff {pol.source.split('@')[0] if pol else 'main'} -- {policies.FILENAME}",
+            severity=WARNING, path=policies.FILENAME,
             policy=pol.source if pol else None,
         ))
 
-    task: Optional[policy.Task] = None
+    task: Optional[Task] = None
     source = pol.source if pol else ""
     if sess is not None and sess.allow and not sess.task:
-        task = policy.Task("ad hoc", (sess.branch or "",), tuple(sess.allow))
+        task = Task("ad hoc", (sess.branch or "",), tuple(sess.allow))
         source = "session (ad hoc)"
     elif pol is not None:
         task = pol.tasks.get(sess.task) if sess is not None and sess.task else \

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 from guardrails.errors import GuardrailsError
 
@@ -152,6 +153,19 @@ def discover(cwd: Optional[str] = None) -> Repo:
         toplevel=toplevel, git_dir=git_dir, common_dir=common_dir,
         object_format=object_format, branch=branch,
     )
+
+
+def worktree_git_dirs(repo: Repo) -> list[str]:
+    """The private git dir of every worktree: the common dir (main worktree) and
+    ``<common>/worktrees/*`` (linked ones), read from disk without starting git."""
+    dirs = [repo.common_dir]
+    base = os.path.join(repo.common_dir, "worktrees")
+    try:
+        names = sorted(os.listdir(base))
+    except FileNotFoundError:
+        names = []
+    dirs += [os.path.join(base, n) for n in names if os.path.isdir(os.path.join(base, n))]
+    return dirs
 
 
 def rev_parse(repo: Repo, rev: str) -> Optional[str]:

@@ -7,7 +7,8 @@ about 20 times faster than the pure-Python backend, which is the fallback.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     import pathspec

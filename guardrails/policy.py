@@ -12,8 +12,9 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from guardrails import git
 from guardrails.errors import GuardrailsError
@@ -256,7 +257,7 @@ def _tokens(glob: str) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _one_char(token: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(token))
 
@@ -273,7 +274,7 @@ def globs_overlap(a: str, b: str) -> bool:
     """True when some string matches both fnmatch globs (exact for ASCII names)."""
     ta, tb = _tokens(a), _tokens(b)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def meet(i: int, j: int) -> bool:
         if i == len(ta) and j == len(tb):
             return True

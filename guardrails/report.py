@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO, Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import IO, Any, Optional
 
 from guardrails.findings import ERROR, Finding
 

@@ -54,7 +54,8 @@ def load(git_dir: str) -> Optional[Session]:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         if data.get("version") != VERSION:
-            raise ValueError(f"version {data.get('version')!r}, this git-guardrails reads {VERSION}")
+            raise ValueError(
+                f"version {data.get('version')!r}, this git-guardrails reads {VERSION}")
         return Session(**data)
     except (ValueError, TypeError) as e:
         raise GuardrailsError(
@@ -82,3 +83,17 @@ def save(git_dir: str, session: Session) -> str:
 
 def current(repo: git.Repo) -> Optional[Session]:
     return load(repo.git_dir)
+
+
+def all_sessions(repo: git.Repo) -> list[tuple[str, Optional[Session]]]:
+    """(git dir, session) for every worktree that has a session record; the session is None
+    when the record cannot be read (a broken record still counts as a session)."""
+    found: list[tuple[str, Optional[Session]]] = []
+    for d in git.worktree_git_dirs(repo):
+        if not os.path.exists(path(d)):
+            continue
+        try:
+            found.append((d, load(d)))
+        except GuardrailsError:
+            found.append((d, None))
+    return found

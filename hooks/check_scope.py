@@ -2,7 +2,8 @@
 held (pre-commit: the index; pre-push/manual: each commit of FROM_REF..TO_REF)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

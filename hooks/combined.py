@@ -1,7 +1,8 @@
 """guardrails: every pre-commit-stage check in one process (the fast path)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

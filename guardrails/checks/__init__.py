@@ -6,7 +6,7 @@ Modules are imported only when run, so a hook pays only for the checks it runs.
 from __future__ import annotations
 
 import importlib
-from typing import Sequence
+from collections.abc import Sequence
 
 from guardrails.changes import Commit
 from guardrails.context import Context

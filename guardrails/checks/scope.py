@@ -43,6 +43,7 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
     in_locked = locked.matching(paths)
     allowed = allow.matching(paths)
     found: list[Finding] = []
+    base = pol.base if pol else "the base branch"
     label = f"task `{task.name}`" if source != "session (ad hoc)" else "the ad-hoc session"
     for ch in chs:
         for p in ch.paths:
@@ -62,7 +63,7 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
                     "scope-locked",
                     f"{p}: {ch.describe()}{side}: locked by the policy; no agent commit may "
                     "change it",
-                    f"{fix}; only a human may change locked paths, on {pol.base if pol else 'the base branch'}",
+                    f"{fix}; only a human may change locked paths, on {base}",
                     path=p, commit=commit, policy=source,
                 ))
             elif p not in allowed:

@@ -1,0 +1,32 @@
+# `make demo` and `make test` work on a fresh machine with only Python 3 and git:
+# each builds its own virtualenv in .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: venv test lint demo bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[fast]' -r requirements-dev.txt
+	touch $@
+
+lint: venv
+	$(BIN)/ruff check guardrails hooks tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+demo: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+
+bench: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .demo .mypy_cache .ruff_cache .pytest_cache

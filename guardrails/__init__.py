@@ -1,0 +1,1 @@
+"""git-guardrails: keep coding agents honest in parallel git worktrees."""

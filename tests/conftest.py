@@ -1,0 +1,97 @@
+"""Fixtures: a clean git environment for every test, and this project as a real hook
+repository for pre-commit and prek (built once per test session)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import AGENT_VARS, GIT_VARS, PRE_COMMIT_VARS, git
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv's bin: git-guardrails, pre-commit, prek, uv
+
+
+@pytest.fixture(autouse=True)
+def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No agent markers, no outer git/pre-commit variables, a fixed identity, no user config."""
+    for var in (*AGENT_VARS, *GIT_VARS, *PRE_COMMIT_VARS):
+        monkeypatch.delenv(var, raising=False)
+    home = tmp_path_factory.getbasetemp() / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Human")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "human@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Human")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "human@example.com")
+    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def _project_files() -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT, capture_output=True, check=True,
+    ).stdout
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A snapshot of this checkout (committed and uncommitted files) as a git repository,
+    so pre-commit and prek install exactly the code under test. Returns (path, sha)."""
+    dest = tmp_path_factory.mktemp("hook-repo")
+    for rel in _project_files():
+        src = PROJECT / rel
+        if not src.is_file() or rel.startswith(("tests/", "bench/")):
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / rel)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "GIT_CONFIG_NOSYSTEM": "1"}
+    git("init", "-q", str(dest), cwd=dest, env=env)
+    git("add", "-A", cwd=dest, env=env)
+    git("commit", "-q", "--no-verify", "-m", "snapshot", cwd=dest, env=env)
+    sha = git("rev-parse", "HEAD", cwd=dest).stdout.strip()
+    return str(dest), sha
+
+
+@pytest.fixture(scope="session")
+def runner_homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """PRE_COMMIT_HOME / PREK_HOME shared by the whole session: hook envs are built once."""
+    base = tmp_path_factory.mktemp("runner-homes")
+    return {"PRE_COMMIT_HOME": str(base / "pre-commit"), "PREK_HOME": str(base / "prek")}
+
+
+@pytest.fixture(params=["pre-commit", "prek"])
+def runner(request: pytest.FixtureRequest, runner_homes: dict[str, str],
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each test using it runs once under real pre-commit and once under real prek."""
+    for k, v in runner_homes.items():
+        monkeypatch.setenv(k, v)
+    yield str(request.param)
+
+
+def install_hooks(repo: Path, runner: str, hook_repo: tuple[str, str], hooks: str,
+                  hook_types: str = "[pre-commit]") -> None:
+    """Write .pre-commit-config.yaml using ``hook_repo`` and install the runner's shims.
+
+    ``hooks`` is the YAML list under ``hooks:``, e.g. "  - id: guardrails\\n".
+    The config is committed on the current branch (pre-commit refuses an unstaged config).
+    """
+    path, sha = hook_repo
+    cfg = (f"default_install_hook_types: {hook_types}\n"
+           f"repos:\n- repo: {path}\n  rev: {sha}\n  hooks:\n{hooks}")
+    (repo / ".pre-commit-config.yaml").write_text(cfg)
+    git("add", ".pre-commit-config.yaml", cwd=repo)
+    git("commit", "-q", "--no-verify", "-m", "hooks config", cwd=repo)
+    proc = subprocess.run([runner, "install", "-f"] if runner == "prek" else [runner, "install"],
+                          cwd=repo, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

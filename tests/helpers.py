@@ -1,0 +1,93 @@
+"""Test helpers: real git repositories, real worktrees, real commits. No mocks of git."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+AGENT_VARS = (
+    "CLAUDECODE", "CLAUDE_CODE_CHILD_SESSION", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_CODE_SESSION_ID",
+    "CLAUDE_PROJECT_DIR", "CODEX_THREAD_ID", "CODEX_SANDBOX", "CODEX_SANDBOX_NETWORK_DISABLED",
+    "GEMINI_CLI", "CURSOR_AGENT", "CURSOR_TRACE_ID", "OPENCODE", "OPENCODE_PID", "AI_AGENT",
+    "AGENT", "AMP_CURRENT_THREAD_ID", "SKIP", "PREK_SKIP", "GUARDRAILS_BASE",
+)
+GIT_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX",
+            "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "GIT_OBJECT_DIRECTORY")
+PRE_COMMIT_VARS = ("PRE_COMMIT", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF",
+                   "PRE_COMMIT_REMOTE_NAME", "PRE_COMMIT_REMOTE_BRANCH", "PRE_COMMIT_ORIGIN",
+                   "PRE_COMMIT_SOURCE", "PREK_HOOK_STAGE")
+
+
+def git(*args: str, cwd: PathLike, env: Optional[dict[str, str]] = None,
+        check: bool = True, input: Optional[bytes] = None) -> subprocess.CompletedProcess[str]:
+    """Run real git; return the completed process (text mode, surrogateescape)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    proc = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True,
+                          input=input.decode("utf-8", "surrogateescape") if input else None,
+                          text=True, errors="surrogateescape", check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def write(root: PathLike, rel: Union[str, bytes], content: Union[str, bytes] = "x\n") -> Path:
+    """Write a file (creating directories); ``rel`` may be bytes for non-UTF-8 names."""
+    base = os.fsencode(os.fspath(root))
+    relb = rel if isinstance(rel, bytes) else os.fsencode(rel)
+    p = os.path.join(base, relb)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(content.encode() if isinstance(content, str) else content)
+    return Path(os.fsdecode(p))
+
+
+def commit_all(root: PathLike, message: str = "commit",
+               env: Optional[dict[str, str]] = None, *extra: str) -> str:
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "--no-verify", "-m", message, *extra, cwd=root, env=env)
+    return git("rev-parse", "HEAD", cwd=root).stdout.strip()
+
+
+POLICY = """\
+[guardrails]
+base = "main"
+protected = ["main", "release/*"]
+locked = [".guardrails.toml", ".pre-commit-config.yaml", ".github/**"]
+
+[tasks.auth]
+branch = "agent/auth"
+allow = ["src/auth/**", "tests/auth/**", "!src/auth/vendored/**"]
+max-files = 40
+max-lines = 1500
+
+[tasks.docs]
+branch = ["agent/docs", "agent/docs-*"]
+allow = ["docs/**", "*.md"]
+"""
+
+
+def make_repo(path: PathLike, policy: Optional[str] = POLICY,
+              object_format: str = "sha1", files: Optional[dict[str, str]] = None) -> Path:
+    """A repository on `main` with a committed policy and a few files."""
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    git("init", "-q", "-b", "main", f"--object-format={object_format}", str(root), cwd=root)
+    if policy is not None:
+        write(root, ".guardrails.toml", policy)
+    for rel, content in (files or {"src/auth/login.py": "def login(): pass\n",
+                                   "docs/index.md": "# docs\n",
+                                   "README.md": "readme\n"}).items():
+        write(root, rel, content)
+    commit_all(root, "initial")
+    return root
+
+
+def add_worktree(repo: PathLike, path: PathLike, branch: str, base: str = "main") -> Path:
+    git("worktree", "add", "-q", "-b", branch, str(path), base, cwd=repo)
+    return Path(path)
