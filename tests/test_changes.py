@@ -11,7 +11,8 @@ import pytest
 
 from guardrails import changes, git
 from guardrails.changes import Change
-from tests.helpers import commit_all, git as run_git, make_repo, write
+from tests.helpers import commit_all, make_repo, write
+from tests.helpers import git as run_git
 
 FILES = {"src/a.py": "one\ntwo\nthree\n", "src/b.py": "b\n", "README.md": "readme\n"}
 
