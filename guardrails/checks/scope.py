@@ -2,7 +2,6 @@
 none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
-import shlex
 from typing import Optional
 
 from guardrails import agents
@@ -10,6 +9,7 @@ from guardrails.changes import Change, Commit
 from guardrails.context import Context
 from guardrails.findings import Finding
 from guardrails.patterns import Matcher
+from guardrails.report import shell_quote
 
 
 def _no_task(ctx: Context, commit: Optional[str]) -> Finding:
@@ -47,21 +47,23 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
     label = f"task `{task.name}`" if source != "session (ad hoc)" else "the ad-hoc session"
     for ch in chs:
         for p in ch.paths:
-            side = ""
+            side, what = "", ch.describe()
             if ch.status == "R":
                 side = " (rename source)" if p == ch.old_path else " (rename target)"
+                if p == ch.old_path:
+                    what = what.replace(f"from {p}", f"to {ch.path}")
             if commit is None:
-                fix = f"git restore --staged -- {shlex.quote(p)}"
+                fix = f"git restore --staged -- {shell_quote(p)}"
                 if ch.status == "R":
-                    fix = (f"git restore --staged -- {shlex.quote(ch.old_path or '')} "
-                           f"{shlex.quote(ch.path)}")
+                    fix = (f"git restore --staged -- {shell_quote(ch.old_path or '')} "
+                           f"{shell_quote(ch.path)}")
             else:
                 fix = (f"revert this change in a new commit (git show {commit[:12]} -- "
-                       f"{shlex.quote(p)}), or move it to a branch whose task allows it")
+                       f"{shell_quote(p)}), or move it to a branch whose task allows it")
             if p in in_locked:
                 found.append(Finding(
                     "scope-locked",
-                    f"{p}: {ch.describe()}{side}: locked by the policy; no agent commit may "
+                    f"{p}: {what}{side}: locked by the policy; no agent commit may "
                     "change it",
                     f"{fix}; only a human may change locked paths, on {base}",
                     path=p, commit=commit, policy=source,
@@ -69,7 +71,7 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
             elif p not in allowed:
                 found.append(Finding(
                     "scope-outside-allow",
-                    f"{p}: {ch.describe()}{side}: outside the allow patterns of {label} "
+                    f"{p}: {what}{side}: outside the allow patterns of {label} "
                     f"({', '.join(task.allow)})",
                     f"{fix}; or widen [tasks.{task.name}].allow on "
                     f"{pol.base if pol else 'the base branch'} (a human change)"
