@@ -6,7 +6,6 @@ policy carries its provenance (``main@1a2b3c4``) for the verdicts that use it.
 """
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import os
@@ -111,6 +110,8 @@ def _check_keys(path: str, text: str, table: str, data: dict[str, Any],
                 known: Sequence[str]) -> None:
     for key in data:
         if key not in known:
+            import difflib
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
             raise PolicyError(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
@@ -66,6 +65,8 @@ def load(git_dir: str) -> Optional[Session]:
 
 def save(git_dir: str, session: Session) -> str:
     """Write atomically; returns the record's path."""
+    import tempfile
+
     p = path(git_dir)
     os.makedirs(os.path.dirname(p), exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".session.", dir=os.path.dirname(p))

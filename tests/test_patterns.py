@@ -167,3 +167,14 @@ def test_bad_patterns_are_refused(bad: str) -> None:
     with pytest.raises(PatternError) as e:
         validate(["ok/**", bad])
     assert e.value.pattern == bad
+
+
+def test_re2_backend_resolves_ids_itself() -> None:
+    """The fast path (RE2::Set ids resolved by guardrails) is the one in use with re2, so the
+    differential test above covers it; pathspec's own resolution is only a fallback."""
+    pytest.importorskip("re2")
+    m = Matcher(["src/**", "!src/x/**", "*.md"], backend="re2")
+    assert m._resolve is not None
+    assert m.matching(["src/a.py", "src/x/b.py", "docs/c.md", "src/x/d.md"]) == \
+        {"src/a.py", "docs/c.md", "src/x/d.md"}
+    assert Matcher(["src/**"], backend="simple")._resolve is None

@@ -284,3 +284,17 @@ def test_agent_cannot_widen_its_scope_by_committing_the_policy(
     doc = json.loads(cli.stdout)
     assert [(f["rule"], f["path"]) for f in doc["findings"] if f["severity"] == "error"] == \
         [("scope-locked", ".guardrails.toml")]
+
+
+def test_examples_are_valid() -> None:
+    import yaml  # type: ignore[import-untyped]
+
+    root = Path(__file__).resolve().parent.parent
+    pol = parse((root / "examples" / ".guardrails.toml").read_bytes(), "example")
+    assert len(pol.tasks) == 2
+    cfg = yaml.safe_load((root / "examples" / ".pre-commit-config.yaml").read_text())
+    manifest = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    ids = {h["id"] for h in manifest}
+    used = [h["id"] for repo in cfg["repos"] for h in repo["hooks"]]
+    assert used and set(used) <= ids
+    assert "pre-commit" in cfg["default_install_hook_types"]
