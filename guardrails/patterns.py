@@ -7,6 +7,7 @@ about 20 times faster than the pure-Python backend, which is the fallback.
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Optional
@@ -55,17 +56,29 @@ def _git_equivalent(pattern: str) -> str:
 
 
 def _spec(patterns: Sequence[str], backend: Optional[str] = None) -> pathspec.GitIgnoreSpec:
+    return _compiled(tuple(patterns), backend or _backend())
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(patterns: tuple[str, ...], backend: str) -> pathspec.GitIgnoreSpec:
+    """One compile per pattern list and backend in a process (the policy's validation and the
+    scope check share it); a pattern that cannot compile raises PatternError naming it."""
     import pathspec
 
     for p in patterns:
         if not p.strip() or p.lstrip().startswith("#"):
             raise PatternError(p, "an empty pattern or a comment matches nothing")
-        try:
-            pathspec.GitIgnoreSpec.from_lines([p], backend="simple")
-        except Exception as e:  # pathspec raises its own GitIgnorePatternError (a ValueError)
-            raise PatternError(p, str(e)) from None
-    return pathspec.GitIgnoreSpec.from_lines([_git_equivalent(_bytewise(p)) for p in patterns],
-                                             backend=backend or _backend())
+    lines = [_git_equivalent(_bytewise(p)) for p in patterns]
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines, backend=backend)
+    except Exception:  # pathspec raises its own GitIgnorePatternError (a ValueError)
+        for p, line in zip(patterns, lines):
+            for candidate in (p, line):
+                try:
+                    pathspec.GitIgnoreSpec.from_lines([candidate], backend="simple")
+                except Exception as e:
+                    raise PatternError(p, str(e)) from None
+        raise
 
 
 def _re2_resolver(spec: pathspec.GitIgnoreSpec) -> Optional[Callable[[str], bool]]:

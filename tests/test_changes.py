@@ -289,3 +289,36 @@ def test_root_commit_changes_whatever_log_showroot_says(tmp_path: Path) -> None:
     (c,) = changes.commits(repo_at(root), ["HEAD"])
     assert c.parents == []
     assert sorted((x.status, x.path) for x in c.changes) == [("A", "a.txt"), ("A", "b/c.txt")]
+
+
+def test_discover_reads_head_like_git(tmp_path: Path, git_log: Path) -> None:
+    root = make_repo(tmp_path / "r", policy=None, files={"a": "1\n"})
+    wt = tmp_path / "wt"
+    run_git("worktree", "add", "-q", "-b", "agent/x.y-1", str(wt), cwd=root)
+    assert git.discover(str(wt)).branch == "agent/x.y-1"
+    assert git.discover(str(root)).branch == "main"
+    run_git("checkout", "-q", "--detach", cwd=wt)
+    assert git.discover(str(wt)).branch is None
+    run_git("checkout", "-q", "--orphan", "unborn", cwd=root)
+    assert git.discover(str(root)).branch == "unborn"
+    git_log.unlink()
+    git.discover(str(root))
+    assert [c.split()[0] for c in calls(git_log)] == ["rev-parse"]
+
+
+def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """discover (rev-parse), the base from config, the policy (cat-file), the index (diff)."""
+    from guardrails import checks, context
+    from tests.helpers import POLICY
+
+    root = make_repo(tmp_path / "r", policy=POLICY)
+    wt = tmp_path / "wt"
+    run_git("worktree", "add", "-q", "-b", "agent/auth", str(wt), cwd=root)
+    write(wt, "src/auth/x.py")
+    run_git("add", "-A", cwd=wt)
+    monkeypatch.setenv("CLAUDECODE", "1")
+    git_log.unlink()
+    found = checks.run(context.build(git.discover(str(wt))), ["scope"])
+    assert found == []
+    assert [c.split()[0] for c in calls(git_log)] == ["rev-parse", "config", "cat-file", "diff"]
