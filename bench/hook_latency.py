@@ -51,7 +51,8 @@ def _config(repo: tuple[str, str], ids: list[str], hook_types: list[str]) -> str
             f"repos:\n- repo: {repo[0]}\n  rev: {repo[1]}\n  hooks:\n{hooks}")
 
 
-def setup(work: Path, hook_ids: list[str], project: Path = PROJECT) -> dict[str, Any]:
+def setup(work: Path, hook_ids: list[str], project: Path = PROJECT,
+          compare: Path | None = None) -> dict[str, Any]:
     env = clean_env(work / "home")
     (work / "home").mkdir(parents=True)
     stages = hook_stages(hook_ids)
@@ -71,6 +72,8 @@ def setup(work: Path, hook_ids: list[str], project: Path = PROJECT) -> dict[str,
     trivial = trivial_repo(work / "trivial-repo", env, stages)
     variants = {"guardrails": (guard, hook_ids),
                 "trivial": (trivial, [f"trivial-{h}" for h in hook_ids])}
+    if compare is not None:  # another checkout (e.g. before a change), measured alongside
+        variants["compare"] = (snapshot_repo(work / "compare-repo", env, compare), hook_ids)
     worktrees: dict[str, Path] = {}
     for name, (hook_repo, ids) in variants.items():
         wt = work / f"wt-{name}"
@@ -96,7 +99,8 @@ def setup(work: Path, hook_ids: list[str], project: Path = PROJECT) -> dict[str,
             run([runner, "install-hooks"], wt, env)
     shutil.rmtree(common_hooks)
     common_hooks.mkdir()
-    return {"env": env, "repo": repo, "worktrees": worktrees, "hooks_dirs": hooks_dirs}
+    return {"env": env, "repo": repo, "worktrees": worktrees, "hooks_dirs": hooks_dirs,
+            "variants": list(variants)}
 
 
 def measure(state: dict[str, Any], rounds: int) -> dict[str, Any]:
@@ -133,7 +137,7 @@ def measure(state: dict[str, Any], rounds: int) -> dict[str, Any]:
     cases: dict[str, Any] = {}
     worktree_of: dict[str, Path] = {}
     for runner in RUNNERS:
-        for variant in ("guardrails", "trivial"):
+        for variant in state["variants"]:
             name = f"{runner}/{variant}"
             wt = worktrees[variant]
             worktree_of[name] = wt
@@ -146,6 +150,10 @@ def measure(state: dict[str, Any], rounds: int) -> dict[str, Any]:
     medians = {name: median_ms(ts) for name, ts in times.items()}
     ratios = {runner: round(medians[f"{runner}/guardrails"] / medians[f"{runner}/trivial"], 2)
               for runner in RUNNERS}
+    if "compare" in state["variants"]:
+        for runner in RUNNERS:
+            ratios[f"{runner} (compare)"] = round(
+                medians[f"{runner}/compare"] / medians[f"{runner}/trivial"], 2)
     return {"medians_ms": medians, "ratios": ratios, "rounds": rounds,
             "min_ms": {name: round(min(ts) * 1000, 1) for name, ts in times.items()}}
 
@@ -188,12 +196,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
     ap.add_argument("--project", type=Path, default=PROJECT,
                     help="the git-guardrails checkout to install the hooks from (default: this "
-                         "one; another commit's checkout measures before/after)")
+                         "one)")
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="another checkout measured alongside, interleaved (before/after)")
     args = ap.parse_args(argv)
     hook_ids = [h.strip() for h in args.hooks.split(",") if h.strip()]
     work = Path(tempfile.mkdtemp(prefix="guardrails-bench-"))
     try:
-        state = setup(work, hook_ids, args.project.resolve())
+        state = setup(work, hook_ids, args.project.resolve(),
+                      args.compare.resolve() if args.compare else None)
         result = measure(state, args.rounds)
         result["diagnosis"] = diagnose(state)
         result["hooks"] = hook_ids
@@ -201,6 +212,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result["changed"] = CHANGED
         result["machine"] = machine()
         result["project"] = str(args.project)
+        result["compare"] = str(args.compare) if args.compare else None
         result["PYTHONDONTWRITEBYTECODE"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
     finally:
         if not args.keep:
