@@ -277,7 +277,7 @@ def markdown(findings: Sequence[Finding], meta: dict[str, Any],
             sev = "❌" if f.severity == ERROR else "⚠️"
             out.append("| " + " | ".join((
                 sev, md_code(f.rule), md_code(f.commit[:7]) if f.commit else "",
-                md_code(f.path) if f.path else "", md_cell(f.message),
+                md_code(f.path).replace("|", "\\|") if f.path else "", md_cell(f.message),
                 md_cell(f.hint))) + " |")
         out.append("")
     if commits:
@@ -306,6 +306,7 @@ def _diffstat(rows: Sequence[dict[str, Any]], width: int = 40) -> list[str]:
               else r["path"]) for r in rows]
     w = min(max(len(n) for n in names), 60)
     most = max((r["added"] or 0) + (r["removed"] or 0) for r in rows) or 1
+    digits = len(str(max((r["added"] or 0) + (r["removed"] or 0) for r in rows)))
     out = []
     for n, r in zip(names, rows):
         if r["added"] is None:
@@ -315,7 +316,7 @@ def _diffstat(rows: Sequence[dict[str, Any]], width: int = 40) -> list[str]:
         scale = min(1.0, width / most)
         plus = round(r["added"] * scale) or (1 if r["added"] else 0)
         minus = round(r["removed"] * scale) or (1 if r["removed"] else 0)
-        out.append(f" {n:<{w}} | {total:>5} {'+' * plus}{'-' * minus}")
+        out.append(f" {n:<{w}} | {total:>{digits}} {'+' * plus}{'-' * minus}")
     added = sum(r["added"] or 0 for r in rows)
     removed = sum(r["removed"] or 0 for r in rows)
     out.append(f" {len(rows)} file(s) changed, {added} insertion(s)(+), "
