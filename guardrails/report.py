@@ -87,6 +87,8 @@ def _header(meta: dict[str, Any], ncommits: int) -> str:
                      + (f" {head}" if head else ""))
     parts.append(f"task: {meta.get('task') or 'none'}")
     parts.append(f"{ncommits} commit(s)")
+    if meta.get("attestation_verified") is False:
+        parts.append("attestation trailers: not verified (no attest check installed)")
     return " · ".join(parts)
 
 
