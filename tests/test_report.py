@@ -72,3 +72,14 @@ def test_text_and_json_for_existing_callers() -> None:
     doc = json.loads(report.render([f], "json", {"policy": "main@1"},
                                    commits=[{"oid": "b" * 40}]))
     assert doc["commits"] == [{"oid": "b" * 40}]
+
+
+def test_grouped_text_colour_only_when_asked() -> None:
+    f = Finding("scope-locked", "x: locked", "fix it", path="x", commit="c" * 40)
+    commits = [{"oid": "c" * 40, "subject": "s", "agent": "aider"}]
+    plain = report.grouped_text([f], {"policy": "main@1"}, commits)
+    coloured = report.grouped_text([f], {"policy": "main@1"}, commits, color=True)
+    assert "\033[" not in plain
+    assert "\033[31merror[scope-locked]" in coloured
+    assert re.sub(r"\033\[\d+m", "", coloured) == plain
+    assert plain.splitlines()[1] == f"commit {'c' * 12} s (aider)"
