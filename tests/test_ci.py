@@ -2,6 +2,7 @@
 ones included), every format parsed back."""
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -45,6 +46,29 @@ def head(repo: Path, rev: str = "HEAD") -> str:
     return git("rev-parse", rev, cwd=repo).stdout.strip()
 
 
+def attest(wt: Path) -> bool:
+    """Amend HEAD with the trailer its hooks would have added, ``Guardrails-Checked: <id>``,
+    when the attestation module (the skipped-hooks issue's) is installed; False otherwise."""
+    try:
+        attestation = importlib.import_module("guardrails.attestation")
+    except ImportError:
+        return False
+    from guardrails import git as ggit
+
+    sha = head(wt)
+    pid = attestation.patch_ids(ggit.discover(str(wt)), [sha])[sha]
+    git("commit", "-q", "--amend", "--no-edit", "--no-verify", "--trailer",
+        f"{attestation.TRAILER}: {pid}", cwd=wt)
+    return True
+
+
+def checked_commit(wt: Path, message: str) -> str:
+    """A commit whose hooks ran: committed, then attested (see attest)."""
+    commit_all(wt, message)
+    attest(wt)
+    return head(wt)
+
+
 def skip_hooks_commit(wt: Path, message: str) -> str:
     """What an agent's tool that disables hooks does: commit with core.hooksPath=/dev/null."""
     git("add", "-A", cwd=wt)
@@ -75,15 +99,15 @@ def agents_repo(tmp: Path) -> dict[str, str]:
     docs = add_worktree(repo, tmp / "docs", "agent/docs")
     ids = {"base": head(repo)}
     write(auth, "src/auth/token.py", "def token(): pass\n")
-    ids["auth_ok"] = commit_all(auth, "add token" + CLAUDE)
+    ids["auth_ok"] = checked_commit(auth, "add token" + CLAUDE)
     write(auth, "docs/stray.md", "an aside\n")
     write(auth, "src/auth/login.py", "def login(): return 1\n")
-    ids["auth_stray"] = commit_all(auth, "login tweak" + CLAUDE)
+    ids["auth_stray"] = checked_commit(auth, "login tweak" + CLAUDE)
     write(auth, ".guardrails.toml", POLICY.replace('"src/auth/**", "tests/auth/**"', '"**"'))
-    ids["auth_widen"] = commit_all(auth, "widen my scope" + CLAUDE)
+    ids["auth_widen"] = checked_commit(auth, "widen my scope" + CLAUDE)
     write(auth, "src/auth/other.md", "in scope only under the widened policy\n")
     write(auth, "README.md", "rewritten\n")
-    ids["auth_after"] = commit_all(auth, "use the new scope" + CLAUDE)
+    ids["auth_after"] = checked_commit(auth, "use the new scope" + CLAUDE)
     write(docs, "docs/guide.md", "# guide\n")
     ids["docs_skip"] = skip_hooks_commit(docs, "guide" + CLAUDE)
     ids["docs_plumb"] = plumbing_commit(repo, "agent/docs", "docs/plumb.md", "p\n", "plumbing")
@@ -137,7 +161,7 @@ def test_clean_branch_passes(tmp_path: Path, gg: Run) -> None:
     repo = make_repo(tmp_path / "repo")
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
     write(wt, "src/auth/a.py", "a = 1\n")
-    commit_all(wt, "in scope" + CLAUDE)
+    checked_commit(wt, "in scope" + CLAUDE)
     rc, out, _ = gg(wt, "ci", "--base", "main")
     assert rc == 0, out
     assert "ok: 0 error(s), 0 warning(s) in 1 commit(s)" in out
@@ -190,7 +214,7 @@ def test_github_annotations_escaped(tmp_path: Path, gg: Run,
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
     odd = "docs/50%, a:b\nc.md"
     write(wt, odd, "x\n")
-    sha = commit_all(wt, "odd name" + CLAUDE)
+    sha = checked_commit(wt, "odd name" + CLAUDE)
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
@@ -239,7 +263,7 @@ def test_shallow_clone_exits_2_naming_fetch_depth(tmp_path: Path, gg: Run) -> No
         commit_all(repo, f"main {n}")
     git("switch", "-q", "-c", "agent/auth", "HEAD~2", cwd=repo)
     write(repo, "src/auth/x.py", "x\n")
-    commit_all(repo, "agent work")
+    checked_commit(repo, "agent work")
     clone = tmp_path / "clone"
     git("clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo}", str(clone),
         cwd=tmp_path)
@@ -330,7 +354,7 @@ def test_human_commits_on_uncovered_branch_pass(tmp_path: Path, gg: Run) -> None
     rc, doc = ci_json(gg, repo, "--base", "main")
     assert rc == 0 and doc["findings"] == [] and doc["task"] is None
     write(repo, "anything/more.py", "y\n")
-    agent = commit_all(repo, "agent work\n\nCo-authored-by: aider (gpt) <aider@aider.chat>")
+    agent = checked_commit(repo, "agent work\n\nCo-authored-by: aider (gpt) <aider@aider.chat>")
     rc, doc = ci_json(gg, repo, "--base", "main")
     assert rc == 1
     assert [(f["rule"], f["commit"]) for f in doc["findings"]] == [("no-task", agent)]
@@ -372,11 +396,12 @@ def test_merges(tmp_path: Path, gg: Run) -> None:
     auth = add_worktree(repo, tmp_path / "auth", "agent/auth")
     docs = add_worktree(repo, tmp_path / "docs", "agent/docs")
     write(auth, "src/auth/a.py", "a\n")
-    commit_all(auth, "auth 1" + CLAUDE)
+    checked_commit(auth, "auth 1" + CLAUDE)
     # main moves on; the agent merges main in: neither main's commits nor the merge are findings
     write(repo, "src/core.py", "core\n")
     main_commit = commit_all(repo, "main moves")
     git("merge", "-q", "--no-edit", "main", cwd=auth)
+    attest(auth)
     rc, doc = ci_json(gg, auth, "--base", "main")
     assert rc == 0, doc["findings"]
     assert main_commit not in {c["oid"] for c in doc["commits"]}
@@ -384,7 +409,7 @@ def test_merges(tmp_path: Path, gg: Run) -> None:
     # now it merges the docs agent's branch: its commits are outside auth's scope, and the
     # merge itself brings in another agent branch
     write(docs, "docs/d.md", "d\n")
-    docs_commit = commit_all(docs, "docs 1" + CLAUDE)
+    docs_commit = checked_commit(docs, "docs 1" + CLAUDE)
     git("merge", "-q", "--no-edit", "agent/docs", cwd=auth)
     merge = head(auth)
     rc, doc = ci_json(gg, auth, "--base", "main")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import install_hooks
 from tests.helpers import add_worktree, commit_all, git, make_repo, write
-from tests.test_ci import CI_VARS, CLAUDE
+from tests.test_ci import CI_VARS, CLAUDE, checked_commit
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 yaml: Any = pytest.importorskip("yaml")
@@ -61,9 +61,9 @@ def ci_clone(tmp: Path) -> tuple[Path, str]:
     up = make_repo(tmp / "upstream")
     wt = add_worktree(up, tmp / "agent", "agent/auth")
     write(wt, "src/auth/a.py", "a\n")
-    commit_all(wt, "in scope" + CLAUDE)
+    checked_commit(wt, "in scope" + CLAUDE)
     write(wt, "docs/aside.md", "aside\n")
-    sha = commit_all(wt, "stray" + CLAUDE)
+    sha = checked_commit(wt, "stray" + CLAUDE)
     clone = tmp / "clone"
     git("clone", "-q", f"file://{up}", str(clone), cwd=tmp)
     git("checkout", "-q", "--detach", sha, cwd=clone)

@@ -9,8 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import POLICY, add_worktree, commit_all, git, make_repo, write
-from tests.test_ci import CLAUDE, Run, agents_repo, gg, head, no_ci_env, skip_hooks_commit
+from tests.helpers import POLICY, add_worktree, git, make_repo, write
+from tests.test_ci import (
+    CLAUDE,
+    Run,
+    agents_repo,
+    checked_commit,
+    gg,
+    head,
+    no_ci_env,
+    skip_hooks_commit,
+)
 
 __all__ = ["gg", "no_ci_env"]  # fixtures shared with test_ci
 
@@ -23,7 +32,7 @@ def straying_agent(tmp: Path) -> tuple[Path, Path, dict[str, str]]:
     wt = add_worktree(repo, tmp / "wt", "agent/auth")
     ids = {}
     write(wt, "src/auth/login.py", "def login():\n    return True\n")
-    ids["ok"] = commit_all(wt, "login returns True" + CLAUDE)
+    ids["ok"] = checked_commit(wt, "login returns True" + CLAUDE)
     write(wt, "requirements.txt", "requests==2.32.0\n")  # in scope, but a dependency
     write(wt, "docs/odd name's.md", "aside\n")  # outside scope; a name that needs quoting
     write(wt, ".github/workflows/ci.yml", "on: push\n")
@@ -70,7 +79,10 @@ def test_review_json(tmp_path: Path, gg: Run) -> None:
     assert doc["branch"] == "agent/auth" and doc["task"] == "auth"
     assert doc["policy"] == f"main@{head(repo, 'main')[:7]}"
     assert [c["oid"] for c in doc["commits"]] == [ids["stray"], ids["ok"]]
-    assert [c["attestation"] for c in doc["commits"]] == ["missing", "missing"]
+    assert doc["commits"][0]["attestation"] == "missing"  # committed with hooks off
+    assert doc["commits"][1]["attestation"] == ("present" if "Guardrails-Checked" in
+                                                git("log", "-1", "--format=%B", ids["ok"],
+                                                    cwd=repo).stdout else "missing")
     assert {d["path"] for d in doc["diffstat"]} == {
         "src/auth/login.py", "requirements.txt", "docs/odd name's.md",
         ".github/workflows/ci.yml"}
@@ -97,14 +109,15 @@ def test_review_clean_branch_and_base_option(tmp_path: Path, gg: Run) -> None:
     git("branch", "-m", "main", "trunk", cwd=repo)
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth", base="trunk")
     write(wt, "src/auth/a.py", "a\n")
-    commit_all(wt, "in scope")  # a human's commit on a task branch: still the task's
+    sha = checked_commit(wt, "in scope")  # a human's commit on a task branch: the task's
     rc, out, err = gg(wt, "review")
     assert rc == 2 and "--base" in err  # neither main nor master exists
     rc, out, _ = gg(wt, "review", "--base", "trunk")
     assert rc == 0, out
     assert "findings: 0 error(s), 0 warning(s)" in out
     assert "changes outside the area asked for" not in out
-    assert "[agent (task branch); attestation: missing]" in out
+    attested = "Guardrails-Checked" in git("log", "-1", "--format=%B", sha, cwd=wt).stdout
+    assert f"[agent (task branch); attestation: {'present' if attested else 'missing'}]" in out
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
