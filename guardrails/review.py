@@ -8,7 +8,6 @@ merge-base, one ``cat-file --batch`` for the policy, one ``git log`` for every c
 """
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -325,7 +324,3 @@ def review_dict(rv: Review) -> dict[str, Any]:
 def summary(v: Verdict) -> dict[str, int]:
     errors = sum(f.severity == ERROR for f in v.findings)
     return {"errors": errors, "warnings": len(v.findings) - errors, "commits": len(v.rng.commits)}
-
-
-def ci_env() -> Mapping[str, str]:
-    return os.environ

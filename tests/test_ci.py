@@ -320,6 +320,19 @@ def test_base_as_sha_remote_branch_and_tag(tmp_path: Path, gg: Run) -> None:
                               for f in doc["findings"]))
     assert results[0] == results[1] == results[2]
     assert doc["policy"] == f"v1@{ids['base'][:7]}"
+    # a remote-tracking head names its branch (so its task) too
+    git("checkout", "-q", "--detach", cwd=clone)
+    rc, doc = ci_json(gg, clone, "--base", "origin/main", "--head", "origin/agent/auth")
+    assert (doc["branch"], doc["task"], doc["branch_from"]) == ("agent/auth", "auth", "--head")
+
+
+def test_invalid_policy_at_merge_base_exits_2(tmp_path: Path, gg: Run) -> None:
+    repo = make_repo(tmp_path / "repo", policy=POLICY.replace("max-files = 40",
+                                                              "max-files = 0"))
+    git("switch", "-q", "-c", "agent/auth", cwd=repo)
+    rc, out, err = gg(repo, "ci", "--base", "main")
+    assert rc == 2 and out == ""
+    assert ".guardrails.toml" in err and "max-files" in err and "main@" in err
 
 
 def test_task_from_ci_variables(tmp_path: Path, gg: Run,
