@@ -17,11 +17,6 @@ def _color(stream: IO[str]) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def color_for(stream: IO[str]) -> bool:
-    """Colour on a terminal, unless NO_COLOR or TERM=dumb."""
-    return _color(stream)
-
-
 def text(findings: Sequence[Finding], meta: dict[str, Any], color: bool = False) -> str:
     red, yellow, dim, reset = ("\033[31m", "\033[33m", "\033[2m", "\033[0m") if color else \
         ("", "", "", "")
@@ -49,6 +44,11 @@ def as_json(findings: Sequence[Finding], meta: dict[str, Any]) -> str:
         "summary": {"errors": errors, "warnings": len(findings) - errors},
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def color_for(stream: IO[str]) -> bool:
+    """Colour on a terminal, unless NO_COLOR or TERM=dumb."""
+    return _color(stream)
 
 
 def render(findings: Sequence[Finding], fmt: str, meta: dict[str, Any],

@@ -2,7 +2,6 @@
 none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
-import functools
 import shlex
 from typing import Optional
 
@@ -11,12 +10,6 @@ from guardrails.changes import Change, Commit
 from guardrails.context import Context
 from guardrails.findings import Finding
 from guardrails.patterns import Matcher
-
-
-@functools.lru_cache(maxsize=32)
-def _matcher(patterns: tuple[str, ...]) -> Matcher:
-    """Compiled once per pattern list: a range of 10,000 commits must not compile 20,000."""
-    return Matcher(patterns)
 
 
 def _no_task(ctx: Context, commit: Optional[str]) -> Finding:
@@ -36,6 +29,17 @@ def _no_task(ctx: Context, commit: Optional[str]) -> Finding:
                 "ad-hoc session: git guardrails start --allow 'src/**'")
     return Finding("no-task", f"agent commit not covered by any task: {why}", hint,
                    commit=commit, policy=ctx.policy.source if ctx.policy else None)
+
+
+_MATCHERS: dict[tuple[str, ...], Matcher] = {}
+
+
+def _matcher(patterns: tuple[str, ...]) -> Matcher:
+    """Compiled once per pattern list: a range of 10,000 commits must not compile 20,000."""
+    m = _MATCHERS.get(patterns)
+    if m is None:
+        m = _MATCHERS[patterns] = Matcher(patterns)
+    return m
 
 
 def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None) -> list[Finding]:
