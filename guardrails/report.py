@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any, Optional
 
-from guardrails.findings import ERROR, Finding
+from guardrails.findings import ERROR, Finding, show_path
 
 FORMATS = ("text", "json", "github", "sarif", "markdown")
 
@@ -279,7 +279,8 @@ def markdown(findings: Sequence[Finding], meta: dict[str, Any],
             sev = "❌" if f.severity == ERROR else "⚠️"
             out.append("| " + " | ".join((
                 sev, md_code(f.rule), md_code(f.commit[:7]) if f.commit else "",
-                md_code(f.path).replace("|", "\\|") if f.path else "", md_cell(f.message),
+                md_code(show_path(f.path)).replace("|", "\\|") if f.path else "",
+                md_cell(f.message),
                 md_cell(f.hint))) + " |")
         out.append("")
     if commits:
@@ -304,8 +305,9 @@ def _diffstat(rows: Sequence[dict[str, Any]], width: int = 40) -> list[str]:
     """``git diff --stat``-like lines from ``{path, old_path, added, removed}`` rows."""
     if not rows:
         return []
-    names = [(f"{r['old_path']} => {r['path']}" if r.get("old_path") and r["status"] == "R"
-              else r["path"]) for r in rows]
+    names = [(f"{show_path(r['old_path'])} => {show_path(r['path'])}"
+              if r.get("old_path") and r["status"] == "R" else show_path(r["path"]))
+             for r in rows]
     w = min(max(len(n) for n in names), 60)
     most = max((r["added"] or 0) + (r["removed"] or 0) for r in rows) or 1
     digits = len(str(max((r["added"] or 0) + (r["removed"] or 0) for r in rows)))
@@ -360,13 +362,13 @@ def review_text(data: dict[str, Any], findings: Sequence[Finding], color: bool =
         if data["outside_scope"]:
             out.append(f"  outside task {data['task']}'s scope:" if data.get("task") else
                        "  no task covers this branch, so nothing here was asked for:")
-            w = max(len(r["path"]) for r in data["outside_scope"])
-            out += [f"    {yellow}{r['path']:<{w}}{reset}  {dim}{r['command']}{reset}"
+            w = max(len(show_path(r["path"])) for r in data["outside_scope"])
+            out += [f"    {yellow}{show_path(r['path']):<{w}}{reset}  {dim}{r['command']}{reset}"
                     for r in data["outside_scope"]]
         if data["by_the_way"]:
             out.append("  touched by the way (dependencies, CI, hook and build config):")
-            w = max(len(r["path"]) + len(r["kind"]) + 3 for r in data["by_the_way"])
-            out += [f"    {yellow}{r['path'] + ' (' + r['kind'] + ')':<{w}}{reset}  "
+            w = max(len(show_path(r["path"])) + len(r["kind"]) + 3 for r in data["by_the_way"])
+            out += [f"    {yellow}{show_path(r['path']) + ' (' + r['kind'] + ')':<{w}}{reset}  "
                     f"{dim}{r['command']}{reset}" for r in data["by_the_way"]]
         out.append("")
     out.append(f"read the whole diff before merging: {bold}{data['diff_command']}{reset}")
@@ -389,10 +391,11 @@ def review_markdown(data: dict[str, Any], findings: Sequence[Finding]) -> str:
     if data["outside_scope"] or data["by_the_way"]:
         out += ["", "**Changes outside the area asked for**", ""]
         for r in data["outside_scope"]:
-            out.append(f"- {md_code(r['path'])} — outside the task's scope: "
+            out.append(f"- {md_code(show_path(r['path']))} — outside the task's scope: "
                        f"{md_code(r['command'])}")
         for r in data["by_the_way"]:
-            out.append(f"- {md_code(r['path'])} — {r['kind']}: {md_code(r['command'])}")
+            out.append(f"- {md_code(show_path(r['path']))} — {r['kind']}: "
+                       f"{md_code(r['command'])}")
     return "\n".join(out) + "\n"
 
 

@@ -19,7 +19,7 @@ from guardrails import policy as policies
 from guardrails.changes import Change, Commit
 from guardrails.context import Context
 from guardrails.errors import GuardrailsError
-from guardrails.findings import ERROR, Finding
+from guardrails.findings import ERROR, Finding, shell_path
 from guardrails.patterns import Matcher
 
 # Where CI systems say which branch a pipeline runs for, in the order they are trusted.
@@ -281,7 +281,7 @@ def kind_of(paths: Sequence[str]) -> dict[str, str]:
 
 def diff_command(base: str, branch: str, path: Optional[str] = None) -> str:
     cmd = f"git diff {shlex.quote(base + '...' + branch)}"
-    return f"{cmd} -- {shlex.quote(path)}" if path is not None else cmd
+    return f"{cmd} -- {shell_path(path)}" if path is not None else cmd
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import pytest
 
 from guardrails.cli import main
+from guardrails.findings import show_path
 from guardrails.rules import RULES
 from tests.helpers import POLICY, add_worktree, commit_all, git, make_repo, write
 
@@ -230,7 +231,8 @@ def test_github_annotations_escaped(tmp_path: Path, gg: Run,
     assert gh_unescape(props["file"]) == odd
     assert gh_unescape(props["title"]) == f"guardrails scope-outside-allow ({sha[:7]})"
     body = gh_unescape(m.group(3))
-    assert body.startswith(odd + ": added: outside the allow patterns")
+    assert body.startswith(show_path(odd) + ": added: outside the allow patterns")
+    assert show_path(odd) == '"docs/50%, a:b\\nc.md"'  # C-quoted like git, one line
     assert body.splitlines()[-1] == f"policy: main@{head(repo)[:7]}"
     assert "\n" not in m.group(3) and "%0A" in m.group(3)
     assert parsed[-1] and parsed[-1].group(1) == "notice"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import POLICY, add_worktree, git, make_repo, write
+from tests.helpers import POLICY, add_worktree, commit_all, git, make_repo, write
 from tests.test_ci import (
     CLAUDE,
     Run,
@@ -136,3 +136,20 @@ def test_review_of_hook_skipping_agent(tmp_path: Path, gg: Run, fmt: str) -> Non
         assert f"{ids['docs_plumb'][:12]} plumbing  [agent (task branch); attestation: " \
                "missing]" in out
         assert f"{ids['docs_skip'][:12]} guide  [claude-code; attestation: missing]" in out
+
+
+def test_review_odd_path_commands_paste_into_bash(tmp_path: Path, gg: Run) -> None:
+    repo = make_repo(tmp_path / "repo")
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    write(wt, "docs/new\nline.md", "odd\n")
+    commit_all(wt, "odd name" + CLAUDE)
+    rc, out, _ = gg(repo, "review", "agent/auth", "--format", "json")
+    assert rc == 1
+    (row,) = json.loads(out)["outside_scope"]
+    assert row["path"] == "docs/new\nline.md"
+    assert row["command"] == "git diff main...agent/auth -- $'docs/new\\nline.md'"
+    shown = subprocess.run(["bash", "-c", row["command"]], cwd=repo, capture_output=True,
+                           text=True)
+    assert shown.returncode == 0 and "+odd" in shown.stdout
+    rc, out, _ = gg(repo, "review", "agent/auth")
+    assert '    "docs/new\\nline.md"  git diff main...agent/auth -- $' in out

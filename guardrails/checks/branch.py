@@ -7,7 +7,6 @@ Not in checks.RANGE: ``git-guardrails ci`` and ``review`` run them after the RAN
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
 from typing import Optional
 
@@ -15,7 +14,7 @@ from guardrails import agents, git
 from guardrails import policy as policies
 from guardrails.changes import Commit
 from guardrails.context import Context
-from guardrails.findings import ERROR, WARNING, Finding
+from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
 from guardrails.patterns import Matcher
 
 # Files that decide whether hooks run, or how agents run them (gitignore syntax).
@@ -72,13 +71,13 @@ def config_changed(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
         cs = touched[p]
         agent = any(_is_agent(ctx, c) for c in cs)
         shas = ", ".join(c.oid[:12] for c in cs[:5]) + (" …" if len(cs) > 5 else "")
-        see = f"git log -p {cs[0].oid[:12]}^..{cs[-1].oid[:12]} -- {shlex.quote(p)}"
+        see = f"git log -p {cs[0].oid[:12]}^..{cs[-1].oid[:12]} -- {shell_path(p)}"
         if kinds[p] == "policy":
             found.append(Finding(
                 "ci-policy-changed",
-                f"{p}: changed on this branch ({shas}); not used here: this run judged with "
-                f"{source or 'no policy'} (the merge-base's) — the branch's version takes "
-                "effect only once a human merges it",
+                f"{show_path(p)}: changed on this branch ({shas}); not used here: this run "
+                f"judged with {source or 'no policy'} (the merge-base's) — the branch's version "
+                "takes effect only once a human merges it",
                 f"a human reviews the policy change on its own ({see}); an agent commit may "
                 "not change it: revert it (git revert COMMIT)",
                 severity=ERROR if agent else WARNING, path=p, commit=cs[-1].oid,
@@ -87,8 +86,8 @@ def config_changed(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
         else:
             found.append(Finding(
                 "ci-hook-config-changed",
-                f"{p}: hook configuration changed on this branch ({shas}): it decides which "
-                "checks run on every later commit",
+                f"{show_path(p)}: hook configuration changed on this branch ({shas}): it decides "
+                "which checks run on every later commit",
                 f"a human reviews it ({see}); if an agent changed it, revert it "
                 "(git revert COMMIT)",
                 severity=ERROR if agent else WARNING, path=p, commit=cs[-1].oid,
