@@ -155,8 +155,8 @@ def resolve_scope(repo: git.Repo, branch: str, task: Optional[str], allow: Seque
         if t2 is None:
             raise GuardrailsError(
                 f"no task in {where} covers branch `{branch}`",
-                (f"git guardrails start --task NAME (tasks: {names}), or " if names else "")
-                + "git guardrails start --allow 'PATTERN' for an ad-hoc session",
+                (f"pass --task NAME (tasks: {names}) or " if names else "pass ")
+                + "--allow 'PATTERN' for an ad-hoc session (git guardrails start --allow …)",
             )
         task = t2.name
     return Scope(task=task, allow=tuple(allow), base=base, policy=pol)
@@ -370,15 +370,17 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
     if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
         raise GuardrailsError(f"{path} already exists and is not an empty directory",
                               "choose another PATH")
-    other = worktrees.find(repo, path)
-    if other is not None and other.prunable is not None:
-        raise GuardrailsError(f"{path} is still registered as a worktree whose directory is gone",
-                              "git worktree prune")
     created = False
     made_worktree = False
     other_wt = git.OTHER_WORKTREE
     try:
         with lock.hold(repo.common_dir, f"git guardrails worktree add {path} {branch}"):
+            other = worktrees.find(repo, path)
+            if other is not None:
+                raise GuardrailsError(
+                    f"{path} is still registered as a worktree"
+                    + (f" ({other.prunable})" if other.prunable else ""),
+                    f"git guardrails worktree remove --force {shlex.quote(path)}")
             own = owner(repo, branch)
             if own is not None:
                 raise GuardrailsError(

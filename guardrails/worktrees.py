@@ -8,6 +8,7 @@ Nothing here starts git in another worktree with the caller's ``GIT_DIR``/``GIT_
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -63,9 +64,23 @@ def parse_porcelain(data: bytes) -> list[dict[str, str]]:
     return records
 
 
+def _list_porcelain(repo: git.Repo, attempts: int = 6) -> bytes:
+    """git 2.39 fails ``worktree list`` while another process is half-way through
+    ``worktree add`` ("failed to read .git/worktrees/<id>/commondir"): retry briefly."""
+    for n in range(attempts):
+        proc = git.run("worktree", "list", "--porcelain", "-z", cwd=repo.toplevel, ok=(0, 128))
+        if proc.returncode == 0:
+            return proc.stdout
+        if b"/worktrees/" not in proc.stderr or n == attempts - 1:
+            raise git.GitError(("worktree", "list", "--porcelain", "-z"), proc.returncode,
+                               proc.stderr)
+        time.sleep(0.02 * 2 ** n)
+    raise AssertionError("unreachable")
+
+
 def list_worktrees(repo: git.Repo) -> list[Worktree]:
     """Every worktree, the main one first (one git call)."""
-    data = git.run("worktree", "list", "--porcelain", "-z", cwd=repo.toplevel).stdout
+    data = _list_porcelain(repo)
     admins = _admin_dirs(repo.common_dir)
     result: list[Worktree] = []
     for n, rec in enumerate(parse_porcelain(data)):

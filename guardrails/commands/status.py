@@ -6,7 +6,7 @@ without a session (the main checkout first of all) that became dirty while sessi
 
 Cost: one ``git worktree list --porcelain -z``, the trusted policy (two calls), then per
 worktree a ``git status`` and a ``git rev-list --count`` and, with a session, one ``git diff
---name-only`` against its baseline; run a few at a time. Every read runs with
+--name-only`` from its baseline to its HEAD; run a few at a time. Every read runs with
 GIT_OPTIONAL_LOCKS=0, so polling never takes index.lock.
 """
 from __future__ import annotations
@@ -83,11 +83,17 @@ def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
             parts = proc.stdout.split()
             if proc.returncode == 0 and len(parts) == 2:
                 row.behind, row.ahead = int(parts[0]), int(parts[1])
-        if sess is not None and sess.baseline:
-            data = git.run("diff", "--name-only", "-z", "--no-renames", sess.baseline, "--",
-                           cwd=wt.path, env=OTHER, ok=(0, 128)).stdout
-            row.changed = sorted({git.decode_path(p) for p in git.zsplit(data)} |
-                                 {d.path for d in dirty if d.status == "??"})
+        if sess is not None:
+            # committed since the baseline (tree to tree: plumbing, no index involved) plus
+            # everything uncommitted (`git diff` against the work tree would refresh the index
+            # under index.lock, GIT_OPTIONAL_LOCKS or not)
+            committed: set[str] = set()
+            if sess.baseline and wt.head and wt.head != sess.baseline:
+                data = git.run("diff-tree", "-r", "--name-only", "-z", "--no-renames",
+                               sess.baseline, wt.head, "--", cwd=repo.toplevel,
+                               ok=(0, 128)).stdout
+                committed = {git.decode_path(p) for p in git.zsplit(data)}
+            row.changed = sorted(committed | {d.path for d in dirty})
     except GuardrailsError as e:
         row.state = "error"
         row.note = e.message.splitlines()[0]
