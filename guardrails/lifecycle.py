@@ -64,8 +64,11 @@ def blob_ids(toplevel: str, paths: Sequence[str], env: Env = None) -> dict[str, 
             target = os.fsencode(os.readlink(full))
             result[p] = git.run("hash-object", "--stdin", cwd=toplevel, input=target,
                                 env=env).stdout.decode().strip()
-        elif os.path.isfile(full) and "\n" not in p:
-            regular.append(p)
+        elif os.path.isfile(full) and "\n" not in p and not p.startswith('"'):
+            regular.append(p)  # --stdin-paths would unquote a name starting with a quote
+        elif os.path.isfile(full):
+            result[p] = git.run("hash-object", "--", p, cwd=toplevel,
+                                env=env).stdout.decode().strip()
         else:
             result[p] = None
     if regular:
@@ -221,6 +224,10 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
             "git guardrails finish   # then start again",
         )
     scope = resolve_scope(repo, branch, task, allow, base)
+    if agent is None:
+        from guardrails import agents
+
+        agent = agents.from_env()
     messages: list[str] = []
     with lock.hold(repo.common_dir, f"git guardrails start ({branch})"):
         other = owner(repo, branch)
@@ -293,7 +300,7 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
 def summary(repo: git.Repo, sess: Session, env: Env = None) -> list[str]:
     """`git log --oneline base..HEAD` and the diffstat since the base (or the baseline)."""
     start_at = None
-    if sess.base and git.rev_parse(repo, f"refs/heads/{sess.base}") is not None:
+    if sess.base and git.rev_parse(repo, sess.base) is not None:
         start_at = sess.base
     elif sess.baseline:
         start_at = sess.baseline
@@ -461,8 +468,14 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]
         )
     base = sess.base if sess and sess.base else default_base(repo, _policy_or_none(repo))
     if wt.branch and not force and wt.prunable is None:
-        unmerged = git.run("log", "--oneline", "--no-decorate", f"{base}..refs/heads/{wt.branch}",
-                           "--", cwd=repo.toplevel, ok=(0, 128)).stdout.decode(errors="replace")
+        proc = git.run("log", "--oneline", "--no-decorate", f"{base}..refs/heads/{wt.branch}",
+                       "--", cwd=repo.toplevel, ok=(0, 128))
+        if proc.returncode != 0:
+            raise GuardrailsError(
+                f"cannot tell whether `{wt.branch}` is merged: the base `{base}` does not resolve",
+                f"git guardrails worktree remove --force {shlex.quote(wt.path)}   (keeps the "
+                "branch)")
+        unmerged = proc.stdout.decode(errors="replace")
         if unmerged.strip():
             commits = unmerged.splitlines()
             raise GuardrailsError(

@@ -258,3 +258,25 @@ def test_git_dir_and_work_tree_set_by_caller(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert record(tmp_path / "docs")["task"] == "docs"
     assert record(wt)["task"] == "auth"
+
+
+def test_allow_dirty_odd_names_and_agent_from_env(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    names = [b"src/auth/caf\xe9.py", b'"quoted".txt', b"src/auth/sp ace.py"]
+    for n in names:
+        write(wt, n, "dirty\n")
+    os.symlink("login.py", wt / "src/auth/link.py")
+    proc = gg("start", "--allow-dirty", cwd=wt, env={"GEMINI_CLI": "1"})
+    assert proc.returncode == 0, proc.stderr
+    s = session.load(ggit.discover(str(wt)).git_dir)
+    assert s is not None and s.agent == "gemini-cli"
+    blob = git("hash-object", "--stdin", cwd=wt, input=b"dirty\n").stdout.strip()
+    for n in names:
+        assert s.dirty[os.fsdecode(n)] == blob, n
+    link_blob = git("hash-object", "--stdin", cwd=wt, input=b"login.py").stdout.strip()
+    assert s.dirty["src/auth/link.py"] == link_blob
+    # what the index will hold for them is what was recorded
+    git("add", "-A", cwd=wt)
+    staged = git("ls-files", "-s", "-z", "--", "src/auth/link.py", cwd=wt).stdout
+    assert link_blob in staged
