@@ -155,7 +155,13 @@ def discover(cwd: Optional[str] = None) -> Repo:
             f"not inside a git repository: {proc.stderr.decode(errors='replace').strip()}",
             "cd into the repository's worktree, or create one with `git init`",
         )
-    if lines[0] == "true" or len(lines) < 5:
+    if lines[0] != "true" and len(lines) < 5:
+        raise GuardrailsError(
+            f"not inside a work tree ({os.getcwd() if cwd is None else cwd} is inside the git "
+            "directory)",
+            "cd to the worktree's top level (the directory that contains .git)",
+        )
+    if lines[0] == "true":
         raise GuardrailsError(
             "this is a bare repository: guardrails checks the changes of a worktree",
             "run it inside a worktree: `git worktree add ../task-wt -b agent/task` "
