@@ -239,3 +239,30 @@ def test_record_baseline_on_worktree_add_under_runner(tmp_path: Path, runner: st
                check=False)
     assert proc.returncode == 0
     assert "record-baseline: warning" in proc.stdout + proc.stderr
+
+
+def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path) -> None:
+    import shutil as sh
+
+    _repo, wt = started(tmp_path)
+    write(wt, "src/auth/x.py")
+    git("add", "-A", cwd=wt)
+    real = sh.which("git")
+    assert real is not None
+    shim_dir = tmp_path / "shim"
+    shim_dir.mkdir()
+    log = tmp_path / "git.log"
+    (shim_dir / "git").write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {real} "$@"\n')
+    (shim_dir / "git").chmod(0o755)
+    env = {"PATH": f"{shim_dir}{os.pathsep}{os.environ['PATH']}"}
+
+    def calls(name: str) -> list[str]:
+        if log.exists():
+            log.unlink()
+        proc = hook(wt, env, name=name)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return log.read_text().split()
+
+    scope_only = calls("check-scope")
+    combined = calls("run")
+    assert sorted(combined) == sorted([*scope_only, "merge-base"])
