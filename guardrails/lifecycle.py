@@ -404,6 +404,8 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
         return start(new, task=scope.task, allow=scope.allow, mode=None, agent=agent,
                      base=scope.base, origin="worktree add", env=other_wt)
     except BaseException:
+        if not (made_worktree or created):
+            raise
         with lock.hold(repo.common_dir, f"git guardrails worktree add {path} (undo)"):
             if made_worktree:
                 git.run("worktree", "remove", "--force", path, cwd=repo.toplevel, write=True,
@@ -488,9 +490,7 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]
         if wt.prunable is not None and wt.git_dir is not None:
             shutil.rmtree(wt.git_dir)  # what `git worktree prune` does for this one entry
             lines.append(f"removed the stale entry of {wt.path} ({wt.prunable})")
-        else:
-            if wt.git_dir is not None and force:
-                session.remove(wt.git_dir)
+        else:  # git deletes the worktree's admin dir, the session record with it
             args = ["worktree", "remove", *(["--force"] if force else []), "--end-of-options",
                     wt.path]
             git.run(*args, cwd=repo.toplevel, write=True)

@@ -204,7 +204,8 @@ def test_combined_hook_under_runner(tmp_path: Path, runner: str,
 def test_record_baseline_on_worktree_add_under_runner(tmp_path: Path, runner: str,
                                                       hook_repo: tuple[str, str]) -> None:
     repo = make_repo(tmp_path / "repo")
-    install_hooks(repo, runner, hook_repo, "  - id: guardrails\n  - id: record-baseline\n",
+    install_hooks(repo, runner, hook_repo,
+                  "  - id: clean-baseline\n  - id: record-baseline\n",
                   hook_types="[pre-commit, post-checkout]")
     wt = tmp_path / "wt"
     proc = git("worktree", "add", "-b", "agent/auth", str(wt), "main", cwd=repo)
@@ -214,11 +215,20 @@ def test_record_baseline_on_worktree_add_under_runner(tmp_path: Path, runner: st
     assert s is not None and s.task == "auth" and s.origin == "post-checkout" and s.clean
     assert s.baseline == git("rev-parse", "HEAD", cwd=wt).stdout.strip()
     assert git("status", "--porcelain", "--ignored", cwd=wt).stdout == ""
-    # an agent can commit in it at once
+    # an agent can commit in it at once; clean-baseline runs on its own hook id
     write(wt, "src/auth/x.py")
     git("add", "-A", cwd=wt)
     proc = git("commit", "-m", "agent", cwd=wt, env=AGENT, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "clean-baseline" in proc.stdout + proc.stderr
+    # ... but not on another branch than the session's
+    git("switch", "-q", "-c", "agent/auth-side", cwd=wt)
+    write(wt, "src/auth/y.py")
+    git("add", "-A", cwd=wt)
+    proc = git("commit", "-m", "side", cwd=wt, env=AGENT, check=False)
+    assert proc.returncode != 0 and "baseline-wrong-branch" in proc.stdout + proc.stderr
+    git("reset", "-q", "--hard", cwd=wt)
+    git("switch", "-q", "agent/auth", cwd=wt)
     # a branch no task covers: no session; a plain branch switch: no session
     other = tmp_path / "other"
     git("worktree", "add", "-b", "feature/x", str(other), "main", cwd=repo)
