@@ -64,8 +64,14 @@ def test_start_adhoc_allow_patterns(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     rec = record(wt)
     assert rec["task"] is None and rec["allow"] == ["docs/**", "README.md"]
-    bad = gg("start", "--allow", "", cwd=add_worktree(repo, tmp_path / "wt2", "fix/other"))
+    wt2 = add_worktree(repo, tmp_path / "wt2", "fix/other")
+    bad = gg("start", "--allow", "", cwd=wt2)
     assert bad.returncode == 2 and "bad --allow pattern" in bad.stderr
+    for args in (("--task", "auth", "--allow", "x"), ("--allow", "x", "--stash", "--allow-dirty"),
+                 ("stray-pattern",)):
+        bad = gg("start", *args, cwd=wt2)
+        assert bad.returncode == 2, args
+    assert not session.is_active(ggit.discover(str(wt2)).git_dir)
 
 
 def test_start_refuses_dirty_tree_and_changes_nothing(tmp_path: Path) -> None:
