@@ -107,6 +107,10 @@ def test_sixteen_parallel_adds_all_succeed_no_orphans(tmp_path: Path) -> None:
         ["git-guardrails", "worktree", "add", str(tmp_path / f"w{i}"), f"agent/swarm-{i}"],
         cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for i in range(16)]
+    # status polled while the worktrees appear must never crash
+    polls = [subprocess.run(["git-guardrails", "status", "--format", "json"], cwd=repo,
+                            capture_output=True, text=True, check=False) for _ in range(3)]
+    assert [p.returncode for p in polls] == [0, 0, 0], [p.stderr for p in polls]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     assert all(rc == 0 for rc, _o, _e in results), [e for rc, _o, e in results if rc]
     assert branches(repo) == {"main", *(f"agent/swarm-{i}" for i in range(16))}
