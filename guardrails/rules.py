@@ -33,6 +33,26 @@ RULES: dict[str, Rule] = _table(
     Rule("budget-max-lines", "error",
          "A commit adds and removes more lines than the task's max-lines."),
     # --- sessions and baseline ---
+    Rule("baseline-no-session", "error",
+         "An agent process commits in a worktree without a session."),
+    Rule("baseline-dirty-start", "error",
+         "The session started on a dirty work tree without --allow-dirty."),
+    Rule("baseline-protected-branch", "error",
+         "An agent commit on a protected branch or on the base branch."),
+    Rule("baseline-wrong-branch", "error",
+         "A commit on another branch than the session's."),
+    Rule("baseline-detached-head", "error",
+         "A commit on a detached HEAD (not a rebase of the session's branch) in a session."),
+    Rule("baseline-diverged", "error",
+         "HEAD no longer descends from the session's baseline commit."),
+    Rule("baseline-dirty-path", "error",
+         "A staged path was dirty before the session started (--allow-dirty)."),
+    Rule("session-unreadable", "warning",
+         "A worktree's session record is corrupt or from another version (status)."),
+    Rule("status-overlap", "warning",
+         "Two active sessions have changed the same paths (status)."),
+    Rule("status-stray-changes", "warning",
+         "A worktree without a session became dirty while sessions are active (status)."),
     # --- skipped hooks and attestation ---
     # --- ref store ---
     # --- ci and review ---
