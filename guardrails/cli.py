@@ -20,6 +20,8 @@ COMMANDS = {
     "start": "start",
     "status": "status",
     "worktree": "worktree",
+    "ci": "ci",
+    "review": "review",
 }
 
 

@@ -56,4 +56,17 @@ RULES: dict[str, Rule] = _table(
     # --- skipped hooks and attestation ---
     # --- ref store ---
     # --- ci and review ---
+    Rule("ci-protected-branch", "error",
+         "An agent commit on a protected branch (CI: the head branch matches `protected`)."),
+    Rule("ci-policy-changed", "error",
+         "The branch changes .guardrails.toml; CI judged it with the merge-base's policy "
+         "(a warning when no agent commit changed it)."),
+    Rule("ci-hook-config-changed", "error",
+         "The branch changes hook configuration (.pre-commit-config.yaml, .husky/, agent "
+         "settings); a warning when no agent commit changed it."),
+    Rule("ci-merge-agent-branch", "error",
+         "A merge commit brings another task's agent branch into this one."),
+    Rule("ci-unknown-branch", "warning",
+         "CI cannot tell which branch it checks, so no task applies; only commits whose "
+         "metadata marks an agent are checked."),
 )
