@@ -266,11 +266,11 @@ def test_agent_commits_through_runner(tmp_path: Path, runner: str,
         for path, what in KINDS[kind][1]:
             assert f"error[scope-outside-allow] {path}: {what}: outside" in out, (kind, out)
     assert "error[scope-outside-allow] -rf: added" in out
-    assert "error[scope-outside-allow] docs/with space\\nand newline.md: added" in out
-    assert "git restore --staged -- $'docs/with space\\x0aand newline.md'" in out
+    assert 'error[scope-outside-allow] "docs/with space\\nand newline.md": added' in out
+    assert "git restore --staged -- $'docs/with space\\nand newline.md'" in out
     assert "error[scope-outside-allow] q\"uote's.md: added" in out
     if runner == "prek":
-        assert "error[scope-outside-allow] caf\\xe9.txt: added" in out
+        assert 'error[scope-outside-allow] "caf\\xe9.txt": added' in out
         assert "git restore --staged -- $'caf\\xe9.txt'" in out
     assert f"guardrails: {7 + len(odd)} error(s), 0 warning(s) (policy: main@" in out
     assert run_git("rev-parse", "HEAD", cwd=wt).stdout == head
@@ -387,10 +387,11 @@ def test_check_range_json(tmp_path: Path) -> None:
                                   b"q'uo\"te", b"caf\xe9", "é中".encode(), b"back\\slash",
                                   b"-dash"])
 def test_hint_paths_round_trip_through_bash(name: bytes) -> None:
-    from guardrails.report import printable, shell_quote
+    from guardrails.findings import shell_path, show_path
+    from guardrails.report import printable
 
     path = os.fsdecode(name)
-    proc = subprocess.run(["bash", "-c", f"printf %s {shell_quote(path)}"],
+    proc = subprocess.run(["bash", "-c", f"printf %s {shell_path(path)}"],
                           capture_output=True, check=True)
     assert proc.stdout == name
-    assert "\n" not in printable(path) and printable(path).isprintable()
+    assert show_path(path).isprintable() and printable(path).isprintable()

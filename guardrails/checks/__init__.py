@@ -13,7 +13,7 @@ from guardrails.context import Context
 from guardrails.findings import Finding
 
 # What the combined `guardrails` hook runs at pre-commit, in this order.
-PRE_COMMIT = ("scope",)
+PRE_COMMIT = ("baseline", "scope")
 # What `check --range` and the CI gate run per commit.
 RANGE = ("scope",)
 
