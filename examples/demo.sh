@@ -73,9 +73,9 @@ pre-commit install | indent
 echo "   building the hook environment (first run only) ..."
 pre-commit install-hooks >/dev/null
 
-say "4. Two linked worktrees, one per task branch"
-git worktree add -q -b agent/auth "$DEMO/wt-auth" main
-git worktree add -q -b agent/billing "$DEMO/wt-billing" main
+say "4. Two linked worktrees, one per task branch, each with a session (git guardrails worktree add)"
+git guardrails worktree add "$DEMO/wt-auth" agent/auth --agent claude-code 2>&1 | indent
+git guardrails worktree add "$DEMO/wt-billing" agent/billing --agent claude-code 2>&1 | indent
 git worktree list | indent
 
 say "5. The auth agent changes src/auth/login.py and commits (CLAUDECODE=1 marks an agent)"
