@@ -82,6 +82,8 @@ def setup(work: Path, hook_ids: list[str], project: Path = PROJECT,
         (wt / ".pre-commit-config.yaml").write_text(_config(hook_repo, ids, hook_types))
         git("add", ".pre-commit-config.yaml", cwd=wt, env=env)
         git("commit", "-q", "--no-verify", "-m", "hooks", cwd=wt, env=env)
+        # an agent works in a session (the combined hook refuses agent commits without one)
+        run(["git-guardrails", "start", "--agent", "bench"], wt, env)
         worktrees[name] = wt
 
     # each runner's shims in a directory of their own, chosen per commit with core.hooksPath
