@@ -16,6 +16,8 @@ from guardrails.errors import GuardrailsError
 # name -> module in guardrails.commands exposing a click command called `command`
 COMMANDS = {
     "check": "check",
+    "doctor": "doctor",
+    "agent-hook": "agent_hook",
 }
 
 
