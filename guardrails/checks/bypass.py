@@ -52,7 +52,7 @@ PATTERNS: tuple[Pattern, ...] = tuple(Pattern(re.compile(rx, re.IGNORECASE), wha
     (r"(?<![\w-])--no-verify\b", "`--no-verify` skips git hooks"),
     (r"\bcore\.hooksPath\b", "`core.hooksPath` moves or disables git hooks"),
     (r"(?<![\w-])HUSKY\s*[=:]\s*['\"]?0\b|\bHUSKY_SKIP_HOOKS\b", "`HUSKY=0` turns husky hooks off"),
-    (r"(?<![\w.-])(?:PREK_)?SKIP\s*=\s*['\"]?[\w-]|^\s*(?:PREK_)?SKIP\s*:\s*\S",
+    (r"(?-i:(?<![\w.-])(?:PREK_)?SKIP\s*=\s*['\"]?[\w-]|^\s*(?:PREK_)?SKIP\s*:\s*\S)",
      "`SKIP=` skips pre-commit/prek hooks"),
     (r"\bPRE_COMMIT_ALLOW_NO_CONFIG\b", "`PRE_COMMIT_ALLOW_NO_CONFIG` lets hooks pass without "
      "a config"),
