@@ -1,9 +1,10 @@
 """The attestation: ``Guardrails-Checked: <patch-id>`` and the record that earns it.
 
 The pre-commit stage (``no-skipped-hooks``, also in the combined ``guardrails`` hook) records
-in ``<git-dir>/guardrails/checked.json`` which tree it checked and for which ``git`` process
-(the ``git commit`` that runs the hooks). ``require-checks`` (prepare-commit-msg, which git runs
-even under ``--no-verify``) compares: same tree, same ``git`` process, or the commit is refused.
+in ``<git-dir>/guardrails/checked.json`` which change it checked (a digest of the staged diff)
+and for which ``git`` process (the ``git commit`` that runs the hooks). ``require-checks``
+(prepare-commit-msg, which git runs even under ``--no-verify``) compares: same change, same
+``git`` process, or the commit is refused.
 
 The id is ``git patch-id --stable`` over the commit's diff against its parent, produced by one
 ``git log`` command with fixed options (:data:`LOG_ARGS`) so that user configuration
@@ -19,7 +20,6 @@ import functools
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any, Optional
@@ -27,6 +27,9 @@ from typing import Any, Optional
 from guardrails import git
 
 TRAILER = "Guardrails-Checked"
+# Every hook id of .pre-commit-hooks.yaml (a test keeps them in step): SKIP naming one fails.
+HOOK_IDS = ("clean-baseline", "record-baseline", "check-scope", "no-skipped-hooks",
+            "require-checks", "ref-store-guard", "guardrails", "verify-commit")
 RECORD = "checked.json"
 
 # -c options that pin what `git log` prints, whatever the user's or CI's configuration says.
@@ -44,7 +47,7 @@ DIFF_ARGS = (
     "--no-color", "--no-relative", "--ignore-submodules=none", "--submodule=short",
     "--src-prefix=a/", "--dst-prefix=b/",
 )
-LOG_ARGS = ("--format=commit %H", "--remerge-diff", *DIFF_ARGS, "--no-notes")
+LOG_ARGS = ("--format=commit %H", "--remerge-diff", "--root", *DIFF_ARGS, "--no-notes")
 
 _TRAILER_RX = re.compile(rb"^" + TRAILER.encode() + rb"\s*:\s*(\S+)\s*$",
                          re.IGNORECASE | re.MULTILINE)
@@ -116,9 +119,26 @@ def trailer_values(message: str) -> list[str]:
 
 # --- what is being committed now ---------------------------------------------------------------
 
-def staged_diff(repo: git.Repo) -> bytes:
-    """The index against HEAD with the attestation's diff options (added lines to scan)."""
-    return git.out(*CONFIG, "diff", "--cached", *DIFF_ARGS, cwd=repo.toplevel)
+def staged_diff(repo: git.Repo, base: Optional[str] = None) -> bytes:
+    """The index against ``base`` (default HEAD, or the empty tree on an unborn branch) with
+    the attestation's diff options: the text the pre-commit stage scans and fingerprints, and
+    for a plain commit exactly what ``git log -p`` will show for it."""
+    return git.out(*CONFIG, "diff", "--cached", *DIFF_ARGS, *([base] if base else []),
+                   cwd=repo.toplevel)
+
+
+def fingerprint(diff: bytes) -> str:
+    """What the record compares: a digest of the staged diff against HEAD."""
+    import hashlib
+
+    return hashlib.sha256(diff).hexdigest()
+
+
+def patch_id_of(repo: git.Repo, diff: bytes) -> str:
+    if not diff:
+        return empty_id(repo)
+    out = git.out("patch-id", "--stable", cwd=repo.toplevel, input=diff).split()
+    return out[0].decode() if out else empty_id(repo)
 
 
 def write_tree(repo: git.Repo) -> str:
@@ -126,10 +146,11 @@ def write_tree(repo: git.Repo) -> str:
     return git.run("write-tree", cwd=repo.toplevel, write=True).stdout.decode().strip()
 
 
-def pending_id(repo: git.Repo, tree: str, parents: Sequence[str]) -> str:
-    """The patch id the commit of ``tree`` on ``parents`` will have, computed exactly as CI
-    computes it: a throw-away commit object (never referenced; gc removes it) through the
-    same ``git log`` and ``git patch-id``."""
+def merge_id(repo: git.Repo, parents: Sequence[str]) -> str:
+    """The patch id the merge of the index on ``parents`` will have, computed exactly as CI
+    computes it: a throw-away commit object (never referenced; gc removes it) through the very
+    ``git log --remerge-diff`` and ``git patch-id``."""
+    tree = write_tree(repo)
     args = ["commit-tree", tree]
     for p in parents:
         args += ["-p", p]
@@ -295,14 +316,15 @@ def record_path(repo: git.Repo) -> str:
     return repo.git_path("guardrails", RECORD)
 
 
-def record(repo: git.Repo, tree: str, head: Optional[str]) -> str:
-    """Remember that the pre-commit stage checked ``tree`` (atomically; per worktree)."""
+def record(repo: git.Repo, diff: bytes) -> str:
+    """Remember that the pre-commit stage of this git process checked the staged ``diff``
+    (atomically; per worktree)."""
     p = record_path(repo)
     os.makedirs(os.path.dirname(p), exist_ok=True)
-    data = {"tree": tree, "head": head, "git": git_process(), "time": time.time()}
-    fd, tmp = tempfile.mkstemp(prefix=".checked.", dir=os.path.dirname(p))
+    data = {"diff": fingerprint(diff), "git": git_process(), "time": time.time()}
+    tmp = f"{p}.{os.getpid()}.tmp"
     try:
-        with os.fdopen(fd, "w") as f:
+        with open(tmp, "w") as f:
             json.dump(data, f)
         os.replace(tmp, p)
     except BaseException:

@@ -7,7 +7,7 @@ from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.checks.attest import main as require
+    from guardrails.require import main as require
 
     return require(argv)
 

@@ -18,16 +18,17 @@ import shlex
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from guardrails import agents, git
-from guardrails.changes import Commit
-from guardrails.context import Context
+from guardrails.attestation import HOOK_IDS
 from guardrails.findings import ERROR, WARNING, Finding
 
-# Every hook id of .pre-commit-hooks.yaml (a test keeps them in step).
-HOOK_IDS = ("clean-baseline", "record-baseline", "check-scope", "no-skipped-hooks",
-            "require-checks", "ref-store-guard", "guardrails", "verify-commit")
+if TYPE_CHECKING:
+    from guardrails.changes import Commit
+    from guardrails.context import Context
+
+__all__ = ["HOOK_IDS", "check", "check_commits", "diagnose"]
 # hook type -> (severity when missing, what needs it)
 HOOK_TYPES = {
     "pre-commit": (ERROR, "the pre-commit-stage checks (guardrails, no-skipped-hooks)"),
@@ -280,9 +281,10 @@ def check(ctx: Context) -> list[Finding]:
     found += env_hookspath_findings(os.environ)
     directory, raw = hooks_dir(ctx.repo)
     found += hook_type_findings(directory, raw, "this worktree", policy)
-    found += scan_diff(attestation.staged_diff(ctx.repo), None, policy)
+    diff = attestation.staged_diff(ctx.repo)
+    found += scan_diff(diff, None, policy)
     if not any(f.severity == ERROR for f in found):
-        attestation.record(ctx.repo, attestation.write_tree(ctx.repo), None)
+        attestation.record(ctx.repo, diff)
     return found
 
 
