@@ -11,14 +11,14 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shlex
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from guardrails import agents, git
 from guardrails.attestation import HOOK_IDS
@@ -43,13 +43,12 @@ AGENT_DOCS = ("AGENTS.md", "CLAUDE.md", "GEMINI.md", "CONVENTIONS.md", ".cursorr
 DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc")
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     rx: re.Pattern[str]
     what: str
 
 
-PATTERNS: tuple[Pattern, ...] = tuple(Pattern(re.compile(rx, re.IGNORECASE), what) for rx, what in (
+_PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
     (r"(?<![\w-])--no-verify\b", "`--no-verify` skips git hooks"),
     (r"\bcore\.hooksPath\b", "`core.hooksPath` moves or disables git hooks"),
     (r"(?<![\w-])HUSKY\s*[=:]\s*['\"]?0\b|\bHUSKY_SKIP_HOOKS\b", "`HUSKY=0` turns husky hooks off"),
@@ -68,10 +67,18 @@ PATTERNS: tuple[Pattern, ...] = tuple(Pattern(re.compile(rx, re.IGNORECASE), wha
     (r"\bgit-commit-verify\s*:\s*(?:false|no|off)\b|--no-git-commit-verify\b|"
      r"\bAIDER_GIT_COMMIT_VERIFY\s*[=:]\s*['\"]?(?:false|0|no)\b",
      "Aider commits with `--no-verify`"),
-))
-_PREFILTER = re.compile("|".join(f"(?:{p.rx.pattern})" for p in PATTERNS) + r"|\bcommit\b",
-                        re.IGNORECASE | re.MULTILINE)
-_COMMIT_N = re.compile(r"\bgit\b.*\bcommit\b.*\s-[A-Za-z]*n")
+)
+# Cheap first pass over the added text (lower-cased): regexes are compiled only on a hit.
+_LITERALS = ("--no-verify", "hookspath", "husky", "skip", "pre_commit_allow_no_config",
+             "dangerously", "bypasspermissions", "disableallhooks", "yolo", "approval_policy",
+             "danger-full-access", "commit-verify", "commit -")
+
+
+@functools.lru_cache(maxsize=1)
+def patterns() -> tuple[tuple[Pattern, ...], re.Pattern[str]]:
+    """The compiled patterns, and the ``git … commit … -n`` shape that needs shlex."""
+    return (tuple(Pattern(re.compile(rx, re.IGNORECASE), what) for rx, what in _PATTERN_SOURCES),
+            re.compile(r"\bgit\b.*\bcommit\b.*\s-[A-Za-z]*n"))
 
 
 def _is_agent_doc(path: str) -> bool:
@@ -81,8 +88,9 @@ def _is_agent_doc(path: str) -> bool:
 
 def line_reasons(line: str) -> list[str]:
     """Why one added line turns hooks or approvals off (empty: it does not)."""
-    found = [p.what for p in PATTERNS if p.rx.search(line)]
-    if not found and _COMMIT_N.search(line):
+    pats, commit_n = patterns()
+    found = [p.what for p in pats if p.rx.search(line)]
+    if not found and commit_n.search(line):
         from guardrails import skipcmd
 
         try:
@@ -155,7 +163,8 @@ def scan_diff(data: bytes, commit: Optional[str] = None,
     text = data.decode("utf-8", errors="surrogateescape")
     added = "\n".join(ln[1:] for ln in text.splitlines()
                       if ln.startswith("+") and not ln.startswith("+++ "))
-    if not _PREFILTER.search(added):
+    low = added.lower()
+    if not any(lit in low for lit in _LITERALS):
         return []
     return _scan_patch(text, commit, policy)
 
