@@ -143,3 +143,24 @@ def test_edit_scope(trees: tuple[Path, Path], tool: str, path: str, blocked: boo
     assert proc.returncode == (2 if blocked else 0), proc.stderr
     if why:
         assert why in proc.stderr
+
+
+def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
+    from guardrails import git as g
+    from guardrails import session
+
+    repo = make_repo(tmp_path / "repo")
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    outside = Path("/srv/not-a-worktree/elsewhere.txt")  # outside the repo and the temp dir
+    payload = {"tool_name": "Write", "tool_input": {"file_path": str(outside)}, "cwd": str(wt)}
+    assert run_hook(payload, wt).returncode == 0  # no session: not ours to guard
+    r = g.discover(str(wt))
+    session.save(r.git_dir, session.Session(branch="agent/auth", baseline=None, started=0.0,
+                                            allow=["src/**"]))
+    proc = run_hook(payload, wt)
+    assert proc.returncode == 2 and "outside this session's worktree" in proc.stderr
+    inside = {"tool_name": "Edit", "tool_input": {"file_path": "src/x.py"}, "cwd": str(wt)}
+    assert run_hook(inside, wt).returncode == 0
+    docs = {"tool_name": "Edit", "tool_input": {"file_path": "docs/x.md"}, "cwd": str(wt)}
+    proc = run_hook(docs, wt)
+    assert proc.returncode == 2 and "ad-hoc session" in proc.stderr

@@ -139,3 +139,35 @@ def test_git_process_identity_proc_and_ps_agree(tmp_path: Path) -> None:
     alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.split()
     assert alone[:2] == ["None", "None"]
+
+
+def test_relative_hookspath_other_worktrees_warned(tmp_path: Path) -> None:
+    from guardrails import git as g
+    from guardrails.checks.bypass import hooks_dir, relative_hookspath_findings
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".husky" / "_").mkdir(parents=True)
+    git("config", "core.hooksPath", ".husky/_", cwd=repo)
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    r = g.discover(str(repo))
+    directory, raw = hooks_dir(r)
+    assert raw == ".husky/_" and directory == str(repo / ".husky" / "_")
+    found = relative_hookspath_findings(r, raw)
+    assert [(f.rule, f.severity) for f in found] == [("bypass-hookspath", "warning")]
+    assert str(wt) in found[0].message
+    (wt / ".husky" / "_").mkdir(parents=True)
+    assert relative_hookspath_findings(r, raw) == []
+
+
+def test_standalone_no_skipped_hooks_attests(tmp_path: Path, runner: str,
+                                             hook_repo: tuple[str, str]) -> None:
+    repo = make_repo(tmp_path / "repo")
+    install_hooks(repo, runner, hook_repo, "  - id: no-skipped-hooks\n  - id: require-checks\n",
+                  hook_types=TYPES)
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    write(wt, "src/auth/a.py", "a = 1\n")
+    git("add", "-A", cwd=wt)
+    proc = git("commit", "-m", "a", cwd=wt, env=AGENT, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert git("log", "-1", "--format=%B", cwd=wt).stdout.count("Guardrails-Checked:") == 1
+    assert [f for f in _range(wt, "main..HEAD") if f["rule"].startswith("attest")] == []

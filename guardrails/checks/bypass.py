@@ -250,6 +250,40 @@ def hook_type_findings(directory: str, raw: Optional[str], where: str,
     return found
 
 
+def linked_worktrees(repo: git.Repo) -> list[str]:
+    """Top levels of the linked worktrees, read from ``<common>/worktrees/*/gitdir`` (no git)."""
+    tops = []
+    for d in git.worktree_git_dirs(repo)[1:]:
+        try:
+            with open(os.path.join(d, "gitdir"), encoding="utf-8",
+                      errors="surrogateescape") as f:
+                dotgit = f.read().strip()
+        except OSError:
+            continue
+        tops.append(os.path.dirname(dotgit))
+    return tops
+
+
+def relative_hookspath_findings(repo: git.Repo, raw: str,
+                                policy: Optional[str] = None) -> list[Finding]:
+    """A relative core.hooksPath resolves in each worktree: warn for every other worktree where
+    it does not exist (git silently runs no hook there; a git-ignored ``.husky/_`` is typical)."""
+    found = []
+    here = os.path.realpath(repo.toplevel)
+    for top in [os.path.dirname(repo.common_dir.rstrip(os.sep)), *linked_worktrees(repo)]:
+        if os.path.realpath(top) == here or not os.path.isdir(top):
+            continue
+        if not os.path.isdir(os.path.join(top, raw)):
+            found.append(Finding(
+                "bypass-hookspath",
+                f"worktree {top}: the relative core.hooksPath {raw!r} does not exist there, so "
+                "git silently runs no hooks for commits made in it",
+                "git config --unset-all core.hooksPath   # then: " + INSTALL_FIX,
+                severity=WARNING, policy=policy,
+            ))
+    return found
+
+
 def env_hookspath_findings(env: Mapping[str, str]) -> list[Finding]:
     """``GIT_CONFIG_COUNT/KEY/VALUE`` and ``GIT_CONFIG_PARAMETERS`` overriding core.hooksPath."""
     found: list[Finding] = []
@@ -290,6 +324,8 @@ def check(ctx: Context) -> list[Finding]:
     found += env_hookspath_findings(os.environ)
     directory, raw = hooks_dir(ctx.repo)
     found += hook_type_findings(directory, raw, "this worktree", policy)
+    if raw is not None and not os.path.isabs(os.path.expanduser(raw)):
+        found += relative_hookspath_findings(ctx.repo, raw, policy)
     diff = attestation.staged_diff(ctx.repo)
     found += scan_diff(diff, None, policy)
     if not any(f.severity == ERROR for f in found):
