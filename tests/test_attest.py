@@ -333,3 +333,22 @@ def test_message_file_resolved_and_direct_git_hook(tmp_path: Path) -> None:
     proc3 = subprocess.run(["guardrails-require-checks"], cwd=wt, env=env,
                            capture_output=True, text=True, check=False)
     assert proc3.returncode == 2 and "fix:" in proc3.stderr
+
+
+def test_commit_all_and_partial_commit_use_the_temporary_index(
+        tmp_path: Path, runner: str, hook_repo: tuple[str, str]) -> None:
+    """`commit -a` (GIT_INDEX_FILE=index.lock) and `commit -- path` (next-index-<pid>.lock):
+    both stages see the same temporary index."""
+    _, wt = setup(tmp_path, runner, hook_repo)
+    write(wt, "src/auth/login.py", "changed = 1\n")
+    proc = git("commit", "-a", "-m", "all", cwd=wt, env=AGENT, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(wt, "src/auth/login.py", "changed = 2\n")
+    write(wt, "src/auth/other.py", "o = 1\n")
+    git("add", "src/auth/other.py", cwd=wt)
+    proc = git("commit", "-m", "partial", "--", "src/auth/login.py", cwd=wt, env=AGENT,
+               check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert git("diff", "--cached", "--name-only", cwd=wt).stdout.strip() == "src/auth/other.py"
+    assert message(wt).count(TRAILER) == 1
+    assert_valid(wt)
