@@ -207,6 +207,14 @@ def test_clean_rebase_keeps_attestations_conflict_resolution_flagged(
     assert_valid(wt)
     for rev in ("HEAD", "HEAD~1", "HEAD~2"):
         assert message(wt, rev).count(TRAILER) == 1
+    # a cherry-pick replays too: it is not refused and keeps the trailer, which stays valid
+    picked = git("rev-parse", "HEAD~1", cwd=wt).stdout.strip()
+    git("checkout", "-q", "-b", "agent/auth-pick", "main", cwd=wt)
+    proc = git("cherry-pick", picked, cwd=wt, env=AGENT, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert message(wt) == message(wt, picked)
+    assert_valid(wt)
+    git("checkout", "-q", "agent/auth", cwd=wt)
     # now a conflict: main changes the line the last commit changed
     write(repo, "src/auth/other.py", "one\nmain\nthree\n")
     git("commit", "-q", "--no-verify", "-am", "main conflicts", cwd=repo)
