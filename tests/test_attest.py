@@ -22,7 +22,15 @@ def setup(tmp_path: Path, runner: str, hook_repo: tuple[str, str],
     repo = make_repo(tmp_path / "repo")
     install_hooks(repo, runner, hook_repo, hooks, hook_types=TYPES)
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start(wt)
     return repo, wt
+
+
+def start(wt: Path) -> None:
+    """A session, as the clean-baseline check requires for agent commits."""
+    proc = subprocess.run(["git-guardrails", "start"], cwd=wt, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def head(wt: Path) -> str:
@@ -61,7 +69,7 @@ def rules_by_commit(findings: list[dict[str, str]]) -> dict[str, list[str]]:
 
 def test_agent_commit_attested_and_verified(tmp_path: Path, runner: str,
                                             hook_repo: tuple[str, str]) -> None:
-    _, wt = setup(tmp_path, runner, hook_repo)
+    repo, wt = setup(tmp_path, runner, hook_repo)
     proc = agent_commit(wt, "src/auth/a.py", "a = 1\n", "add a")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     msg = message(wt)
@@ -70,10 +78,10 @@ def test_agent_commit_attested_and_verified(tmp_path: Path, runner: str,
     rc, findings = check_range(wt)
     assert rc == 0 and findings == []
     # a human commit outside any session gets no trailer and is not refused
-    write(wt, "src/auth/b.py", "b = 1\n")
-    git("add", "-A", cwd=wt)
-    git("commit", "-q", "--no-verify", "-m", "human", cwd=wt)
-    assert TRAILER not in message(wt)
+    write(repo, "docs/b.md", "b\n")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "--no-verify", "-m", "human", cwd=repo)
+    assert TRAILER not in message(repo)
 
 
 def test_no_verify_refused_head_unchanged(tmp_path: Path, runner: str,
@@ -119,6 +127,7 @@ def test_retry_with_no_verify_after_failed_hook_refused(
     (repo / ".pre-commit-config.yaml").write_text(cfg)
     git("commit", "-qam", "lint", "--no-verify", cwd=repo)
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start(wt)
     before = head(wt)
     proc = agent_commit(wt, "src/auth/a.py", "a = 1\n", "first try")
     assert proc.returncode != 0 and head(wt) == before
@@ -188,6 +197,7 @@ def test_clean_rebase_keeps_attestations_conflict_resolution_flagged(
         "src/auth/other.py": "one\ntwo\nthree\n", "README.md": "readme\n"})
     install_hooks(repo, runner, hook_repo, HOOKS, hook_types=TYPES)
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start(wt)
     lines = [f"line{i}\n" for i in range(1, 21)]
     lines[9] = "agent10\n"
     assert agent_commit(wt, "src/auth/login.py", "".join(lines), "edit line 10").returncode == 0
@@ -270,12 +280,12 @@ def test_merge_and_squash_messages_keep_one_trailer(tmp_path: Path, runner: str,
     assert head(wt) == before
     git("merge", "--abort", cwd=wt)
     # squash merge: the squash message is kept, one trailer
-    git("checkout", "-q", "-b", "agent/auth-side", cwd=wt)
-    for n in (1, 2):  # a side branch no task covers: committed by a human
-        write(wt, "src/auth/s.py", f"s = {n}\n")
-        git("add", "-A", cwd=wt)
-        git("commit", "-q", "--no-verify", "-m", f"side {n}", cwd=wt)
-    git("checkout", "-q", "agent/auth", cwd=wt)
+    git("checkout", "-q", "-b", "agent/auth-side", "agent/auth", cwd=repo)
+    for n in (1, 2):  # a side branch, committed by a human in the main checkout
+        write(repo, "src/auth/s.py", f"s = {n}\n")
+        git("add", "-A", cwd=repo)
+        git("commit", "-q", "--no-verify", "-m", f"side {n}", cwd=repo)
+    git("checkout", "-q", "main", cwd=repo)
     git("merge", "--squash", "agent/auth-side", cwd=wt, env=AGENT)
     proc = git("commit", "--no-edit", cwd=wt, env=AGENT, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -323,6 +333,7 @@ def test_message_file_resolved_and_direct_git_hook(tmp_path: Path) -> None:
     (hooks / "post-checkout").write_text("#!/bin/sh\nexit 0\n")
     (hooks / "post-checkout").chmod(0o755)
     git("config", "core.hooksPath", str(hooks), cwd=repo)
+    start(wt)
     proc = agent_commit(wt, "src/auth/a.py", "a = 1\n", "direct")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert message(wt).count(TRAILER) == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT, install_hooks
 from tests.helpers import add_worktree, git, make_repo, write
+from tests.test_attest import start
 
 HOOKS = "  - id: guardrails\n  - id: require-checks\n"
 TYPES = "[pre-commit, prepare-commit-msg]"
@@ -27,6 +28,7 @@ def test_added_lines_refused_with_file_and_line(tmp_path: Path, runner: str,
     repo = make_repo(tmp_path / "repo")
     install_hooks(repo, runner, hook_repo, HOOKS, hook_types=TYPES)
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start(wt)
     write(wt, "src/auth/deploy.sh", "#!/bin/sh\nset -e\ngit add -A\ngit commit -nm wip\n")
     git("add", "-A", cwd=wt)
     head = git("rev-parse", "HEAD", cwd=wt).stdout
@@ -48,6 +50,7 @@ def test_missing_prepare_commit_msg_hook_fails(tmp_path: Path, runner: str,
     repo = make_repo(tmp_path / "repo")
     install_hooks(repo, runner, hook_repo, HOOKS, hook_types="[pre-commit]")
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start(wt)
     write(wt, "src/auth/a.py", "a = 1\n")
     git("add", "-A", cwd=wt)
     proc = git("commit", "-m", "a", cwd=wt, env=AGENT, check=False)
@@ -165,6 +168,7 @@ def test_standalone_no_skipped_hooks_attests(tmp_path: Path, runner: str,
     install_hooks(repo, runner, hook_repo, "  - id: no-skipped-hooks\n  - id: require-checks\n",
                   hook_types=TYPES)
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start(wt)
     write(wt, "src/auth/a.py", "a = 1\n")
     git("add", "-A", cwd=wt)
     proc = git("commit", "-m", "a", cwd=wt, env=AGENT, check=False)

@@ -13,7 +13,7 @@ from guardrails.context import Context
 from guardrails.findings import Finding
 
 # What the combined `guardrails` hook runs at pre-commit, in this order.
-PRE_COMMIT = ("scope", "bypass")
+PRE_COMMIT = ("baseline", "scope", "bypass")
 # What `check --range` and the CI gate run per commit.
 RANGE = ("scope", "bypass", "attest")
 # What `git-guardrails doctor` runs: each module's ``diagnose(repo) -> list[Finding]``.
