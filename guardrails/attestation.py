@@ -53,7 +53,7 @@ _TRAILER_RX = re.compile(rb"^" + TRAILER.encode() + rb"\s*:\s*(\S+)\s*$",
                          re.IGNORECASE | re.MULTILINE)
 _DROP_RX = re.compile(rb"^" + TRAILER.encode() + rb"[ \t]*:[^\n]*\n?",
                       re.IGNORECASE | re.MULTILINE)
-_COMMIT_RX = re.compile(rb"^commit ([0-9a-f]{40}|[0-9a-f]{64})$", re.MULTILINE)
+COMMIT_HEADER = re.compile(rb"^commit ([0-9a-f]{40}|[0-9a-f]{64})$", re.MULTILINE)
 
 
 def empty_id(repo: git.Repo) -> str:
@@ -64,23 +64,26 @@ def empty_id(repo: git.Repo) -> str:
 # --- patches and patch ids for commits ------------------------------------------------------
 
 @functools.lru_cache(maxsize=4)
-def _log(toplevel: str, oids: tuple[str, ...]) -> bytes:
+def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
+    """(``git log -p`` of ``oids``, ``git patch-id --stable`` of it): the two processes run
+    side by side, the log streamed into patch-id while it is produced."""
     if not oids:
-        return b""
-    return git.out(*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS,
-                   cwd=toplevel, input="".join(o + "\n" for o in oids).encode())
+        return b"", b""
+    return git.tee([*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS],
+                   ["patch-id", "--stable"], cwd=toplevel,
+                   input="".join(o + "\n" for o in oids).encode())
 
 
 def patches(repo: git.Repo, oids: Sequence[str]) -> bytes:
-    """``git log -p`` of exactly these commits (one git process, cached for the other checks
-    that read the same commits): ``commit <oid>`` headers, then each commit's diff."""
-    return _log(repo.toplevel, tuple(oids))
+    """``git log -p`` of exactly these commits (cached for the other checks that read the
+    same commits): ``commit <oid>`` headers, then each commit's diff."""
+    return _log(repo.toplevel, tuple(oids))[0]
 
 
 def split_patches(data: bytes) -> dict[str, bytes]:
     """commit id -> its diff text, from :func:`patches` output."""
     out: dict[str, bytes] = {}
-    heads = list(_COMMIT_RX.finditer(data))
+    heads = list(COMMIT_HEADER.finditer(data))
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
         out[m.group(1).decode()] = data[m.end():end]
@@ -89,15 +92,13 @@ def split_patches(data: bytes) -> dict[str, bytes]:
 
 def patch_ids(repo: git.Repo, oids: Sequence[str]) -> dict[str, str]:
     """commit id -> patch id for every commit in ``oids`` (two git processes in all: one
-    ``git log`` piped into one ``git patch-id --stable``). A commit whose diff is empty gets
+    ``git log`` streamed into one ``git patch-id --stable``). A commit whose diff is empty gets
     :func:`empty_id`."""
-    data = patches(repo, oids)
     ids = dict.fromkeys(oids, empty_id(repo))
-    if data:
-        for line in git.out("patch-id", "--stable", cwd=repo.toplevel, input=data).splitlines():
-            pid, _, oid = line.decode().partition(" ")
-            if oid in ids:
-                ids[oid] = pid
+    for line in _log(repo.toplevel, tuple(oids))[1].splitlines():
+        pid, _, oid = line.decode().partition(" ")
+        if oid in ids:
+            ids[oid] = pid
     return ids
 
 

@@ -343,17 +343,46 @@ def is_agent_commit(ctx: Context, c: Commit) -> bool:
     return ctx.enforced or ctx.task is not None or _commit_agent(c) is not None
 
 
+def hit_lines(data: bytes) -> list[int]:
+    """Offsets of the added lines (``+`` lines) of a patch stream that contain one of the
+    literals: C-speed ``find`` over the whole stream, no per-line Python loop."""
+    low = data.lower()
+    starts: set[int] = set()
+    for lit in _LITERALS:
+        needle = lit.encode()
+        i = low.find(needle)
+        while i != -1:
+            ls = low.rfind(b"\n", 0, i) + 1
+            if low.startswith(b"+", ls) and not low.startswith(b"+++ ", ls):
+                starts.add(ls)
+            nl = low.find(b"\n", i)
+            i = -1 if nl == -1 else low.find(needle, nl)
+    return sorted(starts)
+
+
 def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
+    """The added lines of every agent commit, from the ``git log -p`` stream the attestation
+    check reads too (one git process for both); only commits with a literal hit are parsed."""
+    import bisect
+
     from guardrails import attestation
 
-    agent_commits = [c for c in commits if is_agent_commit(ctx, c)]
-    if not agent_commits:
+    agent = {c.oid for c in commits if is_agent_commit(ctx, c)}
+    if not agent:
         return []
-    per_commit = attestation.split_patches(
-        attestation.patches(ctx.repo, [c.oid for c in commits]))
+    data = attestation.patches(ctx.repo, [c.oid for c in commits])
+    hits = hit_lines(data)
+    if not hits:
+        return []
+    heads = [(m.start(), m.end(), m.group(1).decode())
+             for m in attestation.COMMIT_HEADER.finditer(data)]
+    starts = [h[0] for h in heads]
     found: list[Finding] = []
-    for c in agent_commits:
-        found += scan_diff(per_commit.get(c.oid, b""), c.oid, ctx.scope_source or None)
+    for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
+        if k < 0 or heads[k][2] not in agent:
+            continue
+        end = heads[k + 1][0] if k + 1 < len(heads) else len(data)
+        found += scan_diff(data[heads[k][1]:end], heads[k][2], ctx.scope_source or None)
     return found
 
 
