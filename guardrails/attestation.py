@@ -168,8 +168,10 @@ def add_trailer(repo: git.Repo, msgfile: str, value: str) -> None:
         text = orig = f.read()
     # drop every earlier value (a squash can carry several), then add the current one
     text = _DROP_RX.sub(b"", text)
-    if text and not text.endswith(b"\n"):
-        text += b"\n"  # git merge writes its message without one; trailers then stick to it
+    if text:
+        # one final newline: git merge writes its message without one (a trailer would then
+        # stick to the subject), and a dropped trailer leaves blank lines behind
+        text = text.rstrip(b"\n") + b"\n"
     if text != orig:
         with open(msgfile, "wb") as f:
             f.write(text)

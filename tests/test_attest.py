@@ -371,3 +371,46 @@ def test_commit_all_and_partial_commit_use_the_temporary_index(
     assert git("diff", "--cached", "--name-only", cwd=wt).stdout.strip() == "src/auth/other.py"
     assert message(wt).count(TRAILER) == 1
     assert_valid(wt)
+
+
+def test_trailer_parsing_and_insertion(tmp_path: Path) -> None:
+    from guardrails import attestation
+    from guardrails import git as g
+
+    tv = attestation.trailer_values
+    assert tv("s\n\nGuardrails-Checked: abc\n") == ["abc"]
+    assert tv("s\n\nCo-authored-by: x <x@x>\nGuardrails-Checked: abc\n\n# Conflicts:\n#\tf\n") \
+        == ["abc"]
+    assert tv("s\n\nGuardrails-Checked: abc\n\nmore body\n") == []  # not the trailer block
+    assert tv("s\n") == []
+    repo = make_repo(tmp_path / "repo")
+    r = g.discover(str(repo))
+    cases = {
+        "Merge branch 'x'": "Merge branch 'x'\n\nGuardrails-Checked: 1\n",  # no newline
+        "s\n\nbody\n\nCo-authored-by: a <a@a>\nGuardrails-Checked: old\n":
+            "s\n\nbody\n\nCo-authored-by: a <a@a>\nGuardrails-Checked: 1\n",
+        "squash\n\nGuardrails-Checked: a\nGuardrails-Checked: b\n":
+            "squash\n\nGuardrails-Checked: 1\n",
+        "s\n\n# Please enter the commit message\n":
+            "s\n\nGuardrails-Checked: 1\n\n# Please enter the commit message\n",
+    }
+    for before, after in cases.items():
+        f = tmp_path / "msg"
+        f.write_text(before)
+        attestation.add_trailer(r, str(f), "1")
+        assert f.read_text() == after, before
+
+
+def test_tee_streams_and_reports_failures(tmp_path: Path) -> None:
+    from guardrails import git as g
+    from guardrails.errors import GuardrailsError
+
+    repo = make_repo(tmp_path / "repo")
+    first, second = g.tee(["log", "-1", "--format=%H%n%s"], ["hash-object", "--stdin"],
+                          cwd=str(repo))
+    lines = first.decode().split()
+    assert lines[1] == "initial"
+    expected = git("hash-object", "--stdin", cwd=repo, input=first).stdout.strip()
+    assert second.decode().strip() == expected
+    with pytest.raises(GuardrailsError):
+        g.tee(["log", "no-such-rev"], ["patch-id", "--stable"], cwd=str(repo))
