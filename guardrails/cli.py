@@ -16,6 +16,9 @@ from guardrails.errors import GuardrailsError
 # name -> module in guardrails.commands exposing a click command called `command`
 COMMANDS = {
     "check": "check",
+    "gc": "gc",
+    "install": "install",
+    "uninstall": "uninstall",
 }
 
 
