@@ -57,23 +57,10 @@ def parse(data: bytes) -> list[Update]:
 
 def subcommand(argv: Sequence[str]) -> str:
     """``commit`` for ``git -C x -c k=v commit -q``; ``receive-pack`` for git-receive-pack."""
-    if not argv:
-        return ""
-    prog = os.path.basename(argv[0])
-    if prog.startswith("git-"):
-        return prog[4:]
-    i = 1
-    while i < len(argv):
-        a = argv[i]
-        if a in ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
-                 "--config-env"):
-            i += 2
-            continue
-        if a.startswith("-"):
-            i += 1
-            continue
-        return a
-    return ""
+    from guardrails.gitlocks import command_args
+
+    args = command_args(argv)
+    return args[0] if args else ""
 
 
 def resolve_git_dir() -> str:
