@@ -125,7 +125,7 @@ def test_young_lock_without_holder_waits_then_reports(repo2: tuple[Path, Path]) 
 
 
 @pytest.mark.parametrize(("args", "rel"), [
-    (("update-ref", "refs/heads/agent/docs", "HEAD~0"), "refs/heads/agent/docs.lock"),
+    (("update-ref", "refs/heads/agent/auth", "HEAD~0"), "refs/heads/agent/auth.lock"),
     (("branch", "-D", "gone"), "packed-refs.lock"),
 ])
 def test_live_lock_released_during_wait(tmp_path: Path, repo2: tuple[Path, Path],
@@ -145,14 +145,24 @@ def test_live_lock_released_during_wait(tmp_path: Path, repo2: tuple[Path, Path]
     assert not (repo / ".git" / rel).exists()
 
 
-def test_live_lock_past_the_wait_names_lock_age_and_holder(
+def test_other_branches_live_ref_locks_are_not_waited_for(
         tmp_path: Path, repo2: tuple[Path, Path], procs: list[subprocess.Popen[bytes]]) -> None:
     repo, wt = repo2
     proc, _ = slow_git(tmp_path, repo, 20, "update-ref", "refs/heads/agent/docs", "HEAD")
     procs.append(proc)
+    t0 = time.monotonic()
+    assert refstore.wait_for_locks(ggit.discover(str(wt)), wait=5, stale_after=60) == []
+    assert time.monotonic() - t0 < 2
+
+
+def test_live_lock_past_the_wait_names_lock_age_and_holder(
+        tmp_path: Path, repo2: tuple[Path, Path], procs: list[subprocess.Popen[bytes]]) -> None:
+    repo, wt = repo2
+    proc, _ = slow_git(tmp_path, repo, 20, "update-ref", "refs/heads/agent/auth", "HEAD")
+    procs.append(proc)
     found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=0.6, stale_after=60)
     assert [(f.rule, f.path) for f in found] == [("refstore-lock-held",
-                                                  "refs/heads/agent/docs.lock")]
+                                                  "refs/heads/agent/auth.lock")]
     msg = found[0].message
     assert "ref lock held for" in msg and f"pid {proc.pid}" in msg and "update-ref" in msg
 
@@ -160,11 +170,11 @@ def test_live_lock_past_the_wait_names_lock_age_and_holder(
 def test_killed_holder_leaves_a_stale_lock(tmp_path: Path, repo2: tuple[Path, Path],
                                            procs: list[subprocess.Popen[bytes]]) -> None:
     repo, wt = repo2
-    proc, _ = slow_git(tmp_path, repo, 30, "update-ref", "refs/heads/agent/docs", "HEAD")
+    proc, _ = slow_git(tmp_path, repo, 30, "update-ref", "refs/heads/agent/auth", "HEAD")
     procs.append(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    lock = repo / ".git" / "refs" / "heads" / "agent" / "docs.lock"
+    lock = repo / ".git" / "refs" / "heads" / "agent" / "auth.lock"
     assert lock.exists()  # SIGKILL gives git no chance to clean up
     r = ggit.discover(str(wt))
     # young and holderless: the guard waits, then says so (not yet "stale")
@@ -174,10 +184,10 @@ def test_killed_holder_leaves_a_stale_lock(tmp_path: Path, repo2: tuple[Path, Pa
     _age(lock, 120)
     found = refstore.wait_for_locks(r, wait=0.2, stale_after=60)
     assert [f.rule for f in found] == ["refstore-stale-lock"]
-    proc2 = git("update-ref", "refs/heads/agent/docs", "HEAD", cwd=repo, check=False)
+    proc2 = git("update-ref", "refs/heads/agent/auth", "HEAD", cwd=repo, check=False)
     assert proc2.returncode != 0 and "File exists" in proc2.stderr
     subprocess.run(found[0].hint.split("   #")[0], shell=True, check=True)
-    git("update-ref", "refs/heads/agent/docs", "HEAD", cwd=repo)
+    git("update-ref", "refs/heads/agent/auth", "HEAD", cwd=repo)
 
 
 def test_gc_running_is_waited_for(tmp_path: Path, repo2: tuple[Path, Path],

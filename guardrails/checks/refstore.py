@@ -90,18 +90,33 @@ def wait_for_locks(repo: git.Repo, wait: Optional[float] = None,
     findings for stale locks and for locks still held when the wait ran out."""
     wait = setting(LOCK_WAIT) if wait is None else wait
     gc_wait = setting(GC_WAIT) if gc_wait is None else gc_wait
-    stale_after = setting(STALE_AFTER) if stale_after is None else stale_after
+    stale: float = setting(STALE_AFTER) if stale_after is None else stale_after
     mine = gitlocks.ancestors()
     own_index_ours = _inside_git()
+    own_ref = os.path.join("refs", "heads", *repo.branch.split("/")) + ".lock" \
+        if repo.branch else None
+
+    def relevant(lk: gitlocks.Lock) -> bool:
+        """Locks this commit can meet: everything but other branches' ref locks, which only
+        matter once they are old enough to be stale."""
+        if own_index_ours and lk.kind == "index" and lk.worktree == repo.git_dir:
+            return False  # held by the `git commit` running this hook
+        if lk.kind == "ref" and lk.worktree is None and lk.rel != own_ref:
+            return lk.age >= stale
+        return True
+
     start = time.monotonic()
     delay = 0.02
     while True:
-        locks = [lk for lk in gitlocks.scan(repo.common_dir, [repo.git_dir])
-                 if not (own_index_ours and lk.kind == "index" and lk.worktree == repo.git_dir)]
+        locks = [lk for lk in gitlocks.scan(repo.common_dir, [repo.git_dir]) if relevant(lk)]
         if not locks:
             return []
         verdicts = gitlocks.judge(locks, repo.common_dir,
-                                  gitlocks.git_processes(exclude=mine), stale_after)
+                                  gitlocks.git_processes(exclude=mine), stale)
+        # another branch's old ref lock with a possible holder: not ours to wait for
+        verdicts = [v for v in verdicts if not (
+            v.lock.kind == "ref" and v.lock.worktree is None and v.lock.rel != own_ref
+            and v.state != "stale")]
         blocking = [v for v in verdicts if not (v.state == "stale" and v.lock.kind == "gc")]
         if not blocking:
             return lock_findings(verdicts)
