@@ -232,13 +232,13 @@ def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
         if lost:
             reflog = _git(env, "log", "-g", "--format=%H %gs", f"refs/heads/wt{i}", cwd=repo,
                           check=False).stdout.decode(errors="replace").splitlines()
-            by_msg = {}
+            by_msg: dict[str, str] = {}
             for line in reflog:
                 oid, _, gs = line.partition(" ")
                 by_msg[gs.split(": ", 1)[-1]] = oid
             for m in lost:
-                oid = by_msg.get(m)
-                if oid and _git(env, "cat-file", "-e", oid, cwd=repo,
+                lost_oid = by_msg.get(m)
+                if lost_oid and _git(env, "cat-file", "-e", lost_oid, cwd=repo,
                                 check=False).returncode == 0:
                     res.rolled_back += 1
                 else:
