@@ -8,9 +8,9 @@ from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.hookrun import run_hook
+    from guardrails.refguard import guard
 
-    return run_hook(("refstore",), argv, prog="ref-store-guard")
+    return guard(list(argv) if argv is not None else None)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ def test_own_branch_commit_allowed_and_journaled(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     after = head(a)
     entries = [e for e in journal(repo) if e["kind"] == "update"]
-    assert [(e["ref"], e["old"], e["new"], e["task"], e["cmd"]) for e in entries] == [
-        ("refs/heads/agent/auth", before, after, "auth", "commit")]
+    assert [(e["ref"], e["old"], e["new"], e["task"]) for e in entries] == [
+        ("refs/heads/agent/auth", before, after, "auth")]
     assert entries[0]["worktree"] == str(a)
 
 
@@ -251,3 +251,19 @@ def test_shim_is_cheap_text(tmp_path: Path) -> None:
     assert os.access(repo / ".git" / "hooks" / "reference-transaction", os.X_OK)
     assert "/worktrees/*/guardrails/session.json" in text
     assert text.index("[ -n \"$active\" ] || exit 0") < text.index("-I -c")
+
+
+def test_session_commit_on_own_branch_needs_no_python(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    shim = repo / ".git" / "hooks" / "reference-transaction"
+    text = shim.read_text().replace("GUARDRAILS_PYTHON='", "GUARDRAILS_PYTHON='/nonexistent")
+    shim.write_text(text.replace("command -v python3", "command -v no-such-python"))
+    before = head(a)
+    proc = commit_file(a, "src/auth/x.py", "1\n")
+    assert proc.returncode == 0 and "no Python found" not in proc.stderr, proc.stderr
+    after = head(a)
+    assert [(e["ref"], e["old"], e["new"], e["task"]) for e in journal(repo)] == [
+        ("refs/heads/agent/auth", before, after, "auth")]
+    # anything else needs Python: without it the shim says so loudly and lets git go on
+    proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
+    assert "no Python found" in proc.stderr and "NOT checked" in proc.stderr

@@ -25,14 +25,14 @@ import zlib
 from collections.abc import Sequence
 from typing import Any, Optional
 
-MAINTENANCE = {"pack-refs", "gc", "maintenance", "repack", "reflog", "prune", "worktree",
-               "fsck", "clone"}
+# commands whose ref transactions only re-store refs (pack-refs packs and prunes each ref)
+MAINTENANCE = {"pack-refs", "gc", "maintenance", "repack"}
 # git commands a session uses to rewrite its own branch on purpose
 REWRITES = {"rebase", "reset", "am", "cherry-pick", "revert", "pull", "merge", "stash",
             "update-ref", "branch", "switch", "checkout", "filter-branch", "replace"}
 PER_WORKTREE_PREFIXES = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
 CHECKED = "checked.json"
-TIP = "tip.json"
+TIP = "tip"  # "<oid> <ref>\n": the last value this hook saw the session branch take
 
 
 class Update:
@@ -88,14 +88,6 @@ def _read_json(path: str) -> Optional[dict[str, Any]]:
         return data if isinstance(data, dict) else None
     except (OSError, ValueError):
         return None
-
-
-def _write_json(path: str, data: dict[str, Any]) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
 
 
 def head_branch(git_dir: str) -> Optional[str]:
@@ -315,10 +307,9 @@ class Hook:
             if owner is None or Update.zero(u.new):
                 continue
             tip_path = os.path.join(owner, "guardrails", TIP)
-            tip = _read_json(tip_path) or {}
+            last, tip_time = _read_tip(tip_path, u.ref)
             owner_session = self.sessions.get(owner)
-            last = tip.get("oid") if tip.get("ref") == u.ref else None
-            if owner_session is not None and float(tip.get("time", 0)) < owner_session.started:
+            if owner_session is not None and tip_time < owner_session.started:
                 last = None  # recorded before this session began
             if (last and last != u.new and not Update.zero(u.old) and u.old != last
                     and not (owner == self.git_dir and self.requested())
@@ -334,14 +325,27 @@ class Hook:
                             f"{last[:12]}, then at {u.old[:12]} with no ref update in between "
                             f"(a concurrent pack-refs/gc). Commits lost from the branch: "
                             f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
-            import time
-
-            _write_json(tip_path, {"ref": u.ref, "oid": u.new, "time": time.time()})
+            os.makedirs(os.path.dirname(tip_path), exist_ok=True)
+            with open(tip_path, "w") as f:
+                f.write(f"{u.new} {u.ref}\n")
         if entries:
             journal.append(self.common, entries)
         if loud:
             sys.stderr.write("\n".join(loud) + "\n")
         return 0
+
+
+def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
+    """The last value recorded for ``ref`` and when (0 when there is none)."""
+    try:
+        with open(path) as f:
+            parts = f.read(512).split()
+        when = os.stat(path).st_mtime
+    except OSError:
+        return None, 0.0
+    if len(parts) == 2 and parts[1] == ref:
+        return parts[0], when
+    return None, 0.0
 
 
 def _is_ancestor(repo: Any, a: str, b: str) -> bool:

@@ -35,6 +35,28 @@ for f in "$common"/guardrails/session.json "$common"/worktrees/*/guardrails/sess
 	fi
 done
 
+# the git command running this hook; maintenance only re-stores refs (pack-refs fires one
+# transaction per ref it packs and prunes), so it needs no look at all
+sub=
+if [ "$hook" = reference-transaction ] && [ -n "$active" ] && [ -r "/proc/$PPID/cmdline" ]; then
+	first=1 skip=
+	while IFS= read -r a; do
+		if [ -n "$first" ]; then
+			first=
+			case ${a##*/} in git-*) sub=${a##*/git-}; break ;; esac
+			continue
+		fi
+		if [ -n "$skip" ]; then skip=; continue; fi
+		case $a in
+		-c | -C | --git-dir | --work-tree | --namespace | --exec-path | --config-env) skip=1 ;;
+		-*) ;;
+		*) sub=$a; break ;;
+		esac
+	done <<ARGS
+$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
+ARGS
+fi
+
 input=
 if [ "$hook" = reference-transaction ] && { [ -x "$0.legacy" ] || [ -n "$active" ]; }; then
 	input=$(cat)
@@ -47,6 +69,7 @@ if [ -x "$0.legacy" ]; then
 	fi
 fi
 [ -n "$active" ] || exit 0
+case $sub in pack-refs | gc | maintenance | repack) exit 0 ;; esac
 
 case $hook in
 pre-auto-gc)
@@ -55,6 +78,83 @@ pre-auto-gc)
 	exit 1
 	;;
 esac
+
+# Fast path, no Python: the common case of an agent commit -- this worktree's session moving
+# only its own branch and HEAD. Anything else (another ref, a rollback to look at, a record of
+# checked trees to compare, a path or name needing JSON escapes) goes to Python below.
+zero=0000000000000000000000000000000000000000
+gd=${GIT_DIR:+$(cd "$GIT_DIR" 2>/dev/null && pwd -P)}
+rec=$gd/guardrails/session.json
+if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
+	if [ ! -e "$rec" ] && [ "$1" = prepared ]; then
+		exit 0  # not a session: only sessions are refused anything
+	fi
+	fast=
+	if [ -e "$rec" ] && [ ! -e "$gd/guardrails/checked.json" ]; then
+		fields=$(sed -n -e 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/b \1/p' \
+			-e 's/^ *"task": \(null\|"[^"\\]*"\),\{0,1\}$/t \1/p' "$rec")
+		branch= task=
+		while read -r k v; do
+			case $k in b) branch=$v ;; t) task=$v ;; esac
+		done <<FIELDS
+$fields
+FIELDS
+		[ -n "$branch" ] && [ -n "$task" ] && fast=1
+		case $PWD in *'"'* | *'\'*) fast= ;; esac
+	fi
+	if [ -n "$fast" ]; then
+		tipf=$gd/guardrails/tip
+		lines=
+		newtip=
+		while read -r o n r; do
+			[ -n "$r" ] || continue
+			[ "$o" = "$n" ] && continue
+			case $r in
+			*'"'* | *'\'*) fast= ;;
+			HEAD) ;;
+			"refs/heads/$branch")
+				if [ "$1" = committed ] && [ "$n" != "$zero" ]; then
+					if [ -f "$tipf" ] && [ "$tipf" -nt "$rec" ] && [ "$o" != "$zero" ]; then
+						read -r last lastref < "$tipf" || last=
+						if [ "$lastref" = "$r" ] && [ "$last" != "$o" ] && [ "$last" != "$n" ]; then
+							fast=  # moved without a ref update: Python looks closer
+						fi
+					fi
+					newtip="$n $r"
+				fi
+				;;
+			refs/worktree/*) ;;
+			*) fast= ;;
+			esac
+			[ "$r" = HEAD ] || lines="$lines$o $n $r
+"
+		done <<UPDATES
+$input
+UPDATES
+		if [ -n "$fast" ] && [ "$1" = prepared ]; then
+			exit 0
+		fi
+		j=$common/guardrails/journal.jsonl
+		if [ -n "$fast" ] && [ -e "$j" ] && [ "$(wc -c < "$j")" -gt 1000000 ]; then
+			fast=  # time to rotate: Python does it under the journal's lock
+		fi
+		if [ -n "$fast" ] && [ "$1" = committed ]; then
+			now=$(date +%s)
+			out=
+			while read -r o n r; do
+				[ -n "$r" ] || continue
+				out="$out{\"kind\": \"update\", \"new\": \"$n\", \"old\": \"$o\", \"ref\": \"$r\", \"task\": $task, \"time\": $now, \"worktree\": \"$PWD\"}
+"
+			done <<LINES
+$lines
+LINES
+			mkdir -p "$common/guardrails"
+			[ -z "$out" ] || printf '%s' "$out" >> "$j"
+			[ -z "$newtip" ] || printf '%s\n' "$newtip" > "$tipf"
+			exit 0
+		fi
+	fi
+fi
 
 py=$GUARDRAILS_PYTHON
 [ -x "$py" ] || py=$(command -v python3 2>/dev/null)
