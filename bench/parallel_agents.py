@@ -10,6 +10,8 @@ Modes are ``<setup>/<maintenance>``:
   ref-store-guard pre-commit hook and the verify-commit post-commit hook (run directly from
   ``.git/hooks``, no runner, so the numbers are the guardrails' own cost), one session per
   worktree, ``maintenance.suspend``; maintenance goes through ``git-guardrails gc --wait``.
+  ``native``: the same without the two Python commit hooks (native hooks, sessions and
+  ``git-guardrails gc`` only), to show where the time goes.
 * maintenance ``none``; ``prunenow`` (``pack-refs --all`` + ``gc --prune=now``);
   ``gcloop`` (``pack-refs --all``, ``gc --auto`` with gc.auto=1, ``gc``);
   ``gcloop-noauto`` (the same, agents' commits with ``maintenance.auto=false gc.auto=0``);
@@ -41,7 +43,7 @@ DEFAULT_MODES = ("plain/none", "plain/prunenow", "guarded/none", "guarded/prunen
                  "worktree-add")
 ALL_MODES = ("plain/none", "plain/prunenow", "plain/gcloop", "plain/gcloop-noauto",
              "plain/packrefs", "guarded/none", "guarded/prunenow", "guarded/gcloop",
-             "guarded/packrefs", "worktree-add")
+             "guarded/packrefs", "native/none", "native/prunenow", "worktree-add")
 BIN = Path(sys.executable).parent
 
 WORKER = r"""
@@ -106,7 +108,8 @@ def _hook(path: Path, body: str) -> None:
     path.chmod(0o755)
 
 
-def setup(work: Path, n: int, guarded: bool, env: dict[str, str]) -> tuple[Path, list[Path]]:
+def setup(work: Path, n: int, guarded: bool, env: dict[str, str],
+          commit_hooks: bool = True) -> tuple[Path, list[Path]]:
     repo = work / "repo"
     _git(env, "init", "-q", "-b", "main", str(repo), cwd=work)
     (repo / ".guardrails.toml").write_text(
@@ -123,8 +126,9 @@ def setup(work: Path, n: int, guarded: bool, env: dict[str, str]) -> tuple[Path,
         subprocess.run([str(BIN / "git-guardrails"), "install"], cwd=repo, env=env,
                        capture_output=True, check=True)
         hooks = repo / ".git" / "hooks"
-        _hook(hooks / "pre-commit", f"exec '{BIN / 'guardrails-ref-store-guard'}'\n")
-        _hook(hooks / "post-commit", f"exec '{BIN / 'guardrails-verify-commit'}'\n")
+        if commit_hooks:
+            _hook(hooks / "pre-commit", f"exec '{BIN / 'guardrails-ref-store-guard'}'\n")
+            _hook(hooks / "post-commit", f"exec '{BIN / 'guardrails-verify-commit'}'\n")
         code = (
             "import sys, time\n"
             "from guardrails import git, maintenance, session\n"
@@ -165,12 +169,12 @@ def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
     if mode == "worktree-add":
         return run_worktree_add(n, base)
     setup_kind, maint = mode.split("/")
-    guarded = setup_kind == "guarded"
+    guarded = setup_kind in ("guarded", "native")
     work = base / mode.replace("/", "-")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = _env(work)
-    repo, wts = setup(work, n, guarded, env)
+    repo, wts = setup(work, n, guarded, env, commit_hooks=setup_kind == "guarded")
     log = work / "log"
     log.mkdir()
     extra: list[str] = []
@@ -209,6 +213,9 @@ def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
 
 
 def _cause(text: str) -> str:
+    import re
+
+    text = re.sub(r"\b[0-9a-f]{40}([0-9a-f]{24})?\b", "<oid>", text)
     for line in text.splitlines():
         s = line.strip()
         for marker in ("error[refstore-", "refstore-"):
