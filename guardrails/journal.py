@@ -42,7 +42,7 @@ def append(common_dir: str, entries: Iterable[dict[str, Any]]) -> None:
         return
     p = path(common_dir)
     os.makedirs(os.path.dirname(p), exist_ok=True)
-    fd = os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(p, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
@@ -55,8 +55,11 @@ def append(common_dir: str, entries: Iterable[dict[str, Any]]) -> None:
                 if same:
                     os.replace(p, os.path.join(os.path.dirname(p), ROTATED))
                 os.close(fd)
-                fd = os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                fd = os.open(p, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
                 fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                lines = b"\n" + lines  # a torn line from a crashed writer: start afresh
             os.write(fd, lines)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
