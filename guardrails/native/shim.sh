@@ -70,6 +70,9 @@ if [ -x "$0.legacy" ]; then
 fi
 [ -n "$active" ] || exit 0
 case $sub in pack-refs | gc | maintenance | repack) exit 0 ;; esac
+if [ "$hook" = reference-transaction ]; then
+	case $1 in prepared | committed) ;; *) exit 0 ;; esac  # preparing (2.54+), aborted
+fi
 
 case $hook in
 pre-auto-gc)
