@@ -267,3 +267,32 @@ def test_session_commit_on_own_branch_needs_no_python(tmp_path: Path) -> None:
     # anything else needs Python: without it the shim says so loudly and lets git go on
     proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
     assert "no Python found" in proc.stderr and "NOT checked" in proc.stderr
+
+
+RECORDING_PRE_COMMIT = r"""#!/bin/sh
+# what the skipped-hooks check records when the pre-commit stage runs: the git process
+pstat=$(cat /proc/$PPID/stat); pstat=${pstat##*) }
+start=$(printf '%s\n' "$pstat" | cut -d' ' -f20)
+mkdir -p "$GIT_DIR/guardrails"
+printf '{"diff": "d", "git": "%s:%s", "time": 1}' "$PPID" "$start" \
+    > "$GIT_DIR/guardrails/checked.json"
+"""
+
+
+def test_skipped_hooks_record_by_git_process(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    _hook(repo / ".git" / "hooks" / "pre-commit", RECORDING_PRE_COMMIT.split("\n", 1)[1])
+    assert commit_file(a, "src/auth/x.py", "checked\n").returncode == 0
+    before = head(a)
+    proc = commit_file(a, "src/auth/x.py", "not checked\n", "--no-verify")
+    assert proc.returncode != 0 and "the pre-commit checks never saw" in proc.stderr
+    assert head(a) == before
+    assert commit_file(a, "src/auth/x.py", "checked again\n").returncode == 0
+    tree = git("write-tree", cwd=a).stdout.strip()
+    write(a, "src/auth/y.py", "plumbing\n")
+    git("add", "-A", cwd=a)
+    t2 = git("write-tree", cwd=a).stdout.strip()
+    assert t2 != tree
+    c2 = git("commit-tree", t2, "-p", "HEAD", "-m", "plumbing", cwd=a).stdout.strip()
+    proc = git("update-ref", "refs/heads/agent/auth", c2, cwd=a, check=False)
+    assert proc.returncode != 0 and "never saw" in proc.stderr

@@ -93,7 +93,18 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 		exit 0  # not a session: only sessions are refused anything
 	fi
 	fast=
-	if [ -e "$rec" ] && [ ! -e "$gd/guardrails/checked.json" ]; then
+	checked_here=1
+	if [ -e "$gd/guardrails/checked.json" ]; then
+		# the skipped-hooks record names the git process whose pre-commit checks ran
+		# ("git": "<pid>:<start time>"); this hook's parent is the git command itself
+		checked_here=
+		pstat=$(cat "/proc/$PPID/stat" 2>/dev/null)
+		pstat=${pstat##*) }
+		pstart=$(printf '%s\n' "$pstat" | cut -d' ' -f20)
+		rgit=$(sed -n 's/.*"git": "\([0-9]*:[0-9]*\)".*/\1/p' "$gd/guardrails/checked.json")
+		[ -n "$pstart" ] && [ "$rgit" = "$PPID:$pstart" ] && checked_here=1
+	fi
+	if [ -e "$rec" ] && [ -n "$checked_here" ]; then
 		fields=$(sed -n -e 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/b \1/p' \
 			-e 's/^ *"task": \(null\|"[^"\\]*"\),\{0,1\}$/t \1/p' "$rec")
 		branch= task=
