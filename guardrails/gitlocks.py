@@ -11,7 +11,6 @@ no live git process can hold and that is older than a threshold is stale.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -361,6 +360,8 @@ def process_worktree(p: Proc, common_dir: str, roots: dict[str, str]) -> Optiona
 def judge(locks: Sequence[Lock], common_dir: str, procs: Sequence[Proc],
           stale_after: float = DEFAULT_STALE_AFTER) -> list[Verdict]:
     """Classify each lock: live (someone who may hold it runs), young or stale."""
+    import socket
+
     roots = worktree_roots(common_dir)
     where = {p.pid: process_worktree(p, common_dir, roots) for p in procs}
     here = [p for p in procs if where[p.pid] is not None]
