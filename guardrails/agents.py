@@ -22,6 +22,11 @@ class CommitMarker(NamedTuple):
     agent: str
 
 
+class MessageMarker(NamedTuple):
+    pattern: str  # a regex searched (multi-line) in the commit message
+    agent: str
+
+
 ENV_MARKERS: tuple[EnvMarker, ...] = (
     EnvMarker("CLAUDECODE", "claude-code"),
     EnvMarker("CLAUDE_CODE_CHILD_SESSION", "claude-code"),
@@ -47,22 +52,48 @@ COMMIT_MARKERS: tuple[CommitMarker, ...] = (
     CommitMarker(r"<crystal@stravu\.com>", "crystal"),
 )
 
+MESSAGE_MARKERS: tuple[MessageMarker, ...] = (
+    MessageMarker(r"^Claude-Session:", "claude-code"),
+    MessageMarker(r"Generated with \[Claude Code\]", "claude-code"),
+    MessageMarker(r"^Amp-Thread-ID:", "amp"),
+    MessageMarker(r"^Agent-Logs-Url: https://github\.com/", "copilot"),
+    MessageMarker(r"\Aaider: ", "aider"),
+)
+
+# Names given in the environment by ``AGENT``/``AI_AGENT`` ("claude-code_2-1-263_agent") that
+# mean "some agent" rather than naming one.
+_GENERIC = ("1", "true", "yes")
+
 _TRAILER = re.compile(r"^co-authored-by:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def env_marker(env: Optional[Mapping[str, str]] = None) -> Optional[tuple[str, str]]:
+    """(``VAR=value``, agent) for the first agent marker in the environment, or None.
+
+    A marker counts when set to anything but empty, ``0`` or ``false``. ``AGENT``/``AI_AGENT``
+    name the agent themselves (``AGENT=amp``, ``AI_AGENT=claude-code_2-1-263_agent``).
+    Aider sets no variable of its own, but names its commits "<name> (aider)" through
+    ``GIT_AUTHOR_NAME``/``GIT_COMMITTER_NAME``, which reach the hooks.
+    """
+    env = os.environ if env is None else env
+    for m in ENV_MARKERS:
+        value = env.get(m.var, "")
+        if value and value.lower() not in ("0", "false", "no"):
+            agent = m.agent
+            if m.var in ("AGENT", "AI_AGENT") and value.lower() not in _GENERIC:
+                agent = value.split("_", 1)[0]
+            return f"{m.var}={value}", agent
+    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        value = env.get(var, "")
+        if value.rstrip().endswith("(aider)"):
+            return f"{var}={value}", "aider"
+    return None
 
 
 def from_env(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """The agent whose marker is in the environment (``AGENT=amp`` names itself), or None."""
-    env = os.environ if env is None else env
-    for m in ENV_MARKERS:
-        value = env.get(m.var, "")
-        if value and value not in ("0", "false"):
-            if m.var in ("AGENT", "AI_AGENT") and value not in ("1", "true"):
-                return value.split("_", 1)[0]
-            return m.agent
-    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-        if env.get(var, "").endswith("(aider)"):
-            return "aider"
-    return None
+    found = env_marker(env)
+    return found[1] if found else None
 
 
 def from_commit(author: str, committer: str, message: str) -> Optional[str]:
@@ -72,4 +103,14 @@ def from_commit(author: str, committer: str, message: str) -> Optional[str]:
         rx = re.compile(marker.pattern, re.IGNORECASE)
         if any(rx.search(i) for i in idents):
             return marker.agent
+    for mm in MESSAGE_MARKERS:
+        if re.search(mm.pattern, message, re.MULTILINE):
+            return mm.agent
     return None
+
+
+def known_agents() -> list[str]:
+    """Every agent name the tables know, for docs and messages."""
+    names = {m.agent for m in ENV_MARKERS} | {m.agent for m in COMMIT_MARKERS} | {
+        m.agent for m in MESSAGE_MARKERS}
+    return sorted(names - {"agent"})

@@ -65,7 +65,9 @@ class Change:
         elif self.kind == "mode":
             what = f"mode {self.old_mode} -> {self.new_mode}"
         if self.old_path is not None:
-            return f"{what} from {self.old_path}"
+            from guardrails.findings import show_path
+
+            return f"{what} from {show_path(self.old_path)}"
         return what
 
 

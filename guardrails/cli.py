@@ -16,6 +16,12 @@ from guardrails.errors import GuardrailsError
 # name -> module in guardrails.commands exposing a click command called `command`
 COMMANDS = {
     "check": "check",
+    "finish": "finish",
+    "start": "start",
+    "status": "status",
+    "worktree": "worktree",
+    "ci": "ci",
+    "review": "review",
     "gc": "gc",
     "install": "install",
     "uninstall": "uninstall",

@@ -69,3 +69,14 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
     agent: Optional[str] = "session" if sess is not None else agents.from_env()
     return Context(repo=repo, policy=pol, session=sess, task=task, scope_source=source,
                    agent=agent, branch=branch, notes=notes)
+
+
+def for_range(repo: git.Repo, pol: Optional[Policy], branch: Optional[str]) -> Context:
+    """CI and review: the policy read from the merge-base, the task from the head branch.
+
+    No session and no environment markers: in CI a commit is an agent commit because a task
+    covers its branch or because its own metadata marks an agent (contract "agent commit").
+    """
+    task = pol.task_for_branch(branch) if pol is not None else None
+    return Context(repo=repo, policy=pol, session=None, task=task,
+                   scope_source=pol.source if pol else "", agent=None, branch=branch)

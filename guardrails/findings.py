@@ -30,3 +30,41 @@ def has_errors(findings: list[Finding]) -> bool:
 def exit_code(findings: list[Finding]) -> int:
     """The contract's exit code: 1 when any finding is an error, else 0."""
     return 1 if has_errors(findings) else 0
+
+
+def _needs_quoting(path: str) -> bool:
+    return any(c < " " or c == "\x7f" or "\udc80" <= c <= "\udcff" for c in path)
+
+
+def _escape(path: str, quote: str) -> str:
+    out = []
+    for c in path:
+        if "\udc80" <= c <= "\udcff":
+            out.append(f"\\x{ord(c) - 0xDC00:02x}")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif c < " " or c == "\x7f":
+            out.append(f"\\x{ord(c):02x}")
+        elif c in ("\\", quote):
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def show_path(path: str) -> str:
+    """A path for a message: as is, or C-quoted like git does when it has control characters
+    or bytes that are not UTF-8 (``"odd\\nname"``, ``"caf\\xe9"``)."""
+    return f'"{_escape(path, chr(34))}"' if _needs_quoting(path) else path
+
+
+def shell_path(path: str) -> str:
+    """A path for a command the user can paste into bash: shlex-quoted, or ANSI-C quoted
+    (``$'odd\\nname'``) when it has control characters or non-UTF-8 bytes."""
+    import shlex
+
+    if _needs_quoting(path):
+        return f"$'{_escape(path, chr(39))}'"
+    return shlex.quote(path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -46,11 +46,24 @@ class GitError(GuardrailsError):
         self.stderr = stderr
 
 
-def _env(write: bool) -> dict[str, str]:
+# Variables that tie git to one worktree: dropped (env=OTHER_WORKTREE) when running git in
+# another worktree than the caller's, e.g. from a hook or with GIT_DIR set by the caller.
+OTHER_WORKTREE: Mapping[str, Optional[str]] = {
+    "GIT_DIR": None, "GIT_WORK_TREE": None, "GIT_INDEX_FILE": None, "GIT_PREFIX": None,
+    "GIT_COMMON_DIR": None,
+}
+
+
+def _env(write: bool, extra: Optional[Mapping[str, Optional[str]]] = None) -> dict[str, str]:
     env = dict(os.environ)
     if not write:
         env["GIT_OPTIONAL_LOCKS"] = "0"
     env.setdefault("LC_ALL", "C")
+    for k, v in (extra or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
     return env
 
 
@@ -61,17 +74,19 @@ def run(
     write: bool = False,
     ok: Sequence[int] = (0,),
     retries: int = 6,
+    env: Optional[Mapping[str, Optional[str]]] = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git *args``; return the completed process, raise GitError on an unexpected code.
 
     ``write=True`` adds lock timeouts and retries transient lock failures with backoff.
+    ``env`` sets (or, with None, removes) environment variables for this call.
     """
     cmd = ["git", *(WRITE_CONFIG if write else ()), *args]
     attempt = 0
     while True:
         try:
             proc = subprocess.run(
-                cmd, cwd=cwd, input=input, capture_output=True, env=_env(write), check=False,
+                cmd, cwd=cwd, input=input, capture_output=True, env=_env(write, env), check=False,
             )
         except FileNotFoundError:
             raise GuardrailsError(
@@ -143,7 +158,13 @@ def discover(cwd: Optional[str] = None) -> Repo:
             f"not inside a git repository: {proc.stderr.decode(errors='replace').strip()}",
             "cd into the repository's worktree, or create one with `git init`",
         )
-    if lines[0] == "true" or len(lines) < 5:
+    if lines[0] != "true" and len(lines) < 5:
+        raise GuardrailsError(
+            f"not inside a work tree ({os.getcwd() if cwd is None else cwd} is inside the git "
+            "directory)",
+            "cd to the worktree's top level (the directory that contains .git)",
+        )
+    if lines[0] == "true":
         raise GuardrailsError(
             "this is a bare repository: guardrails checks the changes of a worktree",
             "run it inside a worktree: `git worktree add ../task-wt -b agent/task` "

@@ -39,6 +39,10 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
             from guardrails import changes
 
             found = checks.run_commits(ctx, names, changes.commits(ctx.repo, rng.split()))
+        if found:
+            from guardrails.session import note_findings
+
+            note_findings(ctx.repo.git_dir, found)  # for `git guardrails status`
         meta = {"policy": ctx.scope_source or None,
                 "task": ctx.task.name if ctx.task else None}
         report.write(report.render(found, args.format, meta), sys.stdout)

@@ -59,13 +59,26 @@ class Matcher:
         """True when the last pattern that matches ``path`` is not a ``!`` pattern."""
         if self._spec is None:
             return False
-        return bool(self._spec.match_file(path))
+        return bool(self._spec.match_file(_matchable(path)))
 
     def matching(self, paths: Iterable[str]) -> set[str]:
         """The subset of ``paths`` that match."""
         if self._spec is None:
             return set()
-        return set(self._spec.match_files(paths))
+        keyed: dict[str, list[str]] = {}
+        for p in paths:
+            keyed.setdefault(_matchable(p), []).append(p)
+        return {p for k in self._spec.match_files(keyed) for p in keyed[k]}
+
+
+def _matchable(path: str) -> str:
+    """A path whose undecodable bytes (surrogates from os.fsdecode) become U+FFFD: wildcards
+    still match them as git's byte-wise matching does, and re2 can encode the text."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path
 
 
 def validate(patterns: Sequence[str]) -> None:

@@ -133,13 +133,18 @@ def wait_for_locks(repo: git.Repo, wait: Optional[float] = None,
 
 
 def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
-    """Staged content whose object no longer exists, in one ``git cat-file --batch-check``.
+    """Staged content whose object no longer exists.
 
     Objects of the HEAD commit are reachable and survive any gc; only what was added to the
-    index since (the staged changes) can be pruned before it is committed."""
+    index since (the staged changes) can be pruned before it is committed. ``git add`` writes
+    loose objects, so most are found with one ``stat`` each; the rest (packed, or gone) are
+    asked of git in one ``git cat-file --batch-check``."""
     wanted: dict[str, list[str]] = {}
+    objects = os.path.join(repo.common_dir, "objects")
     for ch in staged:
         if ch.new_mode in (GITLINK, "000000") or set(ch.new_oid) == {"0"}:
+            continue
+        if os.path.exists(os.path.join(objects, ch.new_oid[:2], ch.new_oid[2:])):
             continue
         wanted.setdefault(ch.new_oid, []).append(ch.path)
     if not wanted:

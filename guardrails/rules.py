@@ -33,6 +33,26 @@ RULES: dict[str, Rule] = _table(
     Rule("budget-max-lines", "error",
          "A commit adds and removes more lines than the task's max-lines."),
     # --- sessions and baseline ---
+    Rule("baseline-no-session", "error",
+         "An agent process commits in a worktree without a session."),
+    Rule("baseline-dirty-start", "error",
+         "The session started on a dirty work tree without --allow-dirty."),
+    Rule("baseline-protected-branch", "error",
+         "An agent commit on a protected branch or on the base branch."),
+    Rule("baseline-wrong-branch", "error",
+         "A commit on another branch than the session's."),
+    Rule("baseline-detached-head", "error",
+         "A commit on a detached HEAD (not a rebase of the session's branch) in a session."),
+    Rule("baseline-diverged", "error",
+         "HEAD no longer descends from the session's baseline commit."),
+    Rule("baseline-dirty-path", "error",
+         "A staged path was dirty before the session started (--allow-dirty)."),
+    Rule("session-unreadable", "warning",
+         "A worktree's session record is corrupt or from another version (status)."),
+    Rule("status-overlap", "warning",
+         "Two active sessions have changed the same paths (status)."),
+    Rule("status-stray-changes", "warning",
+         "A worktree without a session became dirty while sessions are active (status)."),
     # --- skipped hooks and attestation ---
     # --- ref store ---
     Rule("refstore-lock-held", "error",
@@ -64,4 +84,17 @@ RULES: dict[str, Rule] = _table(
     Rule("refstore-native-hooks", "warning",
          "Sessions are active but the native reference-transaction hooks are not installed."),
     # --- ci and review ---
+    Rule("ci-protected-branch", "error",
+         "An agent commit on a protected branch (CI: the head branch matches `protected`)."),
+    Rule("ci-policy-changed", "error",
+         "The branch changes .guardrails.toml; CI judged it with the merge-base's policy "
+         "(a warning when no agent commit changed it)."),
+    Rule("ci-hook-config-changed", "error",
+         "The branch changes hook configuration (.pre-commit-config.yaml, .husky/, agent "
+         "settings); a warning when no agent commit changed it."),
+    Rule("ci-merge-agent-branch", "error",
+         "A merge commit brings another task's agent branch into this one."),
+    Rule("ci-unknown-branch", "warning",
+         "CI cannot tell which branch it checks, so no task applies; only commits whose "
+         "metadata marks an agent are checked."),
 )

@@ -2,21 +2,29 @@
 
 ``<git-dir>/guardrails/session.json`` (``git rev-parse --git-path guardrails/session.json``),
 written atomically (temp file + rename) so every other worktree can read it at any time.
+``<git-dir>/guardrails/last-finding.json`` keeps the most recent finding a hook reported there
+(for ``git guardrails status``). Starting and ending sessions: guardrails.lifecycle.
 """
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from guardrails import git
 from guardrails.errors import GuardrailsError
 
+if TYPE_CHECKING:
+    from guardrails.findings import Finding
+
 VERSION = 1
 DIRNAME = "guardrails"
 FILENAME = "session.json"
+LAST_FINDING = "last-finding.json"
 
 
 @dataclass
@@ -30,11 +38,34 @@ class Session:
     allow_dirty: bool = False
     dirty: dict[str, Optional[str]] = field(default_factory=dict)  # path -> blob id at start
     agent: Optional[str] = None
+    base: Optional[str] = None  # the branch the work merges back into (for ahead/behind, review)
+    worktree: Optional[str] = None  # the worktree's top level when the session started
+    stash: Optional[str] = None  # `start --stash`: the stash commit holding the earlier changes
+    origin: str = "start"  # who recorded it: "start", "worktree add" or "post-checkout"
     version: int = VERSION
 
     @property
     def scope_label(self) -> str:
         return f"task `{self.task}`" if self.task else "session (ad hoc)"
+
+
+def _validate(s: Session) -> None:
+    def opt_str(name: str) -> None:
+        v = getattr(s, name)
+        if v is not None and not isinstance(v, str):
+            raise ValueError(f"`{name}` must be a string, got {type(v).__name__}")
+
+    for name in ("branch", "baseline", "task", "agent", "base", "worktree", "stash"):
+        opt_str(name)
+    if isinstance(s.started, bool) or not isinstance(s.started, (int, float)):
+        raise ValueError("`started` must be a number")
+    if not isinstance(s.allow, list) or not all(isinstance(a, str) for a in s.allow):
+        raise ValueError("`allow` must be a list of strings")
+    if not isinstance(s.dirty, dict) or not all(
+            isinstance(v, (str, type(None))) for v in s.dirty.values()):
+        raise ValueError("`dirty` must map paths to blob ids")
+    if not isinstance(s.clean, bool) or not isinstance(s.allow_dirty, bool):
+        raise ValueError("`clean` and `allow_dirty` must be true or false")
 
 
 def path(git_dir: str) -> str:
@@ -56,7 +87,9 @@ def load(git_dir: str) -> Optional[Session]:
         if data.get("version") != VERSION:
             raise ValueError(
                 f"version {data.get('version')!r}, this git-guardrails reads {VERSION}")
-        return Session(**data)
+        sess = Session(**data)
+        _validate(sess)
+        return sess
     except (ValueError, TypeError) as e:
         raise GuardrailsError(
             f"the session record {p} cannot be read: {e}",
@@ -64,21 +97,61 @@ def load(git_dir: str) -> Optional[Session]:
         ) from None
 
 
-def save(git_dir: str, session: Session) -> str:
-    """Write atomically; returns the record's path."""
-    p = path(git_dir)
+def _write_json(p: str, data: Any) -> None:
     os.makedirs(os.path.dirname(p), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".session.", dir=os.path.dirname(p))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp.", dir=os.path.dirname(p))
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(asdict(session), f, indent=1, sort_keys=True)
+            json.dump(data, f, indent=1, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, p)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def save(git_dir: str, session: Session) -> str:
+    """Write atomically; returns the record's path."""
+    p = path(git_dir)
+    _write_json(p, asdict(session))
     return p
+
+
+def remove(git_dir: str) -> bool:
+    """Delete the session record; False when there was none."""
+    try:
+        os.unlink(path(git_dir))
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def is_active(git_dir: str) -> bool:
+    """A record exists (readable or not): one stat, no parsing."""
+    return os.path.exists(path(git_dir))
+
+
+def note_findings(git_dir: str, findings: Sequence[Finding]) -> None:
+    """Remember the most severe of the latest findings of a hook run in this worktree
+    (best effort: a hook never fails because this cannot be written)."""
+    if not findings:
+        return
+    worst = next((f for f in findings if f.severity == "error"), findings[0])
+    try:
+        _write_json(os.path.join(git_dir, DIRNAME, LAST_FINDING),
+                    {"time": time.time(), "count": len(findings), **worst.to_dict()})
+    except OSError:
+        pass
+
+
+def last_finding(git_dir: str) -> Optional[dict[str, Any]]:
+    try:
+        with open(os.path.join(git_dir, DIRNAME, LAST_FINDING), "rb") as f:
+            data: Any = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def current(repo: git.Repo) -> Optional[Session]:

@@ -1,0 +1,184 @@
+"""Benchmark: `git-guardrails ci` over long ranges versus the `git log` it cannot avoid.
+
+Generates one history with ``git fast-import`` (one process): an agent branch of 10,000
+commits from ``main``, each changing a few files, with some renames and deletions. Then, for
+the first 1k, 5k and 10k commits of the branch, times in the same run:
+
+- ``git log --raw -z --numstat`` over the range (the floor: reading the changes at all),
+- the exact ``git log`` guardrails runs (``-M -C`` rename/copy detection included),
+- ``git-guardrails ci --format json`` (a child process; its peak RSS from getrusage).
+
+Target: ci / plain git log <= 3, and time growing linearly with the range.
+Run: ``python bench/ci_range.py [--sizes 1000,5000,10000] [--repeat 3] [--keep DIR]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Optional
+
+POLICY = """\
+[guardrails]
+base = "main"
+protected = ["main"]
+locked = [".guardrails.toml"]
+
+[tasks.auth]
+branch = "agent/auth"
+allow = ["src/**", "tests/**", "!src/vendored/**"]
+max-files = 40
+max-lines = 1500
+"""
+ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+       "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _git(*args: str, cwd: str, stdin: Optional[bytes] = None) -> bytes:
+    return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
+                          check=True, env={**os.environ, **ENV}).stdout
+
+
+def generate(root: str, n: int) -> None:
+    """main (policy + 200 files) and agent/auth with ``n`` commits, in one fast-import."""
+    _git("init", "-q", "-b", "main", root, cwd=os.path.dirname(root))
+    out: list[bytes] = []
+
+    def data(b: bytes) -> None:
+        out.append(b"data %d\n" % len(b) + b + b"\n")
+
+    out.append(b"commit refs/heads/main\nmark :1\ncommitter bench <b@e> 1700000000 +0000\n")
+    data(b"initial")
+    out.append(b"M 100644 inline .guardrails.toml\n")
+    data(POLICY.encode())
+    for i in range(200):
+        out.append(b"M 100644 inline src/mod%d/file%d.py\n" % (i % 20, i))
+        data(b"".join(b"line %d of %d\n" % (k, i) for k in range(30)))
+    live = [f"src/mod{i % 20}/file{i}.py" for i in range(200)]
+    for c in range(n):
+        msg = b"step %d\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n" % c
+        out.append(b"commit refs/heads/agent/auth\ncommitter Agent <agent@example.com> %d +0000\n"
+                   % (1700000001 + c))
+        data(msg)
+        if c == 0:
+            out.append(b"from :1\n")
+        for k in range(3):  # edit three files
+            p = live[(c * 7 + k * 13) % len(live)]
+            out.append(f"M 100644 inline {p}\n".encode())
+            data(b"".join(b"line %d of %s rev %d\n" % (j, p.encode(), c) for j in range(30)))
+        if c % 10 == 3:  # a rename
+            old = live[(c * 11) % len(live)]
+            new = f"tests/renamed/r{c}.py"
+            out.append(f"R {old} {new}\n".encode())
+            live[live.index(old)] = new
+        if c % 25 == 7:  # a deletion, and a new file in its place
+            gone = live[(c * 5) % len(live)]
+            out.append(f"D {gone}\n".encode())
+            fresh = f"src/new/n{c}.py"
+            out.append(f"M 100644 inline {fresh}\n".encode())
+            data(b"new\n")
+            live[live.index(gone)] = fresh
+        if c % 1000 == 500:  # the odd stray, so ci has something to report
+            out.append(b"M 100644 inline docs/stray%d.md\n" % c)
+            data(b"stray\n")
+        out.append(b"\n")
+    _git("fast-import", "--quiet", cwd=root, stdin=b"".join(out))
+    _git("checkout", "-q", "main", cwd=root)
+
+
+def timed(cmd: Sequence[str], cwd: str) -> tuple[float, int, bytes]:
+    """Wall seconds, the child's peak RSS (KiB on Linux, from wait4's rusage), stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err,
+                                env={**os.environ, **ENV, "NO_COLOR": "1"})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): "
+                             f"{err.read().decode()}")
+        return wall, usage.ru_maxrss, out.read()
+
+
+def gg_cmd() -> list[str]:
+    exe = shutil.which("git-guardrails")
+    return [exe] if exe else [sys.executable, "-m", "guardrails.cli"]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench/ci_range.py", description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="1000,5000,10000")
+    ap.add_argument("--repeat", type=int, default=3, help="best of N for every figure")
+    ap.add_argument("--keep", metavar="DIR", help="build the repository here and keep it")
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    tmp = args.keep or tempfile.mkdtemp(prefix="gg-bench-ci-")
+    root = os.path.join(tmp, "repo")
+    try:
+        t = time.perf_counter()
+        if os.path.isdir(os.path.join(root, ".git")):
+            print(f"history: reusing {root}")
+        else:
+            os.makedirs(tmp, exist_ok=True)
+            generate(root, max(sizes))
+            print(f"history: {max(sizes)} commits on agent/auth, generated in "
+                  f"{time.perf_counter() - t:.1f}s (one git fast-import)")
+        try:
+            import guardrails.checks as checks
+
+            attest = "attest" in checks.RANGE
+            ranged = ", ".join(checks.RANGE)
+        except ImportError:
+            attest, ranged = False, "?"
+        print(f"checks.RANGE: {ranged}" + ("" if attest else
+              "  (no attest check: the ratio excludes attestation)"))
+        print(f"{'commits':>8} {'git log':>9} {'git log -M -C':>14} {'ci':>8} "
+              f"{'ci/log':>7} {'ci/log-MC':>10} {'ms/1k':>7} {'ci RSS':>9}")
+        rows = []
+        for n in sizes:
+            tip = _git("rev-parse", f"agent/auth~{max(sizes) - n}", cwd=root).decode().strip()
+            rng = f"main..{tip}"
+            plain = ["git", "log", "--raw", "-z", "--numstat", rng]
+            same = ["git", "log", "--reverse", "--raw", "--numstat", "-z", "-M", "-C",
+                    "--no-abbrev", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none",
+                    "--format=%x01%H%x02%P%x02%an%x02%ae%x02%cn%x02%ce%x02%B", rng, "--"]
+            ci = [*gg_cmd(), "ci", "--base", "main", "--head", tip, "--branch", "agent/auth",
+                  "--format", "json"]
+            best: dict[str, float] = {}
+            rss = 0
+            for _ in range(args.repeat):
+                for name, cmd in (("plain", plain), ("same", same), ("ci", ci)):
+                    wall, peak, out = timed(cmd, root)
+                    best[name] = min(best.get(name, wall), wall)
+                    if name == "ci":
+                        rss = peak
+                        doc = json.loads(out)
+                        assert len(doc["commits"]) == n, (len(doc["commits"]), n)
+            rows.append((n, best))
+            print(f"{n:>8} {best['plain']:>8.2f}s {best['same']:>13.2f}s {best['ci']:>7.2f}s "
+                  f"{best['ci'] / best['plain']:>7.2f} {best['ci'] / best['same']:>10.2f} "
+                  f"{best['ci'] * 1e6 / n:>6.0f} {rss / 1024:>7.0f}MB")
+        if len(rows) > 1:
+            (n0, b0), (n1, b1) = rows[0], rows[-1]
+            print(f"growth {n0}->{n1} commits (x{n1 / n0:.0f}): ci x{b1['ci'] / b0['ci']:.1f}, "
+                  f"git log x{b1['plain'] / b0['plain']:.1f}")
+        print("ms/1k: ci milliseconds per 1,000 commits; ci RSS: the ci child's peak "
+              "ru_maxrss (os.wait4 rusage)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

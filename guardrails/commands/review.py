@@ -1,0 +1,54 @@
+"""git-guardrails review [BRANCH] [--base REF] [--format text|markdown|json]
+
+The review ritual on one screen: ``git log --oneline base..branch`` with each commit's agent and
+attestation, the diffstat, every finding, and what changed outside the area asked for — each
+with the command that shows its diff.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import click
+
+from guardrails import git, report
+from guardrails import policy as policies
+from guardrails import review as rv
+from guardrails.errors import GuardrailsError
+from guardrails.findings import exit_code
+
+
+def _default_base(repo: git.Repo) -> str:
+    configured = policies.trusted_base(repo)
+    if configured:
+        return configured
+    for b in policies.DEFAULT_BASES:
+        if git.rev_parse(repo, f"refs/heads/{b}") is not None:
+            return b
+    raise GuardrailsError("no base branch: neither main nor master exists here",
+                          "git-guardrails review BRANCH --base BASE_BRANCH")
+
+
+@click.command("review")
+@click.argument("branch", required=False)
+@click.option("--base", metavar="REF", help="The branch the work will merge into "
+              "(default: git config guardrails.base, else main or master).")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")),
+              default="text", show_default=True)
+def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
+    """Everything to read before merging an agent's branch."""
+    repo = git.discover()
+    base = base or _default_base(repo)
+    head = branch or "HEAD"
+    verdict = rv.judge(rv.gather(repo, base, head))
+    label = branch or repo.branch or verdict.rng.head_oid[:12]
+    data = rv.review_dict(rv.review(verdict, label))
+    if fmt == "json":
+        out = report.as_json(verdict.findings, {k: v for k, v in data.items()
+                                                 if k not in ("findings", "summary")})
+    elif fmt == "markdown":
+        out = report.review_markdown(data, verdict.findings)
+    else:
+        out = report.review_text(data, verdict.findings, color=report.color_for(sys.stdout))
+    report.write(out, sys.stdout)
+    return exit_code(verdict.findings)

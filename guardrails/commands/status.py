@@ -1,0 +1,213 @@
+"""git-guardrails status [--format text|json]
+
+One row per worktree (path, branch, task, baseline, ahead/behind the base, dirty or clean,
+session, last finding), then the active tasks whose changed paths overlap and the worktrees
+without a session (the main checkout first of all) that became dirty while sessions are active.
+
+Cost: one ``git worktree list --porcelain -z``, the trusted policy (two calls), then per
+worktree a ``git status`` and a ``git rev-list --count`` and, with a session, one ``git diff
+--name-only`` from its baseline to its HEAD; run a few at a time. Every read runs with
+GIT_OPTIONAL_LOCKS=0, so polling never takes index.lock.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+import click
+
+from guardrails import git, lifecycle, report, session, worktrees
+from guardrails import policy as policies
+from guardrails.errors import GuardrailsError
+from guardrails.findings import WARNING, Finding
+
+OTHER = git.OTHER_WORKTREE
+
+
+@dataclass
+class Row:
+    path: str
+    branch: Optional[str]
+    head: Optional[str]
+    main: bool
+    state: str = "clean"  # clean | dirty | prunable | bare | error
+    dirty: int = 0
+    session: str = "none"  # none | active | unreadable
+    task: Optional[str] = None
+    agent: Optional[str] = None
+    baseline: Optional[str] = None
+    base: Optional[str] = None
+    ahead: Optional[int] = None
+    behind: Optional[int] = None
+    started: Optional[float] = None
+    last_finding: Optional[dict[str, Any]] = None
+    note: Optional[str] = None  # prunable / locked reason, or an error
+    changed: list[str] = field(default_factory=list)
+    dirty_paths: list[str] = field(default_factory=list)
+
+
+def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
+    row = Row(path=wt.path, branch=wt.branch, head=wt.head, main=wt.is_main)
+    if wt.bare:
+        row.state = "bare"
+        return row
+    if wt.prunable is not None or not os.path.isdir(wt.path):
+        row.state = "prunable"
+        row.note = wt.prunable or "its directory is gone"
+    sess: Optional[session.Session] = None
+    if wt.git_dir is not None:
+        try:
+            sess = session.load(wt.git_dir)
+        except GuardrailsError as e:
+            row.session = "unreadable"
+            row.note = e.message
+        row.last_finding = session.last_finding(wt.git_dir)
+    if sess is not None:
+        row.session = "active"
+        row.task = sess.task or "ad hoc: " + ", ".join(sess.allow)
+        row.agent, row.baseline, row.started = sess.agent, sess.baseline, sess.started
+    row.base = (sess.base if sess and sess.base else None) or default_base
+    if row.state == "prunable":
+        return row
+    try:
+        dirty = lifecycle.dirty_files(wt.path, env=OTHER)
+        row.dirty = len(dirty)
+        row.dirty_paths = [d.path for d in dirty]
+        row.state = "dirty" if dirty else "clean"
+        if wt.head is not None:
+            proc = git.run("rev-list", "--left-right", "--count", f"{row.base}...{wt.head}",
+                           "--", cwd=repo.toplevel, ok=(0, 128))
+            parts = proc.stdout.split()
+            if proc.returncode == 0 and len(parts) == 2:
+                row.behind, row.ahead = int(parts[0]), int(parts[1])
+        if sess is not None:
+            # committed since the baseline (tree to tree: plumbing, no index involved) plus
+            # everything uncommitted (`git diff` against the work tree would refresh the index
+            # under index.lock, GIT_OPTIONAL_LOCKS or not)
+            committed: set[str] = set()
+            if sess.baseline and wt.head and wt.head != sess.baseline:
+                data = git.run("diff-tree", "-r", "--name-only", "-z", "--no-renames",
+                               sess.baseline, wt.head, "--", cwd=repo.toplevel,
+                               ok=(0, 128)).stdout
+                committed = {git.decode_path(p) for p in git.zsplit(data)}
+            row.changed = sorted(committed | {d.path for d in dirty})
+    except GuardrailsError as e:
+        row.state = "error"
+        row.note = e.message.splitlines()[0]
+    return row
+
+
+def _became_dirty(row: Row, since: float) -> list[str]:
+    """The dirty files of a worktree changed at or after ``since`` (mtime; for a deleted file,
+    the mtime of its directory)."""
+    newer = []
+    for p in row.dirty_paths:
+        full = os.path.join(row.path, p)
+        try:
+            mtime = os.lstat(full).st_mtime
+        except OSError:
+            try:
+                mtime = os.stat(os.path.dirname(full)).st_mtime
+            except OSError:
+                continue
+        if mtime >= since:
+            newer.append(p)
+    return newer
+
+
+def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Finding]]:
+    wts = worktrees.list_worktrees(repo)
+    try:
+        pol = policies.load_trusted(repo)
+    except GuardrailsError:
+        pol = None  # status still shows the worktrees; `check` reports the policy error
+    base = lifecycle.default_base(repo, pol) if pol is None else pol.base
+    workers = min(8, max(1, len(wts)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(lambda wt: _row(repo, wt, base), wts))
+    findings: list[Finding] = []
+    active = [r for r in rows if r.session == "active"]
+    for r in rows:
+        if r.session == "unreadable":
+            findings.append(Finding(
+                "session-unreadable", f"{r.path}: {r.note}",
+                f"git -C {r.path} guardrails finish --force", severity=WARNING))
+    overlaps: list[dict[str, Any]] = []
+    for i, a in enumerate(active):
+        for b in active[i + 1:]:
+            both = sorted(set(a.changed) & set(b.changed))
+            if not both:
+                continue
+            overlaps.append({"a": {"path": a.path, "task": a.task, "branch": a.branch},
+                             "b": {"path": b.path, "task": b.task, "branch": b.branch},
+                             "paths": both})
+            shown = ", ".join(both[:5]) + (f" … ({len(both)} paths)" if len(both) > 5 else "")
+            findings.append(Finding(
+                "status-overlap",
+                f"{a.task} ({a.path}) and {b.task} ({b.path}) both change {shown}",
+                f"agree who owns these paths before merging; compare: git diff "
+                f"{a.branch}...{b.branch} -- {both[0]}", severity=WARNING, path=both[0]))
+    if active:
+        since = min(r.started or time.time() for r in active)
+        for r in rows:
+            if r.session != "none" or r.state != "dirty":
+                continue
+            newer = _became_dirty(r, since)
+            if newer:
+                shown = ", ".join(newer[:5]) + (f" … ({len(newer)} files)" if len(newer) > 5
+                                                else "")
+                where = "the main checkout" if r.main else f"the worktree {r.path}"
+                findings.append(Finding(
+                    "status-stray-changes",
+                    f"{where} has no session but changed while sessions are active: {shown}",
+                    f"an agent may have written there by absolute path; inspect: git -C {r.path} "
+                    "status, and move the changes to the agent's worktree", severity=WARNING,
+                    path=newer[0]))
+    return rows, overlaps, findings
+
+
+def _ago(t: Optional[float]) -> str:
+    if not t:
+        return ""
+    s = max(0, time.time() - t)
+    return f"{s / 3600:.1f}h" if s >= 3600 else f"{s / 60:.0f}m" if s >= 60 else f"{s:.0f}s"
+
+
+def render_text(rows: list[Row]) -> str:
+    head = ("WORKTREE", "BRANCH", "TASK", "BASELINE", "+/-BASE", "TREE", "SESSION",
+            "LAST FINDING")
+    table = [head]
+    for r in rows:
+        ab = f"+{r.ahead}/-{r.behind}" if r.ahead is not None else "-"
+        tree = f"dirty({r.dirty})" if r.state == "dirty" else r.state
+        sess = r.session if r.session != "active" else f"active {_ago(r.started)}"
+        lf = ""
+        if r.last_finding:
+            lf = f"{r.last_finding.get('rule')} {_ago(r.last_finding.get('time'))} ago"
+        table.append((r.path + (" (main)" if r.main else ""), r.branch or "(detached)",
+                      r.task or "-", (r.baseline or "")[:9] or "-", ab, tree, sess, lf or "-"))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    for r in rows:
+        if r.note:
+            lines.append(f"  {r.path}: {r.note}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("status")
+@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text")
+def command(fmt: str) -> int:
+    """Every worktree: branch, task, baseline, ahead/behind, dirty, session, last finding; and
+    tasks whose changes overlap."""
+    repo = git.discover()
+    rows, overlaps, findings = collect(repo)
+    if fmt == "json":
+        meta = {"worktrees": [{k: v for k, v in asdict(r).items() if k != "dirty_paths"}
+                              for r in rows], "overlaps": overlaps}
+        report.write(report.as_json(findings, meta))
+    else:
+        report.write(render_text(rows) + (report.render(findings, fmt, {}) if findings else ""))
+    return 0

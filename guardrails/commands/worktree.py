@@ -1,0 +1,49 @@
+"""git-guardrails worktree add PATH BRANCH [--task NAME | --allow …] [--base REF] /
+worktree remove PATH [--force]"""
+from __future__ import annotations
+
+from typing import Optional
+
+import click
+
+from guardrails import git, lifecycle, report
+
+
+@click.group("worktree")
+def command() -> None:
+    """Create a worktree with a session in it, or remove one."""
+
+
+@command.command("add")
+@click.argument("path", type=click.Path())
+@click.argument("branch")
+@click.argument("patterns", nargs=-1, metavar="[PATTERN]...")
+@click.option("--task", metavar="NAME", help="A task of the trusted policy (default: the task "
+              "whose branch glob covers BRANCH).")
+@click.option("--allow", "allow", metavar="PATTERN", multiple=True,
+              help="An ad-hoc session allowed to change these paths.")
+@click.option("--base", metavar="REF", help="Where a new branch starts (default: the policy's "
+              "base).")
+@click.option("--agent", metavar="NAME", help="Who works in this session (recorded).")
+def add(path: str, branch: str, patterns: tuple[str, ...], task: Optional[str],
+        allow: tuple[str, ...], base: Optional[str], agent: Optional[str]) -> int:
+    """`git worktree add PATH BRANCH` (a new branch from the base) and `start` in it."""
+    if patterns and not allow:
+        raise click.UsageError("extra arguments: patterns follow --allow")
+    repo = git.discover()
+    _sess, lines = lifecycle.worktree_add(repo, path, branch, task=task,
+                                          allow=[*allow, *patterns], base=base, agent=agent)
+    report.write(f"created worktree {path} on `{branch}`\n" + "\n".join(lines) + "\n")
+    return 0
+
+
+@command.command("remove")
+@click.argument("path", type=click.Path())
+@click.option("--force", is_flag=True,
+              help="Remove it even with an active session, unmerged commits or local changes.")
+def remove(path: str, force: bool) -> int:
+    """`git worktree remove PATH`, refusing an active session or commits not merged into the
+    base unless --force."""
+    repo = git.discover()
+    report.write("\n".join(lifecycle.worktree_remove(repo, path, force=force)) + "\n")
+    return 0

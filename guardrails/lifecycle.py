@@ -1,0 +1,508 @@
+"""Starting and ending sessions, and creating and removing worktrees for them.
+
+Every write to shared state (the stash, branches, worktree entries, session records that other
+worktrees check for ownership) happens under guardrails.lock, the one flock in the common dir,
+and through ``git.run(write=True)``, which retries git's transient lock failures. Every refusal
+raises GuardrailsError (exit 2) before anything is changed, with the command that fixes it.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from guardrails import git, lock, session, worktrees
+from guardrails import policy as policies
+from guardrails.errors import GuardrailsError
+from guardrails.session import Session
+
+Env = Optional[Mapping[str, Optional[str]]]
+# Set for the `git worktree add` that `git guardrails worktree add` runs: the record-baseline
+# hook then leaves the session to it (and does not wait for the lock it holds).
+PENDING = "GUARDRAILS_SESSION_PENDING"
+
+
+# --- the state of a work tree -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dirty:
+    status: str  # two letters of `git status --porcelain` ("??" untracked)
+    path: str
+
+
+def dirty_files(toplevel: str, env: Env = None) -> list[Dirty]:
+    """Every modified, staged, deleted and untracked (not ignored) file: one read-only
+    ``git status`` (GIT_OPTIONAL_LOCKS=0: it never takes index.lock)."""
+    data = git.run("status", "--porcelain=v1", "-z", "--untracked-files=all",
+                   "--ignore-submodules=none", cwd=toplevel, env=env).stdout
+    fields = git.zsplit(data)
+    out: list[Dirty] = []
+    i = 0
+    while i < len(fields):
+        f = fields[i]
+        xy, p = f[:2].decode(), git.decode_path(f[3:])
+        out.append(Dirty(xy, p))
+        i += 1
+        if xy[0] in "RC" or xy[1] in "RC":  # the source path follows
+            out.append(Dirty("R-", git.decode_path(fields[i])))
+            i += 1
+    return out
+
+
+def blob_ids(toplevel: str, paths: Sequence[str], env: Env = None) -> dict[str, Optional[str]]:
+    """The blob id each file's current content would get (with the path's clean filters), None
+    for a missing file or a directory (a submodule). Nothing is written to the object store."""
+    result: dict[str, Optional[str]] = {}
+    regular: list[str] = []
+    for p in paths:
+        full = os.path.join(toplevel, p)
+        if os.path.islink(full):
+            target = os.fsencode(os.readlink(full))
+            result[p] = git.run("hash-object", "--stdin", cwd=toplevel, input=target,
+                                env=env).stdout.decode().strip()
+        elif os.path.isfile(full) and "\n" not in p and not p.startswith('"'):
+            regular.append(p)  # --stdin-paths would unquote a name starting with a quote
+        elif os.path.isfile(full):
+            result[p] = git.run("hash-object", "--", p, cwd=toplevel,
+                                env=env).stdout.decode().strip()
+        else:
+            result[p] = None
+    if regular:
+        data = git.run("hash-object", "--stdin-paths", cwd=toplevel, env=env,
+                       input=b"".join(os.fsencode(p) + b"\n" for p in regular)).stdout
+        for p, oid in zip(regular, data.decode().split()):
+            result[p] = oid
+    return result
+
+
+def list_dirty(items: Sequence[Dirty], limit: int = 50) -> str:
+    names = {"??": "untracked", "R-": "renamed from"}
+    lines = [f"  {names.get(d.status, d.status.strip() or '?'):>12}  {d.path}"
+             for d in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  … and {len(items) - limit} more (git status)")
+    return "\n".join(lines)
+
+
+# --- scope: which task, which base ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    task: Optional[str]
+    allow: tuple[str, ...]
+    base: str
+    policy: Optional[policies.Policy]
+
+    @property
+    def label(self) -> str:
+        return f"task `{self.task}`" if self.task else f"ad-hoc scope {', '.join(self.allow)}"
+
+
+def default_base(repo: git.Repo, pol: Optional[policies.Policy]) -> str:
+    if pol is not None:
+        return pol.base
+    configured = policies.trusted_base(repo)
+    if configured:
+        return configured
+    for b in policies.DEFAULT_BASES:
+        if git.rev_parse(repo, f"refs/heads/{b}") is not None:
+            return b
+    return policies.DEFAULT_BASES[0]
+
+
+def resolve_scope(repo: git.Repo, branch: str, task: Optional[str], allow: Sequence[str],
+                  base: Optional[str] = None) -> Scope:
+    """The task (or ad-hoc patterns) a session on ``branch`` works under, from the trusted
+    policy only. Refuses (exit 2) an unknown task, a task that does not cover the branch, a
+    protected branch and the base branch."""
+    pol = policies.load_trusted(repo)
+    if task and allow:
+        raise GuardrailsError("give either --task or --allow, not both",
+                              "git guardrails start --task NAME   (or --allow 'PATTERN' …)")
+    base = base or default_base(repo, pol)
+    check_branch(pol, branch, base, task)
+    names = ", ".join(sorted(pol.tasks)) if pol else ""
+    where = f"the trusted policy ({pol.source})" if pol else \
+        "the trusted policy (there is none: no .guardrails.toml on the base branch)"
+    if allow:
+        from guardrails.patterns import PatternError, validate
+
+        try:
+            validate(list(allow))
+        except PatternError as e:
+            raise GuardrailsError(
+                f"bad --allow pattern {e.pattern!r}: {e.reason}",
+                "patterns use .gitignore syntax, e.g. --allow 'src/**' --allow '!src/vendor/**'",
+            ) from None
+    elif task:
+        if pol is None or task not in pol.tasks:
+            raise GuardrailsError(
+                f"task `{task}` is not in {where}",
+                f"use one of: {names} (git guardrails start --task NAME)" if names else
+                "commit .guardrails.toml with [tasks." + task + "] on the base branch, or start "
+                "an ad-hoc session: git guardrails start --allow 'src/**'",
+            )
+        t = pol.tasks[task]
+        if not t.covers(branch):
+            raise GuardrailsError(
+                f"task `{task}` may commit on {' or '.join(t.branches)}, not on `{branch}`",
+                f"git guardrails worktree add ../{task} {t.branches[0].replace('*', task)} "
+                f"--task {task}",
+            )
+    else:
+        t2 = pol.task_for_branch(branch) if pol else None
+        if t2 is None:
+            raise GuardrailsError(
+                f"no task in {where} covers branch `{branch}`",
+                (f"pass --task NAME (tasks: {names}) or " if names else "pass ")
+                + "--allow 'PATTERN' for an ad-hoc session (git guardrails start --allow …)",
+            )
+        task = t2.name
+    return Scope(task=task, allow=tuple(allow), base=base, policy=pol)
+
+
+def check_branch(pol: Optional[policies.Policy], branch: str, base: str,
+                 task: Optional[str]) -> None:
+    """An agent never works on a protected branch or on the base branch itself."""
+    if branch == base or (pol is not None and pol.is_protected(branch)):
+        what = "the base branch" if branch == base else "a protected branch"
+        if task is None and pol is not None and pol.tasks:
+            task = next(iter(pol.tasks))
+        name = f"agent/{task}" if task else "agent/NAME"
+        raise GuardrailsError(
+            f"`{branch}` is {what}: an agent session works on its own branch",
+            f"git guardrails worktree add ../{name.split('/')[-1]} {name}"
+            + (f" --task {task}" if task else " --allow 'PATTERN'")
+            + f"   (or, here: git switch -c {name})",
+        )
+
+
+def owner(repo: git.Repo, branch: str) -> Optional[tuple[str, Session]]:
+    """(worktree path, session) of another worktree's session on ``branch``."""
+    for d, s in session.all_sessions(repo):
+        if s is not None and s.branch == branch and \
+                os.path.normcase(d) != os.path.normcase(repo.git_dir):
+            return worktrees.owner_of(repo, d), s
+    return None
+
+
+# --- start / finish ---------------------------------------------------------------------------
+
+def _head(repo: git.Repo, env: Env = None) -> Optional[str]:
+    proc = git.run("rev-parse", "-q", "--verify", "HEAD^{commit}", cwd=repo.toplevel,
+                   ok=(0, 1, 128), env=env)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = (),
+          mode: Optional[str] = None, agent: Optional[str] = None, base: Optional[str] = None,
+          origin: str = "start", env: Env = None,
+          refuse_dirty: bool = True) -> tuple[Session, list[str]]:
+    """Begin a session in ``repo``'s worktree. ``mode``: None (refuse a dirty tree), "stash" or
+    "allow-dirty". Returns the saved session and lines to print. Changes nothing on refusal.
+
+    ``refuse_dirty=False`` (the post-checkout hook, which must never fail a checkout) records a
+    dirty tree as such (``clean: false`` without ``allow_dirty``): clean-baseline then refuses
+    every commit of that session until it is restarted from a clean tree."""
+    branch = repo.branch
+    if branch is None:
+        raise GuardrailsError(
+            "HEAD is detached: a session works on its own branch",
+            "git switch -c agent/NAME   (then: git guardrails start)",
+        )
+    existing = session.current(repo)  # raises, with the fix, on a broken record
+    if existing is not None and not (origin == "worktree add" and existing.origin ==
+                                     "post-checkout" and existing.branch == branch):
+        since = time.strftime("%Y-%m-%d %H:%M", time.localtime(existing.started))
+        raise GuardrailsError(
+            f"a session is already active here: {existing.scope_label} on "
+            f"`{existing.branch}` since {since}",
+            "git guardrails finish   # then start again",
+        )
+    scope = resolve_scope(repo, branch, task, allow, base)
+    if agent is None:
+        from guardrails import agents
+
+        agent = agents.from_env()
+    messages: list[str] = []
+    with lock.hold(repo.common_dir, f"git guardrails start ({branch})"):
+        other = owner(repo, branch)
+        if other is not None:
+            raise GuardrailsError(
+                f"branch `{branch}` belongs to the session of the worktree {other[0]} "
+                f"({other[1].scope_label})",
+                f"work there (cd {shlex.quote(other[0])}), or end that session: "
+                f"git -C {shlex.quote(other[0])} guardrails finish",
+            )
+        dirty = dirty_files(repo.toplevel, env)
+        stash: Optional[str] = None
+        recorded: dict[str, Optional[str]] = {}
+        if dirty and mode is None and refuse_dirty:
+            raise GuardrailsError(
+                f"the work tree is not clean ({len(dirty)} file(s)); a session must start from a "
+                "clean baseline so its changes can be told from work in progress:\n"
+                + list_dirty(dirty),
+                "commit or stash them first (git stash push --include-untracked), or: "
+                "git guardrails start --stash (stashes them for you), or "
+                "git guardrails start --allow-dirty (records them; they can then never be "
+                "committed in this session)",
+            )
+        if dirty and mode == "stash":
+            label = scope.task or "ad hoc"
+            msg = (f"guardrails: before session {label} on {branch} "
+                   f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
+            git.run("stash", "push", "--include-untracked", "-m", msg, cwd=repo.toplevel,
+                    write=True, env=env)
+            stash = git.out("rev-parse", "-q", "--verify", "refs/stash",
+                            cwd=repo.toplevel).decode().strip() or None
+            left = dirty_files(repo.toplevel, env)
+            if left:
+                raise GuardrailsError(
+                    "after `git stash` the work tree is still not clean:\n" + list_dirty(left),
+                    f"clean them by hand; your stashed changes: git stash apply {stash}",
+                )
+            messages.append(f"stashed {len(dirty)} file(s) as {stash[:12] if stash else '?'} "
+                            f"\"{msg}\"")
+            messages.append(f"  to get them back (after `git guardrails finish`): "
+                            f"git stash apply {stash}   then drop it from `git stash list`")
+            dirty = []
+        if dirty:  # --allow-dirty, or the post-checkout hook (refuse_dirty=False)
+            recorded = blob_ids(repo.toplevel, sorted({d.path for d in dirty}), env)
+            if mode == "allow-dirty":
+                messages.append(f"recorded {len(recorded)} dirty file(s); they cannot be "
+                                "committed in this session:")
+            else:
+                messages.append(f"warning: the work tree is not clean ({len(recorded)} file(s)); "
+                                "commits in this session are refused until it is restarted "
+                                "from a clean tree:")
+            messages.append(list_dirty(dirty))
+        sess = Session(
+            branch=branch, baseline=_head(repo, env), started=time.time(), task=scope.task,
+            allow=list(scope.allow), clean=not dirty,
+            allow_dirty=bool(dirty) and mode == "allow-dirty",
+            dirty=recorded, agent=agent, base=scope.base, worktree=repo.toplevel,
+            stash=stash, origin=origin,
+        )
+        where = session.save(repo.git_dir, sess)
+    src = scope.policy.source if scope.task and scope.policy else "session (ad hoc)"
+    messages.insert(0, (
+        f"session started: {scope.label} on `{branch}` at "
+        f"{sess.baseline[:12] if sess.baseline else '(no commit yet)'}, "
+        f"{'clean' if sess.clean else 'dirty (recorded)'}; base `{scope.base}`; policy: {src}"))
+    messages.append(f"record: {where}")
+    return sess, messages
+
+
+def summary(repo: git.Repo, sess: Session, env: Env = None) -> list[str]:
+    """`git log --oneline base..HEAD` and the diffstat since the base (or the baseline)."""
+    start_at = None
+    if sess.base and git.rev_parse(repo, sess.base) is not None:
+        start_at = sess.base
+    elif sess.baseline:
+        start_at = sess.baseline
+    if start_at is None:
+        return []
+    log = git.run("log", "--oneline", "--no-decorate", f"{start_at}..HEAD", "--",
+                  cwd=repo.toplevel, ok=(0, 128), env=env).stdout.decode(errors="replace")
+    stat = git.run("diff", "--stat", f"{start_at}...HEAD", "--", cwd=repo.toplevel,
+                   ok=(0, 128), env=env).stdout.decode(errors="replace")
+    commits = log.splitlines()
+    lines = [f"{len(commits)} commit(s) in {start_at}..HEAD:"]
+    lines += [f"  {c}" for c in commits[:30]]
+    if len(commits) > 30:
+        lines.append(f"  … and {len(commits) - 30} more")
+    if stat.strip():
+        lines.append(stat.rstrip("\n"))
+    lines.append(f"review it all: git diff {start_at}...HEAD")
+    return lines
+
+
+def finish(repo: git.Repo, force: bool = False) -> list[str]:
+    """End this worktree's session; returns the lines to print."""
+    try:
+        sess = session.current(repo)
+    except GuardrailsError:
+        if not force:
+            raise
+        with lock.hold(repo.common_dir, "git guardrails finish --force"):
+            session.remove(repo.git_dir)
+        return [f"removed the unreadable session record {session.path(repo.git_dir)}"]
+    if sess is None:
+        if force:
+            return ["no session here; nothing to do"]
+        raise GuardrailsError("no session is active in this worktree",
+                              "git guardrails start --task NAME   (or --allow 'PATTERN')")
+    lines = [f"session finished: {sess.scope_label} on `{sess.branch}`"]
+    try:
+        lines += summary(repo, sess)
+    except GuardrailsError as e:
+        if not force:
+            raise
+        lines.append(f"(no summary: {e.message})")
+    left = dirty_files(repo.toplevel)
+    if left:
+        lines.append(f"warning: {len(left)} uncommitted file(s) remain in the work tree:")
+        lines.append(list_dirty(left, limit=20))
+    if sess.stash:
+        lines.append(f"your changes stashed at start: git stash apply {sess.stash}")
+    with lock.hold(repo.common_dir, "git guardrails finish"):
+        session.remove(repo.git_dir)
+    return lines
+
+
+# --- worktree add / remove --------------------------------------------------------------------
+
+def _branch_exists(repo: git.Repo, branch: str) -> bool:
+    return git.rev_parse(repo, f"refs/heads/{branch}") is not None
+
+
+def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] = None,
+                 allow: Sequence[str] = (), base: Optional[str] = None,
+                 agent: Optional[str] = None) -> tuple[Session, list[str]]:
+    """``git worktree add`` (a new branch from the base) + ``start`` in it, serialised with every
+    other guardrails writer; on any failure the branch it created is deleted again."""
+    path = os.path.abspath(path)
+    proc = git.run("check-ref-format", "--branch", branch, cwd=repo.toplevel, ok=(0, 1, 128))
+    if proc.returncode != 0:
+        raise GuardrailsError(f"`{branch}` is not a valid branch name",
+                              "use a name like agent/NAME")
+    scope = resolve_scope(repo, branch, task, allow, base)
+    if git.rev_parse(repo, scope.base) is None:
+        raise GuardrailsError(f"the base `{scope.base}` is not a commit here",
+                              f"git fetch origin {scope.base}   (or pass --base REF)")
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise GuardrailsError(f"{path} already exists and is not an empty directory",
+                              "choose another PATH")
+    created = False
+    made_worktree = False
+    other_wt = git.OTHER_WORKTREE
+    try:
+        with lock.hold(repo.common_dir, f"git guardrails worktree add {path} {branch}"):
+            other = worktrees.find(repo, path)
+            if other is not None:
+                raise GuardrailsError(
+                    f"{path} is still registered as a worktree"
+                    + (f" ({other.prunable})" if other.prunable else ""),
+                    f"git guardrails worktree remove --force {shlex.quote(path)}")
+            own = owner(repo, branch)
+            if own is not None:
+                raise GuardrailsError(
+                    f"branch `{branch}` belongs to the session of the worktree {own[0]}",
+                    f"work there (cd {shlex.quote(own[0])}), or choose another branch",
+                )
+            if not _branch_exists(repo, branch):
+                git.run("branch", "--no-track", "--end-of-options", branch, scope.base,
+                        cwd=repo.toplevel, write=True)
+                created = True
+            _add(repo, path, branch)
+            made_worktree = True
+        new = _discover_other(path)
+        return start(new, task=scope.task, allow=scope.allow, mode=None, agent=agent,
+                     base=scope.base, origin="worktree add", env=other_wt)
+    except BaseException:
+        if not (made_worktree or created):
+            raise
+        with lock.hold(repo.common_dir, f"git guardrails worktree add {path} (undo)"):
+            if made_worktree:
+                git.run("worktree", "remove", "--force", path, cwd=repo.toplevel, write=True,
+                        ok=(0, 128))
+            if created:
+                git.run("branch", "-D", "--end-of-options", branch, cwd=repo.toplevel,
+                        write=True, ok=(0, 1))
+        raise
+
+
+def _discover_other(path: str) -> git.Repo:
+    """git.discover for a worktree other than the one the caller's GIT_DIR names."""
+    saved = {k: os.environ.pop(k) for k in list(git.OTHER_WORKTREE) if k in os.environ}
+    try:
+        return git.discover(path)
+    finally:
+        os.environ.update(saved)
+
+
+def _add(repo: git.Repo, path: str, branch: str, attempts: int = 6) -> None:
+    """``git worktree add PATH BRANCH``, retried on git's transient lock errors once git has
+    cleaned up after itself (it removes a half-made worktree when it fails)."""
+    for n in range(attempts):
+        proc = git.run("worktree", "add", "--end-of-options", path, branch, cwd=repo.toplevel,
+                       write=True, retries=0, ok=(0, 128, 255), env={PENDING: "1"})
+        if proc.returncode == 0:
+            return
+        transient = any(t in proc.stderr for t in git.TRANSIENT) or b"commondir" in proc.stderr
+        if not transient or n == attempts - 1 or (os.path.isdir(path) and os.listdir(path)):
+            raise git.GitError(("worktree", "add", path, branch), proc.returncode, proc.stderr)
+        time.sleep(0.05 * 2 ** n)
+
+
+def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]:
+    """``git worktree remove`` that refuses an active session or commits not merged into the
+    base unless ``force``."""
+    wt = worktrees.find(repo, path)
+    if wt is None:
+        raise GuardrailsError(f"{path} is not a worktree of this repository",
+                              "git worktree list   # shows every worktree")
+    if wt.is_main:
+        raise GuardrailsError(f"{wt.path} is the main worktree; it cannot be removed",
+                              "remove a linked worktree instead (git worktree list)")
+    if os.path.normcase(os.path.realpath(wt.path)) == os.path.normcase(
+            os.path.realpath(repo.toplevel)):
+        raise GuardrailsError("cannot remove the worktree you are in",
+                              f"cd elsewhere, then: git guardrails worktree remove {wt.path}")
+    lines: list[str] = []
+    sess: Optional[Session] = None
+    broken = False
+    if wt.git_dir is not None:
+        try:
+            sess = session.load(wt.git_dir)
+        except GuardrailsError:
+            broken = True
+    if (sess is not None or broken) and not force:
+        raise GuardrailsError(
+            f"{wt.path} has an active session"
+            + (f" ({sess.scope_label} on `{sess.branch}`)" if sess else " (unreadable record)"),
+            f"git -C {shlex.quote(wt.path)} guardrails finish   (or: git guardrails worktree "
+            f"remove --force {shlex.quote(wt.path)})",
+        )
+    base = sess.base if sess and sess.base else default_base(repo, _policy_or_none(repo))
+    if wt.branch and not force and wt.prunable is None:
+        proc = git.run("log", "--oneline", "--no-decorate", f"{base}..refs/heads/{wt.branch}",
+                       "--", cwd=repo.toplevel, ok=(0, 128))
+        if proc.returncode != 0:
+            raise GuardrailsError(
+                f"cannot tell whether `{wt.branch}` is merged: the base `{base}` does not resolve",
+                f"git guardrails worktree remove --force {shlex.quote(wt.path)}   (keeps the "
+                "branch)")
+        unmerged = proc.stdout.decode(errors="replace")
+        if unmerged.strip():
+            commits = unmerged.splitlines()
+            raise GuardrailsError(
+                f"branch `{wt.branch}` of {wt.path} has {len(commits)} commit(s) not merged "
+                f"into `{base}`:\n" + "\n".join(f"  {c}" for c in commits[:20]),
+                f"merge them (git merge {wt.branch}), or, to keep the branch and remove only the "
+                f"worktree: git guardrails worktree remove --force {shlex.quote(wt.path)}",
+            )
+    with lock.hold(repo.common_dir, f"git guardrails worktree remove {wt.path}"):
+        if wt.prunable is not None and wt.git_dir is not None:
+            shutil.rmtree(wt.git_dir)  # what `git worktree prune` does for this one entry
+            lines.append(f"removed the stale entry of {wt.path} ({wt.prunable})")
+        else:  # git deletes the worktree's admin dir, the session record with it
+            args = ["worktree", "remove", *(["--force"] if force else []), "--end-of-options",
+                    wt.path]
+            git.run(*args, cwd=repo.toplevel, write=True)
+            lines.append(f"removed worktree {wt.path}")
+    if wt.branch:
+        lines.append(f"the branch `{wt.branch}` is kept (delete it with: git branch -d "
+                     f"{wt.branch})")
+    return lines
+
+
+def _policy_or_none(repo: git.Repo) -> Optional[policies.Policy]:
+    try:
+        return policies.load_trusted(repo)
+    except GuardrailsError:
+        return None

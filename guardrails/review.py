@@ -1,0 +1,326 @@
+"""A branch under review: the range ``merge-base(base, head)..head``, judged with the policy
+committed at the merge-base. Shared by ``git-guardrails ci`` (the gate) and ``review`` (the
+ritual: ``git log --oneline base..branch`` and ``git diff base...branch`` on one screen).
+
+Git is started a fixed number of times whatever the range's length: rev-parse of base and head,
+merge-base, one ``cat-file --batch`` for the policy, one ``git log`` for every commit's changes
+(changes.commits), and — only when needed — for-each-ref (merges) and diff-tree (review).
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from guardrails import agents, changes, checks, context, git
+from guardrails import policy as policies
+from guardrails.changes import Change, Commit
+from guardrails.context import Context
+from guardrails.errors import GuardrailsError
+from guardrails.findings import ERROR, Finding, shell_path
+from guardrails.patterns import Matcher
+
+# Where CI systems say which branch a pipeline runs for, in the order they are trusted.
+BRANCH_VARS = (
+    "GITHUB_HEAD_REF",  # GitHub Actions, pull_request events: the PR's source branch
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",  # GitLab merge request pipelines
+    "CI_COMMIT_BRANCH",  # GitLab branch pipelines (unset for tags)
+    "CI_COMMIT_REF_NAME",  # GitLab: branch or tag
+)
+
+SHALLOW_FIX = ("fetch the whole history: GitHub Actions `actions/checkout` with "
+               "`fetch-depth: 0`; GitLab CI `variables: GIT_DEPTH: 0`; here: "
+               "git fetch --unshallow")
+
+TRAILER = re.compile(r"^Guardrails-Checked:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+
+
+@dataclass
+class Range:
+    repo: git.Repo
+    base: str  # as given: "origin/main", a tag, a SHA
+    head: str
+    base_oid: str
+    head_oid: str
+    merge_base: str
+    branch: Optional[str]  # the head branch, which picks the task
+    branch_from: str  # where the branch name came from: "--branch", "GITHUB_HEAD_REF", "HEAD", …
+    policy: Optional[policies.Policy]
+    commits: list[Commit] = field(default_factory=list)
+
+    @property
+    def policy_source(self) -> str:
+        return self.policy.source if self.policy else f"none (no {policies.FILENAME} at " \
+            f"{self.base}@{self.merge_base[:7]})"
+
+
+def _is_shallow(repo: git.Repo) -> bool:
+    return git.out("rev-parse", "--is-shallow-repository",
+                   cwd=repo.toplevel).strip() == b"true"
+
+
+def _resolve(repo: git.Repo, rev: str, what: str) -> str:
+    oid = git.rev_parse(repo, rev)
+    if oid is not None:
+        return oid
+    if _is_shallow(repo):
+        raise GuardrailsError(f"{what} `{rev}` is not in this shallow clone", SHALLOW_FIX)
+    remote = rev.split("/", 1)
+    fix = (f"git fetch {shlex.quote(remote[0])} {shlex.quote(remote[1])}" if len(remote) == 2
+           else f"git fetch origin {shlex.quote(rev)}")
+    raise GuardrailsError(f"{what} `{rev}` is not a commit in this repository",
+                          f"{fix}, or pass an existing ref or SHA (git branch -a lists them)")
+
+
+def _branch_of(repo: git.Repo, head: str) -> Optional[str]:
+    """The branch ``head`` names (``agent/auth``, ``origin/agent/auth`` -> ``agent/auth``)."""
+    if head == "HEAD":
+        return repo.branch
+    if head.startswith("-"):
+        return None
+    # (rev-parse of git < 2.43 prints --end-of-options back instead of honouring it)
+    proc = git.run("rev-parse", "--symbolic-full-name", head, cwd=repo.toplevel, ok=(0, 128))
+    full = proc.stdout.decode(errors="surrogateescape").strip()
+    if full.startswith("refs/heads/"):
+        return full[len("refs/heads/"):]
+    if full.startswith("refs/remotes/"):
+        rest = full[len("refs/remotes/"):]
+        return rest.split("/", 1)[1] if "/" in rest else None
+    return None
+
+
+def head_branch(repo: git.Repo, head: str, branch: Optional[str],
+                env: Optional[Mapping[str, str]] = None) -> tuple[Optional[str], str]:
+    """Which branch is under review, and where that was learnt: ``--branch``, a branch named by
+    ``--head``, the CI's variables (only when ``env`` is given), else HEAD's branch."""
+    if branch:
+        return branch, "--branch"
+    named = _branch_of(repo, head) if head != "HEAD" else None
+    if named:
+        return named, "--head"
+    for var in BRANCH_VARS if env is not None else ():
+        value = (env or {}).get(var, "")
+        if value:
+            return value, f"${var}"
+    if env is not None and env.get("GITHUB_REF_TYPE") == "branch" and env.get("GITHUB_REF_NAME"):
+        return env["GITHUB_REF_NAME"], "$GITHUB_REF_NAME"
+    if head == "HEAD" and repo.branch:
+        return repo.branch, "HEAD"
+    return None, "unknown"
+
+
+def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] = None,
+           env: Optional[Mapping[str, str]] = None) -> Range:
+    """Resolve the range and read its policy and commits (raises GuardrailsError: exit 2)."""
+    base_oid = _resolve(repo, base, "the base")
+    head_oid = _resolve(repo, head, "the head")
+    proc = git.run("merge-base", base_oid, head_oid, cwd=repo.toplevel, ok=(0, 1))
+    mb = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not mb:
+        if _is_shallow(repo):
+            raise GuardrailsError(
+                f"no merge-base of `{base}` and `{head}` in this clone: it is shallow, so the "
+                "commit where the branch started was not fetched", SHALLOW_FIX)
+        raise GuardrailsError(
+            f"`{base}` and `{head}` have no common ancestor (unrelated histories): there is no "
+            "range to check and no trusted policy to check it with",
+            "pass the branch the work started from: git-guardrails ci --base origin/main")
+    name, source = head_branch(repo, head, branch, env)
+    label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
+    pol = policies.load_at(repo, mb, label)
+    commits = changes.commits(repo, [f"{mb}..{head_oid}"]) if mb != head_oid else []
+    return Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
+
+
+def is_agent_commit(ctx: Context, c: Commit) -> bool:
+    """The contract's CI definition: a task covers the branch, or the metadata marks an agent
+    (or the policy says enforce = "always")."""
+    return ctx.enforced or ctx.task is not None or agent_of(c) is not None
+
+
+def agent_of(c: Commit) -> Optional[str]:
+    return agents.from_commit(f"{c.author_name} <{c.author_email}>",
+                              f"{c.committer_name} <{c.committer_email}>", c.message)
+
+
+@dataclass
+class Verdict:
+    rng: Range
+    ctx: Context
+    findings: list[Finding]
+    attestation: dict[str, str]  # oid -> present / missing / mismatch / - (not required)
+    attest_checked: bool  # whether guardrails.checks.attest verified the trailers
+
+
+def judge(rng: Range) -> Verdict:
+    """Every check of checks.RANGE over the commits, then the branch-level (CI-only) checks."""
+    from guardrails.checks import branch
+
+    ctx = context.for_range(rng.repo, rng.policy, rng.branch)
+    per_check: dict[str, list[Finding]] = {}
+    for name in checks.RANGE:
+        per_check[name] = checks.run_commits(ctx, [name], rng.commits) if rng.commits else []
+    found = [f for fs in per_check.values() for f in fs]
+    found += branch.check_range(ctx, rng.commits)
+    if rng.branch is None:
+        found.insert(0, Finding(
+            "ci-unknown-branch",
+            f"cannot tell which branch `{rng.head}` is, so no task applies: only commits whose "
+            "metadata marks an agent are checked",
+            "name it: git-guardrails ci --branch BRANCH (in CI, e.g. "
+            "--branch \"$GITHUB_HEAD_REF\")",
+            severity="warning", policy=rng.policy.source if rng.policy else None))
+    attest = per_check.get("attest", [])
+    status = attestation_status(ctx, rng.commits, attest)
+    return Verdict(rng, ctx, found, status, "attest" in per_check)
+
+
+def attestation_status(ctx: Context, commits: Sequence[Commit],
+                       attest_findings: Sequence[Finding]) -> dict[str, str]:
+    """present / missing / mismatch per commit; ``-`` for a human commit without a trailer.
+
+    Verification is the attest check's (guardrails.checks.attest); without it the status says
+    only whether the trailer is there."""
+    by_commit: dict[str, list[Finding]] = {}
+    for f in attest_findings:
+        if f.commit:
+            by_commit.setdefault(f.commit, []).append(f)
+    out: dict[str, str] = {}
+    for c in commits:
+        fs = by_commit.get(c.oid, [])
+        text = " ".join(f"{f.rule} {f.message}" for f in fs).lower()
+        if c.is_merge:
+            out[c.oid] = "-"
+        elif "mismatch" in text or "differ" in text:
+            out[c.oid] = "mismatch"
+        elif fs or (TRAILER.search(c.message) is None and is_agent_commit(ctx, c)):
+            out[c.oid] = "missing"
+        elif TRAILER.search(c.message):
+            out[c.oid] = "present"
+        else:
+            out[c.oid] = "-"
+    return out
+
+
+def commit_rows(v: Verdict) -> list[dict[str, Any]]:
+    """One dict per commit for the reports (newest first, like ``git log``)."""
+    rows = []
+    for c in reversed(v.rng.commits):
+        rows.append({
+            "oid": c.oid,
+            "subject": c.subject,
+            "author": f"{c.author_name} <{c.author_email}>",
+            "agent": agent_of(c),
+            "agent_commit": is_agent_commit(v.ctx, c),
+            "merge": c.is_merge,
+            "attestation": v.attestation.get(c.oid, "-"),
+        })
+    return rows
+
+
+def meta(v: Verdict) -> dict[str, Any]:
+    r = v.rng
+    return {
+        "policy": r.policy_source,
+        "base": r.base,
+        "merge_base": r.merge_base,
+        "head": r.head_oid,
+        "branch": r.branch,
+        "branch_from": r.branch_from,
+        "task": v.ctx.task.name if v.ctx.task else None,
+        "attestation_verified": v.attest_checked,
+    }
+
+
+# --- review: what changed outside the area asked for -------------------------------------------
+
+# Files agents touch "by the way", worth a look even inside the task's scope (gitignore syntax).
+BY_THE_WAY: dict[str, tuple[str, ...]] = {
+    "dependencies": (
+        "requirements*.txt", "requirements/**", "constraints*.txt", "Pipfile", "Pipfile.lock",
+        "poetry.lock", "uv.lock", "pdm.lock", "setup.py", "setup.cfg", "pyproject.toml",
+        "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+        "pnpm-lock.yaml", "bun.lockb", "Cargo.toml", "Cargo.lock", "go.mod", "go.sum",
+        "Gemfile", "Gemfile.lock", "*.gemspec", "composer.json", "composer.lock",
+        "pom.xml", "build.gradle", "build.gradle.kts", "gradle.lockfile", "*.csproj",
+        "packages.lock.json", "mix.exs", "mix.lock", "Package.swift", "Package.resolved",
+    ),
+    "CI config": (
+        ".github/workflows/**", ".github/actions/**", ".gitlab-ci.yml", ".gitlab/ci/**",
+        ".circleci/**", "Jenkinsfile", "azure-pipelines.yml", ".travis.yml", ".buildkite/**",
+        ".drone.yml", "bitbucket-pipelines.yml", ".ci/**",
+    ),
+    "hook config": (
+        ".guardrails.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".husky/**",
+        ".githooks/**", "lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lintstagedrc*",
+        ".claude/settings.json", ".claude/settings.local.json", ".claude/hooks/**",
+        ".codex/**", ".gemini/settings.json", ".cursor/hooks.json", ".aider.conf.yml",
+        ".clinerules/hooks/**", ".gitattributes", ".gitmodules",
+    ),
+    "build config": (
+        "Makefile", "GNUmakefile", "*.mk", "CMakeLists.txt", "meson.build", "Dockerfile",
+        "Dockerfile.*", "docker-compose*.yml", "compose*.yaml", "tox.ini", "noxfile.py",
+        "justfile", "BUILD", "BUILD.bazel", "WORKSPACE", "MODULE.bazel", ".bazelrc",
+        "tsconfig*.json", "webpack.config.*", "vite.config.*", "rollup.config.*",
+        "babel.config.*", ".babelrc", "build.rs", "Rakefile", "mypy.ini", "ruff.toml",
+        ".ruff.toml", "pytest.ini", ".flake8", ".eslintrc*", "eslint.config.*",
+    ),
+}
+
+
+def kind_of(paths: Sequence[str]) -> dict[str, str]:
+    """path -> its by-the-way kind, for the paths that are one."""
+    out: dict[str, str] = {}
+    for kind, pats in BY_THE_WAY.items():
+        for p in Matcher(pats).matching(paths):
+            out.setdefault(p, kind)
+    return out
+
+
+def diff_command(base: str, branch: str, path: Optional[str] = None) -> str:
+    cmd = f"git diff {shlex.quote(base + '...' + branch)}"
+    return f"{cmd} -- {shell_path(path)}" if path is not None else cmd
+
+
+@dataclass
+class Review:
+    verdict: Verdict
+    label: str  # the branch's name as the user wrote it (for commands)
+    diff: list[Change]  # merge-base..head, net
+    outside: list[str]  # paths outside the task's scope (or every path when no task)
+    by_the_way: dict[str, str]  # path -> kind
+
+
+def review(v: Verdict, label: str) -> Review:
+    r = v.rng
+    diff = changes.between(r.repo, r.merge_base, r.head_oid) if r.commits else []
+    paths = sorted({p for ch in diff for p in ch.paths})
+    task = v.ctx.task
+    allowed = Matcher(task.allow).matching(paths) if task else set()
+    outside = [p for p in paths if p not in allowed]  # no task: nothing was asked for
+    return Review(v, label, diff, outside, kind_of(paths))
+
+
+def review_dict(rv: Review) -> dict[str, Any]:
+    v, r = rv.verdict, rv.verdict.rng
+    return {
+        **meta(v),
+        "log_command": f"git log --oneline {shlex.quote(r.base + '..' + rv.label)}",
+        "diff_command": diff_command(r.base, rv.label),
+        "commits": commit_rows(v),
+        "diffstat": [{"path": ch.path, "old_path": ch.old_path, "status": ch.status,
+                      "added": ch.added, "removed": ch.removed} for ch in rv.diff],
+        "outside_scope": [{"path": p, "command": diff_command(r.base, rv.label, p)}
+                          for p in rv.outside],
+        "by_the_way": [{"path": p, "kind": k, "command": diff_command(r.base, rv.label, p)}
+                       for p, k in sorted(rv.by_the_way.items())],
+        "findings": [f.to_dict() for f in v.findings],
+        "summary": summary(v),
+    }
+
+
+def summary(v: Verdict) -> dict[str, int]:
+    errors = sum(f.severity == ERROR for f in v.findings)
+    return {"errors": errors, "warnings": len(v.findings) - errors, "commits": len(v.rng.commits)}

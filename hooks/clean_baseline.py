@@ -1,0 +1,16 @@
+"""clean-baseline: an agent commit comes from a session that started clean, on its own
+unprotected branch, on top of its baseline, and commits nothing that was dirty before it."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.hookrun import run_hook
+
+    return run_hook(("baseline",), argv, prog="clean-baseline")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""`git guardrails status`: every worktree, overlaps, stray changes; cheap and lock-free."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from tests.helpers import commit_all, git, make_repo, write
+
+
+def gg(*args: str, cwd: Path, env: Optional[dict[str, str]] = None
+       ) -> subprocess.CompletedProcess[str]:
+    full = dict(os.environ)
+    full.update(env or {})
+    return subprocess.run(["git-guardrails", *args], cwd=cwd, env=full, capture_output=True,
+                          text=True, check=False)
+
+
+def status(cwd: Path, env: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    proc = gg("status", "--format", "json", cwd=cwd, env=env)
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def add(repo: Path, path: Path, branch: str, *extra: str) -> Path:
+    proc = gg("worktree", "add", str(path), branch, *extra, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    return path
+
+
+def test_rows_for_every_worktree(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    a = add(repo, tmp_path / "a", "agent/auth", "--agent", "codex")
+    write(a, "src/auth/one.py")
+    commit_all(a, "one")
+    write(a, "src/auth/two.py")
+    commit_all(a, "two")
+    write(a, "src/auth/wip.py")
+    d = add(repo, tmp_path / "d", "agent/docs")
+    write(repo, "README.md", "main moves\n")
+    commit_all(repo, "main moves")
+    plain = tmp_path / "plain"
+    git("worktree", "add", "-q", "-b", "feature/x", str(plain), "main", cwd=repo)
+    rows = {r["path"]: r for r in status(d)["worktrees"]}
+    assert list(rows) == [str(repo), str(a), str(d), str(plain)]
+    ra = rows[str(a)]
+    assert (ra["branch"], ra["task"], ra["session"], ra["agent"]) == (
+        "agent/auth", "auth", "active", "codex")
+    assert (ra["ahead"], ra["behind"], ra["state"], ra["dirty"]) == (2, 1, "dirty", 1)
+    assert ra["changed"] == ["src/auth/one.py", "src/auth/two.py", "src/auth/wip.py"]
+    assert rows[str(d)]["state"] == "clean" and rows[str(d)]["behind"] == 1
+    assert rows[str(repo)]["main"] is True and rows[str(repo)]["session"] == "none"
+    assert rows[str(plain)]["session"] == "none" and rows[str(plain)]["task"] is None
+    text = gg("status", cwd=repo)
+    assert text.returncode == 0
+    line = next(x for x in text.stdout.splitlines() if x.startswith(str(a)))
+    assert "agent/auth" in line and "+2/-1" in line and "dirty(1)" in line and "active" in line
+
+
+def test_worktree_deleted_by_hand_is_prunable(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    gone = add(repo, tmp_path / "gone", "agent/auth")
+    add(repo, tmp_path / "d", "agent/docs")
+    shutil.rmtree(gone)
+    data = status(repo)
+    rows = {r["path"]: r for r in data["worktrees"]}
+    assert rows[str(gone)]["state"] == "prunable"
+    assert rows[str(gone)]["session"] == "active"  # its record is still there, in .git
+    assert rows[str(tmp_path / "d")]["state"] == "clean"
+    assert "prunable" in gg("status", cwd=repo).stdout
+
+
+def test_overlapping_tasks_reported(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    a = add(repo, tmp_path / "a", "fix/a", "--allow", "src/**")
+    b = add(repo, tmp_path / "b", "fix/b", "--allow", "src/**")
+    c = add(repo, tmp_path / "c", "agent/docs")
+    write(a, "src/shared.py", "a\n")
+    commit_all(a, "a")
+    write(b, "src/shared.py", "b\n")  # uncommitted counts too
+    write(c, "docs/other.md")
+    data = status(repo)
+    assert len(data["overlaps"]) == 1
+    ov = data["overlaps"][0]
+    assert {ov["a"]["path"], ov["b"]["path"]} == {str(a), str(b)}
+    assert ov["paths"] == ["src/shared.py"]
+    assert [f["rule"] for f in data["findings"]] == ["status-overlap"]
+
+
+def test_main_checkout_dirtied_during_sessions(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    old = write(repo, "old-wip.txt")  # dirty before any session: not an alert
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    assert [f["rule"] for f in status(repo)["findings"]] == []
+    add(repo, tmp_path / "a", "agent/auth")
+    assert [f["rule"] for f in status(repo)["findings"]] == []
+    write(repo, "src/auth/login.py", "written into the main checkout by mistake\n")
+    data = status(repo)
+    assert [f["rule"] for f in data["findings"]] == ["status-stray-changes"]
+    assert "main checkout" in data["findings"][0]["message"]
+    assert "src/auth/login.py" in data["findings"][0]["message"]
+    assert "old-wip.txt" not in data["findings"][0]["message"]
+
+
+def test_status_takes_no_index_lock_and_bounded_git_calls(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    wts = [add(repo, tmp_path / f"w{i}", f"agent/docs-{i}") for i in range(4)]
+    # make every index stale (same content, new mtime): a locking `git status` rewrites it
+    for wt in [repo, *wts]:
+        os.utime(wt / "README.md", None)
+    indexes = [Path(git("rev-parse", "--path-format=absolute", "--git-path", "index",
+                        cwd=wt).stdout.strip()) for wt in [repo, *wts]]
+    before = [p.stat().st_mtime_ns for p in indexes]
+    # count git processes with a PATH shim that logs and execs the real git
+    real = shutil.which("git")
+    assert real is not None
+    shim_dir = tmp_path / "shim"
+    shim_dir.mkdir()
+    log = tmp_path / "git.log"
+    shim = shim_dir / "git"
+    shim.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    env = {"PATH": f"{shim_dir}{os.pathsep}{os.environ['PATH']}"}
+    data = status(repo, env=env)
+    assert len(data["worktrees"]) == 5
+    calls = log.read_text().splitlines()
+    assert sum(c.startswith("worktree list") for c in calls) == 1
+    # fixed cost + at most 3 per worktree (status, rev-list, diff against the baseline)
+    assert len(calls) <= 6 + 3 * 5, calls
+    assert [p.stat().st_mtime_ns for p in indexes] == before
+    # a plain `git status` does rewrite a stale index (so the check above can fail)
+    git("status", "--porcelain", cwd=repo)
+    assert indexes[0].stat().st_mtime_ns != before[0]
