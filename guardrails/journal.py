@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shlex
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -104,7 +105,46 @@ def rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
     return out
 
 
+def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
+    """Session branches that, right now, no longer contain the last value the
+    reference-transaction hook saw them take (``<git-dir>/guardrails/tip``): moved back without
+    a ref update, not yet noticed by a commit. Same shape as ``rollbacks``."""
+    from guardrails import session
+
+    out: list[dict[str, Any]] = []
+    for gd, sess in session.all_sessions(repo):
+        if sess is None or not sess.branch:
+            continue
+        tip_path = os.path.join(gd, DIRNAME, "tip")
+        try:
+            with open(tip_path) as f:
+                parts = f.read(512).split()
+            if os.stat(tip_path).st_mtime < sess.started:
+                continue
+        except OSError:
+            continue
+        ref = f"refs/heads/{sess.branch}"
+        if len(parts) != 2 or parts[1] != ref:
+            continue
+        last = parts[0]
+        proc = git.run("rev-parse", "-q", "--verify", ref, cwd=repo.toplevel, ok=(0, 1, 128))
+        now = proc.stdout.decode().strip()
+        if now == last:
+            continue
+        if now and git.run("merge-base", "--is-ancestor", last, now, cwd=repo.toplevel,
+                           ok=(0, 1, 128)).returncode == 0:
+            continue
+        top = sess.worktree if getattr(sess, "worktree", None) else gd
+        out.append({"time": time.time(), "kind": "rollback", "ref": ref, "lost": last,
+                    "old": last, "new": now, "worktree": top,
+                    "restore": f"git -C {shlex.quote(str(top))} merge --no-edit {last[:12]}"})
+    return out
+
+
 def rollback_findings(repo: git.Repo) -> list[Finding]:
+    """Journaled rollbacks not yet repaired, and session branches rolled back right now."""
+    seen = {(str(e["ref"]), str(e["lost"])) for e in rollbacks(repo)}
+    live = [e for e in live_rollbacks(repo) if (e["ref"], e["lost"]) not in seen]
     return [Finding(
         "refstore-rollback",
         f"{e['ref']} was rolled back: commit {str(e['lost'])[:12]} (reported as made) is no "
@@ -112,4 +152,4 @@ def rollback_findings(repo: git.Repo) -> list[Finding]:
         f" in {e.get('worktree', '?')})",
         str(e.get("restore", f"git cherry-pick {e['lost']}")),
         commit=str(e["lost"]),
-    ) for e in rollbacks(repo)]
+    ) for e in [*rollbacks(repo), *live]]

@@ -136,12 +136,15 @@ def test_rollback_noticed_journaled_and_exposed(tmp_path: Path) -> None:
     # what a concurrent pack-refs race leaves: the branch reads as an older commit, with no
     # ref update (and so no hook call and no reflog entry) in between
     (repo / ".git" / "refs" / "heads" / "agent" / "auth").write_text(x + "\n")
+    r = ggit.discover(str(a))
+    # doctor sees it at once, before any commit notices
+    live = [f for f in refstore.diagnose(r) if f.rule == "refstore-rollback"]
+    assert len(live) == 1 and live[0].commit == y and f"merge --no-edit {y[:12]}" in live[0].hint
     proc = commit_file(a, "src/auth/y.py", "2\n")
     assert proc.returncode == 0
     assert "rolled back" in proc.stderr and y[:12] in proc.stderr
     rb = [e for e in journal(repo) if e["kind"] == "rollback"]
     assert len(rb) == 1 and rb[0]["lost"] == y and rb[0]["ref"] == "refs/heads/agent/auth"
-    r = ggit.discover(str(a))
     assert [e["lost"] for e in gjournal.rollbacks(r)] == [y]
     found = [f for f in refstore.diagnose(r) if f.rule == "refstore-rollback"]
     assert len(found) == 1 and f"merge --no-edit {y[:12]}" in found[0].hint
@@ -149,6 +152,7 @@ def test_rollback_noticed_journaled_and_exposed(tmp_path: Path) -> None:
     git("merge", "--no-edit", y, cwd=a)
     assert git("merge-base", "--is-ancestor", y, "HEAD", cwd=a, check=False).returncode == 0
     assert gjournal.rollbacks(r) == []
+    assert [f for f in refstore.diagnose(r) if f.rule == "refstore-rollback"] == []
 
 
 def test_amend_and_reset_are_not_rollbacks(tmp_path: Path) -> None:
