@@ -1,8 +1,11 @@
 """The only place that starts git.
 
 Reads run with ``GIT_OPTIONAL_LOCKS=0`` so guardrails never takes a lock it does not need
-(``git status`` and ``git diff`` otherwise refresh the index under ``index.lock``). Writes pass
-longer ref-lock timeouts and retry git's transient lock failures with bounded backoff.
+(``git status`` otherwise refreshes the index under ``index.lock``). Porcelain ``git diff`` of the
+work tree ignores that variable (git 2.39 to 2.55: ``refresh_index_quietly()`` takes
+``index.lock`` whenever it meets stat-dirty files), so read the work tree with ``diff-files`` /
+``diff-index`` / ``status``; ``git diff --cached`` and diffs between commits never refresh.
+Writes pass longer ref-lock timeouts and retry git's transient lock failures with bounded backoff.
 Git's own environment (``GIT_DIR``, ``GIT_INDEX_FILE`` …) is kept: inside a hook it says what is
 being committed.
 """
