@@ -160,3 +160,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except GuardrailsError as e:
         sys.stderr.write(f"require-checks: error: {e}\n")
         return 2
+    except OSError as e:  # the message file
+        sys.stderr.write(f"require-checks: error: cannot read or write the commit message "
+                         f"file: {e}\n  fix: run it as git's prepare-commit-msg hook "
+                         "(stages: [prepare-commit-msg]), which passes that file\n")
+        return 2

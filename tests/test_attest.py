@@ -352,6 +352,12 @@ def test_message_file_resolved_and_direct_git_hook(tmp_path: Path) -> None:
     proc3 = subprocess.run(["guardrails-require-checks"], cwd=wt, env=env,
                            capture_output=True, text=True, check=False)
     assert proc3.returncode == 2 and "fix:" in proc3.stderr
+    # a message file that does not exist (after a check, so the trailer would be written)
+    git("add", "-A", cwd=wt)
+    subprocess.run(["guardrails-run"], cwd=wt, env=env, capture_output=True, check=False)
+    proc4 = subprocess.run(["guardrails-require-checks", "missing/msg"], cwd=wt, env=env,
+                           capture_output=True, text=True, check=False)
+    assert proc4.returncode == 2 and "fix:" in proc4.stderr and "Traceback" not in proc4.stderr
 
 
 def test_commit_all_and_partial_commit_use_the_temporary_index(
