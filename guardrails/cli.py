@@ -25,6 +25,8 @@ COMMANDS = {
     "gc": "gc",
     "install": "install",
     "uninstall": "uninstall",
+    "doctor": "doctor",
+    "agent-hook": "agent_hook",
 }
 
 

@@ -54,6 +54,26 @@ RULES: dict[str, Rule] = _table(
     Rule("status-stray-changes", "warning",
          "A worktree without a session became dirty while sessions are active (status)."),
     # --- skipped hooks and attestation ---
+    Rule("bypass-skip-env", "error",
+         "SKIP or PREK_SKIP names a guardrails hook in an agent commit (other hooks: warning)."),
+    Rule("bypass-added-line", "error",
+         "An added line turns hooks or approvals off (--no-verify, core.hooksPath, SKIP=, "
+         "HUSKY=0, bypass/yolo modes, Aider's git-commit-verify: false); warning in docs."),
+    Rule("bypass-hook-missing", "error",
+         "A hook type the guardrails need is not installed for the worktree (post-checkout: "
+         "warning)."),
+    Rule("bypass-hookspath", "error",
+         "core.hooksPath resolves to a directory that does not exist in the worktree (warning "
+         "when it points elsewhere)."),
+    Rule("bypass-env-hookspath", "error",
+         "GIT_CONFIG_COUNT/KEY/VALUE or GIT_CONFIG_PARAMETERS override core.hooksPath."),
+    Rule("bypass-agent-config", "error",
+         "Agent settings turn hooks or approvals off (Aider, Claude Code, Codex, Gemini CLI)."),
+    Rule("attest-missing", "error",
+         "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
+    Rule("attest-mismatch", "error",
+         "An agent commit's Guardrails-Checked id is not its own change's patch id: it changed "
+         "after it was checked."),
     # --- ref store ---
     Rule("refstore-lock-held", "error",
          "A git process still held a lock this commit needs after the bounded wait."),
