@@ -80,9 +80,7 @@ attested() { git log --no-merges --format='%(trailers:key=Guardrails-Checked,val
 total_b=$(git rev-list --count --no-merges "$base..$branch_b")
 if [ "$(attested --branches)" -gt 0 ] && [ "$(attested "$base..$branch_b")" -lt "$total_b" ]; then
     say "$branch_b already has a commit its hooks never attested"
-# (grep reads a variable: `git log | grep -q` under pipefail fails when grep quits early and
-# git log gets SIGPIPE, which made a second run add another commit now and then)
-elif subjects=$(git log --format=%s "$base..$branch_b") && ! grep -q '(hooks off)$' <<<"$subjects"; then
+elif ! grep -q '(hooks off)$' <<<"$(git log --format=%s "$base..$branch_b")"; then
     say "$branch_b's tool commits with hooks disabled: git -c core.hooksPath=/dev/null commit"
     mkdir -p "$(dirname "$wt_b/$inside_b")"
     printf 'committed with hooks off\n' >>"$wt_b/$inside_b"

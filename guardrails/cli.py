@@ -22,6 +22,11 @@ COMMANDS = {
     "worktree": "worktree",
     "ci": "ci",
     "review": "review",
+    "gc": "gc",
+    "install": "install",
+    "uninstall": "uninstall",
+    "doctor": "doctor",
+    "agent-hook": "agent_hook",
 }
 
 

@@ -1,8 +1,11 @@
 """The only place that starts git.
 
 Reads run with ``GIT_OPTIONAL_LOCKS=0`` so guardrails never takes a lock it does not need
-(``git status`` and ``git diff`` otherwise refresh the index under ``index.lock``). Writes pass
-longer ref-lock timeouts and retry git's transient lock failures with bounded backoff.
+(``git status`` otherwise refreshes the index under ``index.lock``). Porcelain ``git diff`` of the
+work tree ignores that variable (git 2.39 to 2.55: ``refresh_index_quietly()`` takes
+``index.lock`` whenever it meets stat-dirty files), so read the work tree with ``diff-files`` /
+``diff-index`` / ``status``; ``git diff --cached`` and diffs between commits never refresh.
+Writes pass longer ref-lock timeouts and retry git's transient lock failures with bounded backoff.
 Git's own environment (``GIT_DIR``, ``GIT_INDEX_FILE`` …) is kept: inside a hook it says what is
 being committed.
 """
@@ -13,7 +16,7 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import IO, Optional
 
 from guardrails.errors import GuardrailsError
 
@@ -101,6 +104,58 @@ def run(
 def out(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None) -> bytes:
     """stdout of a read-only git command."""
     return run(*args, cwd=cwd, input=input).stdout
+
+
+def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
+        input: Optional[bytes] = None) -> tuple[bytes, bytes]:
+    """stdout of read-only ``git *first`` (fed ``input``), which is also streamed into
+    ``git *second`` while it is produced; returns both outputs. Two processes running side by
+    side (``git log -p`` into ``git patch-id``) instead of one after the other."""
+    import threading
+
+    cmd1, cmd2 = ["git", *first], ["git", *second]
+    try:
+        p1 = subprocess.Popen(cmd1, cwd=cwd, env=_env(False), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p2 = subprocess.Popen(cmd2, cwd=cwd, env=_env(False), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise GuardrailsError(
+            "git is not installed or not on PATH", "install git (apt-get install git)",
+        ) from None
+    assert p1.stdin and p1.stdout and p1.stderr and p2.stdin and p2.stdout and p2.stderr
+    chunks: list[bytes] = []
+    results: dict[str, bytes] = {}
+
+    def feed() -> None:
+        if input:
+            p1.stdin.write(input)  # type: ignore[union-attr]
+        p1.stdin.close()  # type: ignore[union-attr]
+
+    def pump() -> None:
+        try:
+            for chunk in iter(lambda: p1.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+                chunks.append(chunk)
+                p2.stdin.write(chunk)  # type: ignore[union-attr]
+        finally:
+            p2.stdin.close()  # type: ignore[union-attr]
+
+    def drain(name: str, stream: IO[bytes]) -> None:
+        results[name] = stream.read()
+
+    threads = [threading.Thread(target=feed), threading.Thread(target=pump),
+               threading.Thread(target=drain, args=("out2", p2.stdout)),
+               threading.Thread(target=drain, args=("err1", p1.stderr)),
+               threading.Thread(target=drain, args=("err2", p2.stderr))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if p1.wait() != 0:
+        raise GitError(first, p1.returncode, results.get("err1", b""))
+    if p2.wait() != 0:
+        raise GitError(second, p2.returncode, results.get("err2", b""))
+    return b"".join(chunks), results.get("out2", b"")
 
 
 def zsplit(data: bytes) -> list[bytes]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from guardrails import git, lock, session, worktrees
+from guardrails import git, lock, maintenance, session, worktrees
 from guardrails import policy as policies
 from guardrails.errors import GuardrailsError
 from guardrails.session import Session
@@ -288,6 +288,9 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
             stash=stash, origin=origin,
         )
         where = session.save(repo.git_dir, sess)
+        if maintenance.suspend(repo):
+            messages.append("automatic gc and maintenance are off while sessions are active "
+                            "(gc.auto=0, maintenance.auto=false; the last finish restores them)")
     src = scope.policy.source if scope.task and scope.policy else "session (ad hoc)"
     messages.insert(0, (
         f"session started: {scope.label} on `{branch}` at "
@@ -330,6 +333,7 @@ def finish(repo: git.Repo, force: bool = False) -> list[str]:
             raise
         with lock.hold(repo.common_dir, "git guardrails finish --force"):
             session.remove(repo.git_dir)
+            maintenance.restore(repo)
         return [f"removed the unreadable session record {session.path(repo.git_dir)}"]
     if sess is None:
         if force:
@@ -351,6 +355,8 @@ def finish(repo: git.Repo, force: bool = False) -> list[str]:
         lines.append(f"your changes stashed at start: git stash apply {sess.stash}")
     with lock.hold(repo.common_dir, "git guardrails finish"):
         session.remove(repo.git_dir)
+        if maintenance.restore(repo):
+            lines.append("the last session ended: gc.auto and maintenance.auto are restored")
     return lines
 
 
@@ -495,6 +501,7 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]
                     wt.path]
             git.run(*args, cwd=repo.toplevel, write=True)
             lines.append(f"removed worktree {wt.path}")
+        maintenance.restore(repo)
     if wt.branch:
         lines.append(f"the branch `{wt.branch}` is kept (delete it with: git branch -d "
                      f"{wt.branch})")

@@ -177,7 +177,9 @@ def test_mid_merge_and_mid_rebase(tmp_path: Path) -> None:
 def test_combined_hook_under_runner(tmp_path: Path, runner: str,
                                     hook_repo: tuple[str, str]) -> None:
     repo = make_repo(tmp_path / "repo")
-    install_hooks(repo, runner, hook_repo, "  - id: guardrails\n")
+    # prepare-commit-msg too: the combined hook's no-skipped-hooks check requires it
+    install_hooks(repo, runner, hook_repo, "  - id: guardrails\n",
+                  hook_types="[pre-commit, prepare-commit-msg]")
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
     write(wt, "src/auth/login.py", "human wip\n")
     write(wt, "src/auth/agent.py", "agent\n")
@@ -254,7 +256,10 @@ def test_record_baseline_on_worktree_add_under_runner(tmp_path: Path, runner: st
 def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path) -> None:
     import shutil as sh
 
-    _repo, wt = started(tmp_path)
+    repo, wt = started(tmp_path)
+    for name in ("pre-commit", "prepare-commit-msg", "post-checkout"):  # no-skipped-hooks
+        (repo / ".git" / "hooks" / name).write_text("#!/bin/sh\nexit 0\n")
+        (repo / ".git" / "hooks" / name).chmod(0o755)
     write(wt, "src/auth/x.py")
     git("add", "-A", cwd=wt)
     real = sh.which("git")
@@ -275,4 +280,6 @@ def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path)
 
     scope_only = calls("check-scope")
     combined = calls("run")
-    assert sorted(combined) == sorted([*scope_only, "merge-base"])
+    # + no-skipped-hooks' own two calls: `config` (core.hooksPath) and the staged patch
+    # (`git -c … diff`, so the shim logs "-c")
+    assert sorted(combined) == sorted([*scope_only, "merge-base", "config", "-c"])

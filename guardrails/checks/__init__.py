@@ -13,9 +13,11 @@ from guardrails.context import Context
 from guardrails.findings import Finding
 
 # What the combined `guardrails` hook runs at pre-commit, in this order.
-PRE_COMMIT = ("baseline", "scope")
+PRE_COMMIT = ("baseline", "scope", "bypass", "refstore")
 # What `check --range` and the CI gate run per commit.
-RANGE = ("scope",)
+RANGE = ("scope", "bypass", "attest")
+# What `git-guardrails doctor` runs: modules exposing ``diagnose(repo) -> list[Finding]``.
+DOCTOR: tuple[str, ...] = ("bypass", "refstore")
 
 
 def run(ctx: Context, names: Sequence[str]) -> list[Finding]:

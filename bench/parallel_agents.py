@@ -1,0 +1,383 @@
+"""Stress benchmark: N agent worktrees each making K commits of real file changes while a
+maintenance loop runs, with and without the guardrails. Real git processes throughout.
+
+    python -m bench.parallel_agents [-n 16] [-k 20] [--mode MODE ...] [--all] [--workdir DIR]
+
+Modes are ``<setup>/<maintenance>``:
+
+* setup ``plain``: no hooks, maintenance run with plain git (the unguarded baseline);
+  ``guarded``: `git-guardrails install` (native reference-transaction + pre-auto-gc), the
+  ref-store-guard pre-commit hook and the verify-commit post-commit hook (run directly from
+  ``.git/hooks``, no runner, so the numbers are the guardrails' own cost), one session per
+  worktree, ``maintenance.suspend``; maintenance goes through ``git-guardrails gc --wait``.
+  ``native``: the same without the two Python commit hooks (native hooks, sessions and
+  ``git-guardrails gc`` only), to show where the time goes.
+* maintenance ``none``; ``prunenow`` (``pack-refs --all`` + ``gc --prune=now``);
+  ``gcloop`` (``pack-refs --all``, ``gc --auto`` with gc.auto=1, ``gc``);
+  ``gcloop-noauto`` (the same, agents' commits with ``maintenance.auto=false gc.auto=0``);
+  ``packrefs`` (two concurrent ``pack-refs --all --prune`` loops).
+* ``worktree-add``: N parallel ``git-guardrails worktree add`` (only when that command exists).
+
+Per mode: commits attempted, reported ok, found on their branch, lost (reported ok, missing
+from the branch; split into rolled back — the commit object still exists — and pruned), failed
+commits and how many of them named their cause (a guardrails rule or message), ``git fsck``
+problem lines, leftover lock files and wall time of the commit phase.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+DEFAULT_MODES = ("plain/none", "plain/prunenow", "guarded/none", "guarded/prunenow",
+                 "worktree-add")
+ALL_MODES = ("plain/none", "plain/prunenow", "plain/gcloop", "plain/gcloop-noauto",
+             "plain/packrefs", "guarded/none", "guarded/prunenow", "guarded/gcloop",
+             "guarded/packrefs", "native/none", "native/prunenow", "worktree-add")
+BIN = Path(sys.executable).parent
+
+WORKER = r"""
+set -u
+i=$1; k=$2; wt=$3; log=$4; shift 4
+: > "$log/w$i.ok"
+for j in $(seq 1 "$k"); do
+    echo "wt$i line $j" >> "$wt/f$i.txt"
+    if ! git "$@" -C "$wt" add "f$i.txt" 2> "$log/w$i-c$j.add.err"; then
+        git "$@" -C "$wt" add "f$i.txt" 2>> "$log/w$i-c$j.add.err"   # one retry, as an agent would
+    fi
+    if git "$@" -C "$wt" commit -q -m "wt$i-c$j" > "$log/w$i-c$j.out" 2> "$log/w$i-c$j.err"; then
+        echo "wt$i-c$j" >> "$log/w$i.ok"
+    fi
+done
+"""
+
+
+@dataclass
+class Result:
+    mode: str
+    attempted: int = 0
+    ok: int = 0
+    on_branch: int = 0
+    lost: int = 0
+    rolled_back: int = 0
+    pruned: int = 0
+    failed: int = 0
+    named: int = 0
+    fsck: int = 0
+    locks: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    maint_runs: int = 0
+    maint_failed: int = 0
+    journal_rollbacks: int = 0
+    causes: Counter[str] = field(default_factory=Counter)
+    note: str = ""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GIT_", "PRE_COMMIT", "PREK_")) and k not in (
+               "CLAUDECODE", "AGENT", "AI_AGENT", "SKIP")}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", LC_ALL="C", GIT_AUTHOR_NAME="agent",
+               GIT_AUTHOR_EMAIL="agent@example.invalid", GIT_COMMITTER_NAME="agent",
+               GIT_COMMITTER_EMAIL="agent@example.invalid",
+               PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return env
+
+
+def _git(env: dict[str, str], *args: str, cwd: Path, check: bool = True,
+         input: Optional[bytes] = None) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, input=input,
+                          check=False)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace')}")
+    return proc
+
+
+def _hook(path: Path, body: str) -> None:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+
+
+def setup(work: Path, n: int, guarded: bool, env: dict[str, str],
+          commit_hooks: bool = True) -> tuple[Path, list[Path]]:
+    repo = work / "repo"
+    _git(env, "init", "-q", "-b", "main", str(repo), cwd=work)
+    (repo / ".guardrails.toml").write_text(
+        '[guardrails]\nbase = "main"\nprotected = ["main"]\n')
+    _git(env, "add", "-A", cwd=repo)
+    _git(env, "commit", "-q", "-m", "base", cwd=repo)
+    wts = []
+    for i in range(1, n + 1):
+        _git(env, "worktree", "add", "-q", "-b", f"wt{i}", str(work / f"wt{i}"), "main",
+             cwd=repo)
+        wts.append(work / f"wt{i}")
+    _git(env, "pack-refs", "--all", cwd=repo)
+    if guarded:
+        subprocess.run([str(BIN / "git-guardrails"), "install"], cwd=repo, env=env,
+                       capture_output=True, check=True)
+        hooks = repo / ".git" / "hooks"
+        if commit_hooks:
+            _hook(hooks / "pre-commit", f"exec '{BIN / 'guardrails-ref-store-guard'}'\n")
+            _hook(hooks / "post-commit", f"exec '{BIN / 'guardrails-verify-commit'}'\n")
+        code = (
+            "import sys, time\n"
+            "from guardrails import git, maintenance, session\n"
+            "for i, wt in enumerate(sys.argv[1:], 1):\n"
+            "    r = git.discover(wt)\n"
+            "    session.save(r.git_dir, session.Session(branch=f'wt{i}', "
+            "baseline=git.rev_parse(r, 'HEAD'), started=time.time(), allow=['f*.txt']))\n"
+            "maintenance.suspend(git.discover(sys.argv[1]))\n")
+        subprocess.run([sys.executable, "-c", code, *map(str, wts)], env=env, check=True)
+    return repo, wts
+
+
+def maintenance_cmds(kind: str, guarded: bool) -> list[list[list[str]]]:
+    """Loops (run concurrently), each a list of commands run in turn."""
+    gg = [str(BIN / "git-guardrails"), "gc", "--wait", "--timeout", "600"]
+    if kind == "none":
+        return []
+    if kind == "prunenow":
+        if guarded:
+            return [[[*gg, "--prune=now"]]]
+        return [[["git", "pack-refs", "--all"], ["git", "gc", "--quiet", "--prune=now"]]]
+    if kind in ("gcloop", "gcloop-noauto"):
+        if guarded:
+            return [[gg]]
+        return [[["git", "pack-refs", "--all"],
+                 ["git", "-c", "gc.auto=1", "-c", "gc.autoDetach=false", "gc", "--auto",
+                  "--quiet"],
+                 ["git", "gc", "--quiet"]]]
+    if kind == "packrefs":
+        if guarded:
+            return [[gg], [gg]]
+        return [[["git", "pack-refs", "--all", "--prune"]]] * 2
+    raise ValueError(kind)
+
+
+def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
+    res = Result(mode)
+    if mode == "worktree-add":
+        return run_worktree_add(n, base)
+    setup_kind, maint = mode.split("/")
+    guarded = setup_kind in ("guarded", "native")
+    work = base / mode.replace("/", "-")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = _env(work)
+    repo, wts = setup(work, n, guarded, env, commit_hooks=setup_kind == "guarded")
+    log = work / "log"
+    log.mkdir()
+    extra: list[str] = []
+    if maint == "gcloop-noauto":
+        extra = ["-c", "maintenance.auto=false", "-c", "gc.auto=0"]
+    done = work / "workers.done"
+    loops = maintenance_cmds(maint, guarded)
+    mprocs = []
+    for li, cmds in enumerate(loops):
+        script = "n=0; f=0\nwhile [ ! -e \"$DONE\" ]; do\n"
+        for c in cmds:
+            quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in c)
+            script += f"  n=$((n+1)); {quoted} >/dev/null 2>>\"$LOG/maint{li}.err\" || f=$((f+1))\n"
+        script += f"done\necho \"$n $f\" > \"$LOG/maint{li}.count\"\n"
+        mprocs.append(subprocess.Popen(["bash", "-c", script], cwd=repo,
+                                       env={**env, "DONE": str(done), "LOG": str(log)}))
+    t0 = time.monotonic()
+    workers = [subprocess.Popen(["bash", "-c", WORKER, "w", str(i), str(k), str(wt), str(log),
+                                 *extra], env=env)
+               for i, wt in enumerate(wts, 1)]
+    for w in workers:
+        w.wait()
+    res.wall = time.monotonic() - t0
+    done.touch()
+    for m in mprocs:
+        m.wait()
+    for li in range(len(loops)):
+        try:
+            runs, fails = (log / f"maint{li}.count").read_text().split()
+            res.maint_runs += int(runs)
+            res.maint_failed += int(fails)
+        except (OSError, ValueError):
+            pass
+    verify(res, repo, wts, log, k, env)
+    return res
+
+
+def _cause(text: str) -> str:
+    import re
+
+    text = re.sub(r"\b[0-9a-f]{40}([0-9a-f]{24})?\b", "<oid>", text)
+    for line in text.splitlines():
+        s = line.strip()
+        for marker in ("error[refstore-", "refstore-"):
+            if marker in s:
+                return s[s.index(marker):].split("]")[0].replace("error[", "") + "]"
+        if s.startswith(("fatal:", "error:", "git-guardrails:")):
+            return s[:90]
+    return (text.strip().splitlines() or ["(no message)"])[0][:90]
+
+
+def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
+           env: dict[str, str]) -> None:
+    res.attempted = len(wts) * k
+    for i, _wt in enumerate(wts, 1):
+        ok = set((log / f"w{i}.ok").read_text().split())
+        res.ok += len(ok)
+        msgs = _git(env, "log", "--format=%s", f"wt{i}", "--not", "main", cwd=repo,
+                    check=False).stdout.decode(errors="replace").split()
+        res.on_branch += len(set(msgs))
+        lost = ok - set(msgs)
+        if lost:
+            reflog = _git(env, "log", "-g", "--format=%H %gs", f"refs/heads/wt{i}", cwd=repo,
+                          check=False).stdout.decode(errors="replace").splitlines()
+            by_msg: dict[str, str] = {}
+            for line in reflog:
+                oid, _, gs = line.partition(" ")
+                by_msg[gs.split(": ", 1)[-1]] = oid
+            for m in lost:
+                lost_oid = by_msg.get(m)
+                if lost_oid and _git(env, "cat-file", "-e", lost_oid, cwd=repo,
+                                check=False).returncode == 0:
+                    res.rolled_back += 1
+                else:
+                    res.pruned += 1
+        res.lost += len(lost)
+        for j in range(1, k + 1):
+            if f"wt{i}-c{j}" in ok:
+                continue
+            res.failed += 1
+            text = ""
+            for suffix in (".add.err", ".out", ".err"):
+                p = log / f"w{i}-c{j}{suffix}"
+                if p.exists():
+                    text += p.read_text(errors="replace")
+            cause = _cause(text)
+            res.causes[cause] += 1
+            if "refstore-" in text or "git-guardrails" in text:
+                res.named += 1
+    fsck = _git(env, "fsck", "--full", "--no-progress", cwd=repo, check=False)
+    out = (fsck.stdout + fsck.stderr).decode(errors="replace").splitlines()
+    res.fsck = sum(1 for line in out if line and not line.startswith(("dangling", "notice")))
+    gd = repo / ".git"
+    res.locks = sorted(str(p.relative_to(gd)) for p in gd.rglob("*.lock")
+                       if "guardrails" not in p.relative_to(gd).parts)
+    jp = gd / "guardrails" / "journal.jsonl"
+    if jp.exists():
+        for line in jp.read_text().splitlines():
+            try:
+                if json.loads(line).get("kind") in ("rollback", "commit-lost"):
+                    res.journal_rollbacks += 1
+            except ValueError:
+                continue
+
+
+def run_worktree_add(n: int, base: Path) -> Result:
+    res = Result("worktree-add")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        from guardrails.cli import COMMANDS
+    except ImportError:
+        COMMANDS = {}
+    if "worktree" not in COMMANDS:
+        res.note = "not run: `git-guardrails worktree add` does not exist on this branch"
+        return res
+    work = base / "worktree-add"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = _env(work)
+    repo = work / "repo"
+    _git(env, "init", "-q", "-b", "main", str(repo), cwd=work)
+    (repo / ".guardrails.toml").write_text('[guardrails]\nbase = "main"\n')
+    _git(env, "add", "-A", cwd=repo)
+    _git(env, "commit", "-q", "-m", "base", cwd=repo)
+    t0 = time.monotonic()
+    procs = [subprocess.Popen([str(BIN / "git-guardrails"), "worktree", "add",
+                               str(work / f"w{i}"), f"agent/w{i}", "--allow", f"w{i}/**"],
+                              cwd=repo, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(1, n + 1)]
+    outs = [(p.wait(), p.communicate()) for p in procs]
+    res.wall = time.monotonic() - t0
+    res.attempted = n
+    res.ok = sum(1 for rc, _ in outs if rc == 0)
+    listed = _git(env, "worktree", "list", "--porcelain", cwd=repo).stdout.decode()
+    res.on_branch = sum(1 for i in range(1, n + 1) if f"refs/heads/agent/w{i}\n" in listed)
+    res.failed = n - res.ok
+    for rc, (o, e) in outs:
+        if rc != 0:
+            res.causes[_cause(o + e)] += 1
+            if "fix:" in e or "git-guardrails" in e:
+                res.named += 1
+    branches = _git(env, "branch", "--list", "agent/*", cwd=repo).stdout.decode().split()
+    res.lost = len([b for b in branches if b.startswith("agent/")]) - res.on_branch
+    res.note = "lost = orphan branches without a worktree"
+    fsck = _git(env, "fsck", "--no-progress", cwd=repo, check=False)
+    res.fsck = sum(1 for line in (fsck.stdout + fsck.stderr).decode().splitlines()
+                   if line and not line.startswith(("dangling", "notice")))
+    gd = repo / ".git"
+    res.locks = sorted(str(p.relative_to(gd)) for p in gd.rglob("*.lock")
+                       if "guardrails" not in p.relative_to(gd).parts)
+    return res
+
+
+def table(results: Sequence[Result]) -> str:
+    head = ("| mode | attempted | reported ok | on branch | lost (rolled back / pruned) | "
+            "journaled rollbacks | failed (cause named) | fsck problems | leftover locks | "
+            "maintenance runs (failed) | wall s |")
+    lines = [head, "|" + "---|" * 11]
+    for r in results:
+        if r.note.startswith("not run"):
+            lines.append(f"| {r.mode} | {r.note} |" + " |" * 9)
+            continue
+        lines.append(
+            f"| {r.mode} | {r.attempted} | {r.ok} | {r.on_branch} | {r.lost} "
+            f"({r.rolled_back} / {r.pruned}) | {r.journal_rollbacks} | {r.failed} ({r.named}) "
+            f"| {r.fsck} | {', '.join(r.locks) or 'none'} | {r.maint_runs} ({r.maint_failed}) "
+            f"| {r.wall:.1f} |")
+    out = "\n".join(lines) + "\n"
+    for r in results:
+        if r.causes:
+            out += f"\n{r.mode}: failure causes\n"
+            for cause, count in r.causes.most_common(6):
+                out += f"  {count:4d}  {cause}\n"
+    return out
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="parallel_agents", description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=16, help="worktrees (agents)")
+    ap.add_argument("-k", type=int, default=20, help="commits per worktree")
+    ap.add_argument("--mode", action="append", choices=ALL_MODES, help="repeatable")
+    ap.add_argument("--all", action="store_true", help="every mode")
+    ap.add_argument("--workdir", help="keep the repositories here (default: a temp dir)")
+    ap.add_argument("--json", action="store_true", help="print results as JSON too")
+    args = ap.parse_args(argv)
+    if args.n < 1 or args.k < 1:
+        ap.error("-n and -k must be at least 1")
+    modes = ALL_MODES if args.all else tuple(args.mode or DEFAULT_MODES)
+    base = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="gg-bench-"))
+    results = []
+    for m in modes:
+        print(f"running {m} ({args.n} x {args.k}) ...", file=sys.stderr, flush=True)
+        results.append(run_mode(m, args.n, args.k, base))
+    version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
+    print(f"git {version.split()[-1]}, {args.n} worktrees x {args.k} commits, "
+          f"{os.cpu_count()} CPUs\n")
+    print(table(results))
+    if args.json:
+        print(json.dumps([{**r.__dict__, "causes": dict(r.causes)} for r in results], indent=1))
+    if not args.workdir:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,345 @@
+"""The attestation: ``Guardrails-Checked: <patch-id>`` and the record that earns it.
+
+The pre-commit stage (``no-skipped-hooks``, also in the combined ``guardrails`` hook) records
+in ``<git-dir>/guardrails/checked.json`` which change it checked (a digest of the staged diff)
+and for which ``git`` process (the ``git commit`` that runs the hooks). ``require-checks``
+(prepare-commit-msg, which git runs even under ``--no-verify``) compares: same change, same
+``git`` process, or the commit is refused.
+
+The id is ``git patch-id --stable`` over the commit's diff against its parent, produced by one
+``git log`` command with fixed options (:data:`LOG_ARGS`) so that user configuration
+(``diff.noprefix``, ``diff.context``, ``diff.renames``, ``merge.conflictStyle`` …) cannot make the
+local id and CI's id differ. ``-U0``: context lines are left out, so a rebase that applies
+cleanly keeps the id even when neighbouring lines moved; a conflict resolution or any edit of
+the commit's own lines changes it. Merges: ``--remerge-diff``, the merge's own changes only.
+Binary files: ``patch-id`` hashes the blob ids of the ``--full-index`` index line.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import time
+from collections.abc import Sequence
+from typing import Any, Optional
+
+from guardrails import git
+
+TRAILER = "Guardrails-Checked"
+# Every hook id of .pre-commit-hooks.yaml (a test keeps them in step): SKIP naming one fails.
+HOOK_IDS = ("clean-baseline", "record-baseline", "check-scope", "no-skipped-hooks",
+            "require-checks", "ref-store-guard", "guardrails", "verify-commit")
+RECORD = "checked.json"
+
+# -c options that pin what `git log` prints, whatever the user's or CI's configuration says.
+CONFIG = (
+    "-c", "core.abbrev=40",  # remerge-diff's conflict labels name the parents by full id
+    "-c", "merge.conflictStyle=merge",
+    "-c", "merge.renames=true",
+    "-c", "diff.noprefix=false",
+    "-c", "diff.mnemonicPrefix=false",
+    "-c", "log.showSignature=false",
+)
+DIFF_ARGS = (
+    "-p", "-U0", "--inter-hunk-context=0", "--full-index", "--binary", "--no-renames",
+    "--diff-algorithm=myers", "--indent-heuristic", "--no-ext-diff", "--no-textconv",
+    "--no-color", "--no-relative", "--ignore-submodules=none", "--submodule=short",
+    "--src-prefix=a/", "--dst-prefix=b/",
+)
+LOG_ARGS = ("--format=commit %H", "--remerge-diff", "--root", *DIFF_ARGS, "--no-notes")
+
+_TRAILER_RX = re.compile(rb"^" + TRAILER.encode() + rb"\s*:\s*(\S+)\s*$",
+                         re.IGNORECASE | re.MULTILINE)
+_DROP_RX = re.compile(rb"^" + TRAILER.encode() + rb"[ \t]*:[^\n]*\n?",
+                      re.IGNORECASE | re.MULTILINE)
+COMMIT_HEADER = re.compile(rb"^commit ([0-9a-f]{40}|[0-9a-f]{64})$", re.MULTILINE)
+
+
+def empty_id(repo: git.Repo) -> str:
+    """The id of an empty change (an empty commit, a merge that needed no resolution)."""
+    return "0" * (64 if repo.object_format == "sha256" else 40)
+
+
+# --- patches and patch ids for commits ------------------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
+    """(``git log -p`` of ``oids``, ``git patch-id --stable`` of it): the two processes run
+    side by side, the log streamed into patch-id while it is produced."""
+    if not oids:
+        return b"", b""
+    return git.tee([*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS],
+                   ["patch-id", "--stable"], cwd=toplevel,
+                   input="".join(o + "\n" for o in oids).encode())
+
+
+def patches(repo: git.Repo, oids: Sequence[str]) -> bytes:
+    """``git log -p`` of exactly these commits (cached for the other checks that read the
+    same commits): ``commit <oid>`` headers, then each commit's diff."""
+    return _log(repo.toplevel, tuple(oids))[0]
+
+
+def split_patches(data: bytes) -> dict[str, bytes]:
+    """commit id -> its diff text, from :func:`patches` output."""
+    out: dict[str, bytes] = {}
+    heads = list(COMMIT_HEADER.finditer(data))
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
+        out[m.group(1).decode()] = data[m.end():end]
+    return out
+
+
+def patch_ids(repo: git.Repo, oids: Sequence[str]) -> dict[str, str]:
+    """commit id -> patch id for every commit in ``oids`` (two git processes in all: one
+    ``git log`` streamed into one ``git patch-id --stable``). A commit whose diff is empty gets
+    :func:`empty_id`."""
+    ids = dict.fromkeys(oids, empty_id(repo))
+    for line in _log(repo.toplevel, tuple(oids))[1].splitlines():
+        pid, _, oid = line.decode().partition(" ")
+        if oid in ids:
+            ids[oid] = pid
+    return ids
+
+
+def trailer_values(message: str) -> list[str]:
+    """Every ``Guardrails-Checked`` value in a commit message's trailer block: its last
+    paragraph, trailing comment lines ignored (``git commit --no-edit`` after a conflicted
+    merge keeps its ``# Conflicts:`` lines)."""
+    lines = message.splitlines()
+    while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
+        lines.pop()
+    block: list[str] = []
+    for line in reversed(lines):
+        if not line.strip():
+            break
+        block.append(line)
+    raw = "\n".join(reversed(block)).encode(errors="surrogateescape")
+    return [m.group(1).decode(errors="replace") for m in _TRAILER_RX.finditer(raw)]
+
+
+# --- what is being committed now ---------------------------------------------------------------
+
+def staged_diff(repo: git.Repo, base: Optional[str] = None) -> bytes:
+    """The index against ``base`` (default HEAD, or the empty tree on an unborn branch) with
+    the attestation's diff options: the text the pre-commit stage scans and fingerprints, and
+    for a plain commit exactly what ``git log -p`` will show for it."""
+    return git.out(*CONFIG, "diff", "--cached", *DIFF_ARGS, *([base] if base else []),
+                   cwd=repo.toplevel)
+
+
+def fingerprint(diff: bytes) -> str:
+    """What the record compares: a digest of the staged diff against HEAD."""
+    import hashlib
+
+    return hashlib.sha256(diff).hexdigest()
+
+
+def patch_id_of(repo: git.Repo, diff: bytes) -> str:
+    if not diff:
+        return empty_id(repo)
+    out = git.out("patch-id", "--stable", cwd=repo.toplevel, input=diff).split()
+    return out[0].decode() if out else empty_id(repo)
+
+
+def write_tree(repo: git.Repo) -> str:
+    """The tree of the index being committed (``GIT_INDEX_FILE`` is kept)."""
+    return git.run("write-tree", cwd=repo.toplevel, write=True).stdout.decode().strip()
+
+
+def merge_id(repo: git.Repo, parents: Sequence[str]) -> str:
+    """The patch id the merge of the index on ``parents`` will have, computed exactly as CI
+    computes it: a throw-away commit object (never referenced; gc removes it) through the very
+    ``git log --remerge-diff`` and ``git patch-id``."""
+    tree = write_tree(repo)
+    args = ["commit-tree", tree]
+    for p in parents:
+        args += ["-p", p]
+    tmp = git.run("-c", "user.name=guardrails", "-c", "user.email=guardrails@localhost",
+                  *args, "-m", "guardrails: attestation probe", cwd=repo.toplevel,
+                  write=True).stdout.decode().strip()
+    return patch_ids(repo, [tmp])[tmp]
+
+
+def add_trailer(repo: git.Repo, msgfile: str, value: str) -> None:
+    """``git interpret-trailers --in-place``: after the existing trailers; an earlier
+    ``Guardrails-Checked`` (an amend, a squash) is replaced, never duplicated."""
+    with open(msgfile, "rb") as f:
+        text = orig = f.read()
+    # drop every earlier value (a squash can carry several), then add the current one
+    text = _DROP_RX.sub(b"", text)
+    if text:
+        # one final newline: git merge writes its message without one (a trailer would then
+        # stick to the subject), and a dropped trailer leaves blank lines behind
+        text = text.rstrip(b"\n") + b"\n"
+    if text != orig:
+        with open(msgfile, "wb") as f:
+            f.write(text)
+    git.run("interpret-trailers", "--in-place", "--where", "end", "--if-exists", "replace",
+            "--trailer", f"{TRAILER}: {value}", msgfile, cwd=repo.toplevel, write=True)
+
+
+# --- which git process runs the hooks -----------------------------------------------------
+
+def _proc_stat(pid: int) -> Optional[tuple[str, int, str]]:
+    """(comm, ppid, start time) of a process from /proc, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode(errors="replace")
+    except OSError:
+        return None
+    comm = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    return comm, int(fields[1]), fields[19]
+
+
+def _ps_table() -> dict[int, tuple[str, int]]:
+    import subprocess
+
+    try:
+        out = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,comm="], capture_output=True,
+                             text=True, check=False).stdout
+    except OSError:
+        return {}
+    table: dict[int, tuple[str, int]] = {}
+    for line in out.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+            table[int(parts[0])] = (os.path.basename(parts[2].strip()), int(parts[1]))
+    return table
+
+
+def _git_ancestor(pid: int, use_proc: bool) -> Optional[tuple[int, str]]:
+    if use_proc and os.path.isdir("/proc/self"):
+        for _ in range(64):
+            st = _proc_stat(pid)
+            if st is None:
+                return None
+            comm, ppid, start = st
+            if comm == "git" or comm.startswith("git-"):
+                return pid, start
+            if ppid <= 1:
+                return None
+            pid = ppid
+        return None
+    table = _ps_table()
+    for _ in range(64):
+        entry = table.get(pid)
+        if entry is None:
+            return None
+        comm, ppid = entry
+        if comm == "git" or comm.startswith("git-"):
+            return pid, "?"
+        if ppid <= 1:
+            return None
+        pid = ppid
+    return None
+
+
+def git_process(pid: Optional[int] = None, use_proc: bool = True) -> Optional[str]:
+    """Identity (``pid:start``) of the nearest ``git`` ancestor: the ``git commit`` (or
+    ``git merge``) whose hooks are running. Both stages of one commit see the same one; a
+    later ``git commit --no-verify`` is another process. None when there is no git ancestor."""
+    found = _git_ancestor(os.getppid() if pid is None else pid, use_proc)
+    return f"{found[0]}:{found[1]}" if found else None
+
+
+_GIT_GLOBAL_VALUE = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env",
+                     "--exec-path", "--attr-source", "--super-prefix")
+
+
+def git_argvs(pid: Optional[int] = None, use_proc: bool = True) -> list[list[str]]:
+    """Command lines of the nearest ``git`` ancestor and, when that process's parent is git
+    itself (``git rebase --continue`` runs ``git commit``), of that parent: nearest first."""
+    found = _git_ancestor(os.getppid() if pid is None else pid, use_proc)
+    if found is None:
+        return []
+    argvs = [_argv(found[0], use_proc)]
+    parent = _parent_of(found[0], use_proc)
+    if parent is not None:
+        up = _git_ancestor(parent, use_proc)
+        if up is not None and up[0] == parent:
+            argvs.append(_argv(parent, use_proc))
+    return argvs
+
+
+def subcommand(argv: Sequence[str]) -> Optional[str]:
+    """``commit`` for ``git -C x -c a=b commit -m y``."""
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a in _GIT_GLOBAL_VALUE:
+            i += 2
+        elif a.startswith("-"):
+            i += 1
+        else:
+            return a
+    return None
+
+
+def is_amend(argv: Sequence[str]) -> bool:
+    """Whether a ``git commit`` command line amends (``--amend`` or an abbreviation)."""
+    if subcommand(argv) != "commit":
+        return False
+    for a in argv[argv.index("commit") + 1:]:
+        if a == "--":
+            return False
+        if len(a) >= 4 and "--amend".startswith(a):
+            return True
+    return False
+
+
+def _parent_of(pid: int, use_proc: bool) -> Optional[int]:
+    if use_proc and os.path.isdir("/proc/self"):
+        st = _proc_stat(pid)
+        return st[1] if st else None
+    entry = _ps_table().get(pid)
+    return entry[1] if entry else None
+
+
+def _argv(pid: int, use_proc: bool) -> list[str]:
+    if use_proc and os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return [os.fsdecode(a) for a in f.read().split(b"\0") if a]
+        except OSError:
+            return []
+    import subprocess
+
+    try:
+        return subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True,
+                              text=True, check=False).stdout.split()
+    except OSError:
+        return []
+
+
+# --- the record of the pre-commit stage ---------------------------------------------------
+
+def record_path(repo: git.Repo) -> str:
+    return repo.git_path("guardrails", RECORD)
+
+
+def record(repo: git.Repo, diff: bytes) -> str:
+    """Remember that the pre-commit stage of this git process checked the staged ``diff``
+    (atomically; per worktree)."""
+    p = record_path(repo)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    data = {"diff": fingerprint(diff), "git": git_process(), "time": time.time()}
+    tmp = f"{p}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, p)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return p
+
+
+def load_record(repo: git.Repo) -> Optional[dict[str, Any]]:
+    try:
+        with open(record_path(repo), "rb") as f:
+            data: Any = json.loads(f.read())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

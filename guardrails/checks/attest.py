@@ -1,0 +1,69 @@
+"""Attestation: every agent commit carries ``Guardrails-Checked: <patch-id>`` of its own change.
+
+``check_commits(ctx, commits)``: CI verification over a range, with a constant number of git
+processes (one ``git log -p`` piped into one ``git patch-id --stable``). The trailer is added
+by the ``require-checks`` hook (guardrails/require.py).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from guardrails import attestation
+from guardrails.findings import Finding
+
+if TYPE_CHECKING:  # the require-checks hook imports neither (start-up time)
+    from guardrails.changes import Commit
+    from guardrails.context import Context
+
+MISSING = "hooks were skipped (core.hooksPath override, plumbing, or a tool that disables hooks)"
+
+
+def check(ctx: Context) -> list[Finding]:
+    """Nothing to check in the index: the attestation is added by require-checks."""
+    return []
+
+
+def _who(c: Commit) -> Optional[str]:
+    from guardrails import agents
+    from guardrails.checks.bypass import _commit_agent
+
+    return _commit_agent(c) or agents.from_env()
+
+
+def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
+    """Every agent commit (and every commit that carries the trailer) must carry the id of
+    its own change."""
+    from guardrails.checks.bypass import is_agent_commit
+
+    todo = [c for c in commits
+            if is_agent_commit(ctx, c) or attestation.trailer_values(c.message)]
+    if not todo:
+        return []
+    ids = attestation.patch_ids(ctx.repo, [c.oid for c in commits])
+    policy = ctx.scope_source or None
+    found: list[Finding] = []
+    for c in todo:
+        values = attestation.trailer_values(c.message)
+        actual = ids.get(c.oid, attestation.empty_id(ctx.repo))
+        who = _who(c)
+        by = f" (agent: {who})" if who else ""
+        subject = c.subject[:60]
+        if not values:
+            found.append(Finding(
+                "attest-missing",
+                f"\"{subject}\"{by} has no {attestation.TRAILER} trailer: "
+                f"{MISSING}",
+                f"run the hooks on it again: git rebase -x 'git commit --amend --no-edit' "
+                f"{c.oid[:12]}^   (in the agent's worktree, hooks installed)",
+                commit=c.oid, policy=policy,
+            ))
+        elif actual not in values:
+            found.append(Finding(
+                "attest-mismatch",
+                f"\"{subject}\"{by} changed after it was checked: "
+                f"{attestation.TRAILER}: {values[-1][:12]}…, its change is {actual[:12]}… "
+                "(amended, edited or conflict-resolved without the hooks)",
+                f"check it again: git rebase -x 'git commit --amend --no-edit' {c.oid[:12]}^",
+                commit=c.oid, policy=policy,
+            ))
+    return found

@@ -1,0 +1,560 @@
+"""Skipped hooks: make skipping them fail, or at least show.
+
+- ``check(ctx)`` (pre-commit stage, hook ``no-skipped-hooks`` and the combined ``guardrails``):
+  ``SKIP``/``PREK_SKIP`` naming a guardrails hook, staged added lines that turn hooks or approvals
+  off, hook types the guardrails need that are not installed for this worktree. When it passes
+  it records the tree it checked, for ``require-checks``.
+- ``check_commits(ctx, commits)``: the added lines of every agent commit of a range, read from
+  the one ``git log -p`` the attestation check also uses.
+- ``diagnose(repo)`` (``git-guardrails doctor``): every worktree's hooks, ``core.hooksPath``,
+  ``GIT_CONFIG_*`` overrides, and agent settings that turn hooks or approvals off.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+
+from guardrails import agents, git
+from guardrails.attestation import HOOK_IDS
+from guardrails.findings import ERROR, WARNING, Finding
+
+if TYPE_CHECKING:
+    from guardrails.changes import Commit
+    from guardrails.context import Context
+
+__all__ = ["HOOK_IDS", "check", "check_commits", "diagnose"]
+# hook type -> (severity when missing, what needs it)
+HOOK_TYPES = {
+    "pre-commit": (ERROR, "the pre-commit-stage checks (guardrails, no-skipped-hooks)"),
+    "prepare-commit-msg": (ERROR, "require-checks (refuses --no-verify, adds the attestation)"),
+    "post-checkout": (WARNING, "record-baseline (records a session when a worktree is added)"),
+}
+INSTALL_FIX = ("pre-commit install -t pre-commit -t prepare-commit-msg -t post-checkout   "
+               "# or: prek install -t pre-commit -t prepare-commit-msg -t post-checkout")
+# Agent instruction files: a hook-skipping instruction there is an error, like in code.
+AGENT_DOCS = ("AGENTS.md", "CLAUDE.md", "GEMINI.md", "CONVENTIONS.md", ".cursorrules",
+              "copilot-instructions.md", ".windsurfrules", ".clinerules")
+DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc")
+
+
+class Pattern(NamedTuple):
+    rx: re.Pattern[str]
+    what: str
+
+
+_PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
+    (r"(?<![\w-])--no-verify\b", "`--no-verify` skips git hooks"),
+    (r"\bcore\.hooksPath\b", "`core.hooksPath` moves or disables git hooks"),
+    (r"(?<![\w-])HUSKY\s*[=:]\s*['\"]?0\b|\bHUSKY_SKIP_HOOKS\b", "`HUSKY=0` turns husky hooks off"),
+    (r"(?-i:(?<![\w.-])(?:PREK_)?SKIP\s*=\s*['\"]?[\w-]|^\s*(?:PREK_)?SKIP\s*:\s*\S)",
+     "`SKIP=` skips pre-commit/prek hooks"),
+    (r"\bPRE_COMMIT_ALLOW_NO_CONFIG\b", "`PRE_COMMIT_ALLOW_NO_CONFIG` lets hooks pass without "
+     "a config"),
+    (r"--dangerously-skip-permissions\b|\bbypassPermissions\b",
+     "Claude Code bypass mode turns approvals off"),
+    (r"\bdisableAllHooks\b", "`disableAllHooks` turns Claude Code hooks off"),
+    (r"(?<![\w-])--yolo\b|--approval-mode[= ]yolo\b|"
+     r"--dangerously-bypass-approvals-and-sandbox\b",
+     "yolo mode turns agent approvals off"),
+    (r"\bapproval_policy\s*=\s*['\"]never['\"]|\bdanger-full-access\b",
+     "Codex runs without approvals or sandbox"),
+    (r"\bgit-commit-verify\s*:\s*(?:false|no|off)\b|--no-git-commit-verify\b|"
+     r"\bAIDER_GIT_COMMIT_VERIFY\s*[=:]\s*['\"]?(?:false|0|no)\b",
+     "Aider commits with `--no-verify`"),
+)
+# Cheap first pass over the added text (lower-cased): regexes are compiled only on a hit.
+_LITERALS = ("--no-verify", "hookspath", "husky", "skip", "pre_commit_allow_no_config",
+             "dangerously", "bypasspermissions", "disableallhooks", "yolo", "approval_policy",
+             "danger-full-access", "commit-verify", "commit -")
+
+
+@functools.lru_cache(maxsize=1)
+def patterns() -> tuple[tuple[Pattern, ...], re.Pattern[str]]:
+    """The compiled patterns, and the ``git … commit … -n`` shape that needs shlex."""
+    return (tuple(Pattern(re.compile(rx, re.IGNORECASE), what) for rx, what in _PATTERN_SOURCES),
+            re.compile(r"\bgit\b.*\bcommit\b.*\s-[A-Za-z]*n"))
+
+
+def _is_agent_doc(path: str) -> bool:
+    return os.path.basename(path) in AGENT_DOCS or "/.cursor/rules/" in f"/{path}" \
+        or "/.claude/" in f"/{path}"
+
+
+def line_reasons(line: str) -> list[str]:
+    """Why one added line turns hooks or approvals off (empty: it does not)."""
+    pats, commit_n = patterns()
+    found = [p.what for p in pats if p.rx.search(line)]
+    if not found and commit_n.search(line):
+        from guardrails import skipcmd
+
+        try:
+            words = shlex.split(line, comments=False)
+        except ValueError:
+            words = line.split()
+        for k, w in enumerate(words):
+            if os.path.basename(w) == "git" and skipcmd.git_reasons(words[k + 1:]):
+                found.append("`git commit -n` skips git hooks")
+                break
+    return found
+
+
+def _scan_patch(text: str, commit: Optional[str], policy: Optional[str]) -> list[Finding]:
+    """Added lines of one diff (-U0) that turn hooks off, with file and line (unidiff)."""
+    from unidiff import PatchSet  # type: ignore[attr-defined]
+    from unidiff.errors import UnidiffParseError
+
+    try:
+        patch = PatchSet(text.splitlines(keepends=True))
+    except UnidiffParseError:
+        return _scan_plain(text, commit, policy)
+    found: list[Finding] = []
+    for pf in patch:
+        path = pf.path
+        for hunk in pf:
+            for line in hunk:
+                if not line.is_added:
+                    continue
+                found += _line_findings(path, line.target_line_no, line.value, commit, policy)
+    return found
+
+
+def _scan_plain(text: str, commit: Optional[str], policy: Optional[str]) -> list[Finding]:
+    """Fallback for diffs unidiff cannot read: file names from ``+++`` lines, no line numbers."""
+    found: list[Finding] = []
+    path = "?"
+    for line in text.splitlines():
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else line[4:]
+        elif line.startswith("+"):
+            found += _line_findings(path, None, line[1:], commit, policy)
+    return found
+
+
+def _line_findings(path: str, lineno: Optional[int], value: str, commit: Optional[str],
+                   policy: Optional[str]) -> list[Finding]:
+    whys = line_reasons(value)
+    if not whys:
+        return []
+    doc = path.lower().endswith(DOC_SUFFIXES) and not _is_agent_doc(path)
+    where = f"{path}:{lineno}" if lineno else path
+    fix = (f"remove it from {where} (git restore --staged -p -- {shlex.quote(path)})"
+           if commit is None else
+           f"remove it in a new commit (git show {commit[:12]} -- {shlex.quote(path)})")
+    return [Finding(
+        "bypass-added-line",
+        f"{where}: {'; '.join(dict.fromkeys(whys))}: {value.strip()[:120]}",
+        fix + "; hooks are the floor agent commits must clear",
+        severity=WARNING if doc else ERROR, path=path, line=lineno, commit=commit,
+        policy=policy,
+    )]
+
+
+def scan_diff(data: bytes, commit: Optional[str] = None,
+              policy: Optional[str] = None) -> list[Finding]:
+    """Findings for the added lines of a ``-U0`` diff; unidiff is imported only on a hit."""
+    if not data:
+        return []
+    text = data.decode("utf-8", errors="surrogateescape")
+    added = "\n".join(ln[1:] for ln in text.splitlines()
+                      if ln.startswith("+") and not ln.startswith("+++ "))
+    low = added.lower()
+    if not any(lit in low for lit in _LITERALS):
+        return []
+    return _scan_patch(text, commit, policy)
+
+
+# --- SKIP / PREK_SKIP --------------------------------------------------------------------------
+
+def skipped_ids(env: Mapping[str, str]) -> dict[str, list[str]]:
+    """variable -> the hook ids it skips (prek selectors ``project:id`` reduced to the id)."""
+    out: dict[str, list[str]] = {}
+    for var in ("SKIP", "PREK_SKIP"):
+        names = [n.strip() for n in env.get(var, "").split(",") if n.strip()]
+        if names:
+            out[var] = [n.rsplit(":", 1)[-1] for n in names]
+    return out
+
+
+def skip_findings(env: Mapping[str, str], policy: Optional[str] = None) -> list[Finding]:
+    found: list[Finding] = []
+    for var, names in skipped_ids(env).items():
+        ours = [n for n in names if n in HOOK_IDS]
+        others = [n for n in names if n not in HOOK_IDS]
+        if ours:
+            found.append(Finding(
+                "bypass-skip-env",
+                f"{var}={env[var]} skips guardrails hook(s) {', '.join(ours)} in an agent commit",
+                f"commit without it: unset {var}   (or: env -u {var} git commit …)",
+                policy=policy,
+            ))
+        if others:
+            found.append(Finding(
+                "bypass-skip-env",
+                f"{var} skips hook(s) {', '.join(others)}: hooks are the floor agent commits "
+                "must clear",
+                f"unset {var} and fix what those hooks report",
+                severity=WARNING, policy=policy,
+            ))
+    return found
+
+
+# --- hook types and core.hooksPath ------------------------------------------------------------
+
+def hooks_dir(repo: git.Repo, worktree: Optional[str] = None) -> tuple[str, Optional[str]]:
+    """(resolved hooks directory, raw ``core.hooksPath`` or None) for a worktree, as git
+    resolves it there: a relative value is relative to that worktree's top level."""
+    top = worktree or repo.toplevel
+    proc = git.run("config", "--get", "core.hooksPath", cwd=top, ok=(0, 1))
+    raw = proc.stdout.decode(errors="surrogateescape").rstrip("\n") if proc.returncode == 0 \
+        else None
+    if raw is None:
+        return repo.common_path("hooks"), None
+    return os.path.join(top, os.path.expanduser(raw)), raw
+
+
+def missing_hook_types(directory: str) -> list[str]:
+    return [t for t in HOOK_TYPES
+            if not (os.path.isfile(os.path.join(directory, t))
+                    and os.access(os.path.join(directory, t), os.X_OK))]
+
+
+def hook_type_findings(directory: str, raw: Optional[str], where: str,
+                       policy: Optional[str] = None) -> list[Finding]:
+    found: list[Finding] = []
+    missing = missing_hook_types(directory)
+    if raw is not None and not os.path.isdir(directory):
+        found.append(Finding(
+            "bypass-hookspath",
+            f"{where}: core.hooksPath = {raw!r} resolves to {directory}, which does not exist: "
+            "git silently runs no hooks here"
+            + (" (a relative core.hooksPath resolves in each worktree separately)"
+               if not os.path.isabs(os.path.expanduser(raw)) else ""),
+            "git config --unset-all core.hooksPath   # then install the hooks again: "
+            + INSTALL_FIX,
+            policy=policy,
+        ))
+        return found
+    for t in missing:
+        sev, why = HOOK_TYPES[t]
+        found.append(Finding(
+            "bypass-hook-missing",
+            f"{where}: the {t} hook is not installed in {directory}: {why} cannot run",
+            INSTALL_FIX, severity=sev, policy=policy,
+        ))
+    return found
+
+
+def linked_worktrees(repo: git.Repo) -> list[str]:
+    """Top levels of the linked worktrees, read from ``<common>/worktrees/*/gitdir`` (no git)."""
+    tops = []
+    for d in git.worktree_git_dirs(repo)[1:]:
+        try:
+            with open(os.path.join(d, "gitdir"), encoding="utf-8",
+                      errors="surrogateescape") as f:
+                dotgit = f.read().strip()
+        except OSError:
+            continue
+        tops.append(os.path.dirname(dotgit))
+    return tops
+
+
+def relative_hookspath_findings(repo: git.Repo, raw: str,
+                                policy: Optional[str] = None) -> list[Finding]:
+    """A relative core.hooksPath resolves in each worktree: warn for every other worktree where
+    it does not exist (git silently runs no hook there; a git-ignored ``.husky/_`` is typical)."""
+    found = []
+    here = os.path.realpath(repo.toplevel)
+    for top in [os.path.dirname(repo.common_dir.rstrip(os.sep)), *linked_worktrees(repo)]:
+        if os.path.realpath(top) == here or not os.path.isdir(top):
+            continue
+        if not os.path.isdir(os.path.join(top, raw)):
+            found.append(Finding(
+                "bypass-hookspath",
+                f"worktree {top}: the relative core.hooksPath {raw!r} does not exist there, so "
+                "git silently runs no hooks for commits made in it",
+                "git config --unset-all core.hooksPath   # then: " + INSTALL_FIX,
+                severity=WARNING, policy=policy,
+            ))
+    return found
+
+
+def env_hookspath_findings(env: Mapping[str, str]) -> list[Finding]:
+    """``GIT_CONFIG_COUNT/KEY/VALUE`` and ``GIT_CONFIG_PARAMETERS`` overriding core.hooksPath."""
+    found: list[Finding] = []
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    except ValueError:
+        count = 0
+    for n in range(count):
+        if env.get(f"GIT_CONFIG_KEY_{n}", "").strip().lower() == "core.hookspath":
+            found.append(Finding(
+                "bypass-env-hookspath",
+                f"GIT_CONFIG_KEY_{n}=core.hooksPath with GIT_CONFIG_VALUE_{n}="
+                f"{env.get(f'GIT_CONFIG_VALUE_{n}', '')!r} in this environment: git runs no "
+                "repository hooks for these commands (Gemini CLI sets it for every command)",
+                f"remove the override: unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_{n} "
+                f"GIT_CONFIG_VALUE_{n}; for Gemini CLI, run git outside it or wire "
+                "git-guardrails agent-hook into its BeforeTool hooks",
+            ))
+    if "core.hookspath" in env.get("GIT_CONFIG_PARAMETERS", "").lower():
+        found.append(Finding(
+            "bypass-env-hookspath",
+            "GIT_CONFIG_PARAMETERS sets core.hooksPath (git -c core.hooksPath=…) in this "
+            "environment",
+            "unset GIT_CONFIG_PARAMETERS",
+        ))
+    return found
+
+
+# --- the pre-commit stage -----------------------------------------------------------------------
+
+def check(ctx: Context) -> list[Finding]:
+    if not ctx.enforced:
+        return []
+    from guardrails import attestation
+
+    policy = ctx.scope_source or None
+    found = skip_findings(os.environ, policy)
+    found += env_hookspath_findings(os.environ)
+    directory, raw = hooks_dir(ctx.repo)
+    found += hook_type_findings(directory, raw, "this worktree", policy)
+    if raw is not None and not os.path.isabs(os.path.expanduser(raw)):
+        found += relative_hookspath_findings(ctx.repo, raw, policy)
+    diff = attestation.staged_diff(ctx.repo)
+    found += scan_diff(diff, None, policy)
+    if not any(f.severity == ERROR for f in found):
+        attestation.record(ctx.repo, diff)
+    return found
+
+
+def _commit_agent(c: Commit) -> Optional[str]:
+    return agents.from_commit(f"{c.author_name} <{c.author_email}>",
+                              f"{c.committer_name} <{c.committer_email}>", c.message)
+
+
+def is_agent_commit(ctx: Context, c: Commit) -> bool:
+    """The range checks' notion of an agent commit (as the scope check decides it)."""
+    return ctx.enforced or ctx.task is not None or _commit_agent(c) is not None
+
+
+def hit_lines(data: bytes) -> list[int]:
+    """Offsets of the added lines (``+`` lines) of a patch stream that contain one of the
+    literals: C-speed ``find`` over the whole stream, no per-line Python loop."""
+    low = data.lower()
+    starts: set[int] = set()
+    for lit in _LITERALS:
+        needle = lit.encode()
+        i = low.find(needle)
+        while i != -1:
+            ls = low.rfind(b"\n", 0, i) + 1
+            if low.startswith(b"+", ls) and not low.startswith(b"+++ ", ls):
+                starts.add(ls)
+            nl = low.find(b"\n", i)
+            i = -1 if nl == -1 else low.find(needle, nl)
+    return sorted(starts)
+
+
+def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
+    """The added lines of every agent commit, from the ``git log -p`` stream the attestation
+    check reads too (one git process for both); only commits with a literal hit are parsed."""
+    import bisect
+
+    from guardrails import attestation
+
+    agent = {c.oid for c in commits if is_agent_commit(ctx, c)}
+    if not agent:
+        return []
+    data = attestation.patches(ctx.repo, [c.oid for c in commits])
+    hits = hit_lines(data)
+    if not hits:
+        return []
+    heads = [(m.start(), m.end(), m.group(1).decode())
+             for m in attestation.COMMIT_HEADER.finditer(data)]
+    starts = [h[0] for h in heads]
+    found: list[Finding] = []
+    for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
+        if k < 0 or heads[k][2] not in agent:
+            continue
+        end = heads[k + 1][0] if k + 1 < len(heads) else len(data)
+        found += scan_diff(data[heads[k][1]:end], heads[k][2], ctx.scope_source or None)
+    return found
+
+
+# --- doctor -------------------------------------------------------------------------------------
+
+def worktrees(repo: git.Repo) -> list[str]:
+    """Top level of every worktree (``git worktree list --porcelain -z``)."""
+    out = git.out("worktree", "list", "--porcelain", "-z", cwd=repo.toplevel)
+    tops = []
+    for rec in out.split(b"\0\0"):
+        fields = rec.split(b"\0")
+        if fields and fields[0].startswith(b"worktree ") and b"bare" not in fields \
+                and b"prunable" not in [f.split(b" ")[0] for f in fields]:
+            tops.append(os.fsdecode(fields[0][len(b"worktree "):]))
+    return tops
+
+
+def _load_json(path: str) -> Optional[Any]:
+    try:
+        with open(path, "rb") as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(k)
+    return data
+
+
+def agent_config_findings(dirs: Iterable[str], env: Mapping[str, str]) -> list[Finding]:
+    """Agent settings in ``dirs`` (worktrees, home) that turn hooks or approvals off."""
+    found: list[Finding] = []
+    seen: set[str] = set()
+    for d in dirs:
+        # Aider: its default (git-commit-verify: false) commits with --no-verify
+        p = os.path.join(d, ".aider.conf.yml")
+        if os.path.isfile(p) and p not in seen:
+            seen.add(p)
+            with open(p, encoding="utf-8", errors="replace") as f:
+                m = re.search(r"^\s*git-commit-verify\s*:\s*['\"]?(\w+)", f.read(), re.MULTILINE)
+            if m is None or m.group(1).lower() not in ("true", "yes", "on"):
+                found.append(Finding(
+                    "bypass-agent-config",
+                    f"{p}: " + ("no `git-commit-verify: true`: Aider's default commits with "
+                                "--no-verify, skipping every hook" if m is None else
+                                f"git-commit-verify: {m.group(1)} makes Aider commit with "
+                                "--no-verify"),
+                    f"set `git-commit-verify: true` in {p}",
+                    path=p,
+                ))
+        for name in ("settings.json", "settings.local.json"):
+            p = os.path.join(d, ".claude", name)
+            data = _load_json(p) if p not in seen else None
+            seen.add(p)
+            if data is None:
+                continue
+            if _dig(data, "permissions", "defaultMode") == "bypassPermissions":
+                found.append(Finding(
+                    "bypass-agent-config",
+                    f"{p}: permissions.defaultMode = \"bypassPermissions\": Claude Code runs "
+                    "every command and edit without approval",
+                    f"set \"defaultMode\": \"acceptEdits\" (or remove it) in {p}",
+                    path=p,
+                ))
+            if _dig(data, "disableAllHooks") is True:
+                found.append(Finding(
+                    "bypass-agent-config",
+                    f"{p}: disableAllHooks = true: Claude Code runs no hooks (agent-hook "
+                    "included)",
+                    f"remove \"disableAllHooks\" from {p}", path=p,
+                ))
+            senv = _dig(data, "env")
+            if isinstance(senv, dict):
+                for f_ in skip_findings({k: str(v) for k, v in senv.items()}) + \
+                        env_hookspath_findings({k: str(v) for k, v in senv.items()}):
+                    found.append(Finding("bypass-agent-config", f"{p}: env: {f_.message}",
+                                         f"remove it from \"env\" in {p}", path=p))
+        p = os.path.join(d, ".codex", "config.toml")
+        if os.path.isfile(p) and p not in seen:
+            seen.add(p)
+            found += _codex_findings(p)
+        p = os.path.join(d, ".gemini", "settings.json")
+        data = _load_json(p) if p not in seen else None
+        seen.add(p)
+        if data is not None:
+            mode = _dig(data, "general", "defaultApprovalMode") or _dig(data, "approvalMode")
+            if mode == "yolo" or _dig(data, "yolo") is True:
+                found.append(Finding(
+                    "bypass-agent-config",
+                    f"{p}: approval mode yolo: Gemini CLI runs every tool call without approval",
+                    f"set \"general\": {{\"defaultApprovalMode\": \"default\"}} in {p}", path=p,
+                ))
+    v = env.get("AIDER_GIT_COMMIT_VERIFY")
+    if v is not None and v.strip().lower() not in ("true", "1", "yes", "on"):
+        found.append(Finding(
+            "bypass-agent-config",
+            f"AIDER_GIT_COMMIT_VERIFY={v} in this environment: Aider commits with --no-verify",
+            "export AIDER_GIT_COMMIT_VERIFY=true",
+        ))
+    return found
+
+
+def _codex_findings(path: str) -> list[Finding]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError) as e:
+        return [Finding("bypass-agent-config", f"{path}: cannot be read: {e}",
+                        f"fix the TOML syntax of {path}", severity=WARNING, path=path)]
+    tables: list[tuple[str, Any]] = [("", data)]
+    profiles = data.get("profiles")
+    if isinstance(profiles, dict):
+        tables += [(f"profiles.{k}.", v) for k, v in profiles.items()]
+    found: list[Finding] = []
+    for prefix, table in tables:
+        if not isinstance(table, dict):
+            continue
+        if table.get("approval_policy") == "never":
+            found.append(Finding(
+                "bypass-agent-config",
+                f"{path}: {prefix}approval_policy = \"never\": Codex runs commands without "
+                "asking",
+                f"set {prefix}approval_policy = \"on-request\" in {path}", path=path,
+            ))
+        if table.get("sandbox_mode") == "danger-full-access":
+            found.append(Finding(
+                "bypass-agent-config",
+                f"{path}: {prefix}sandbox_mode = \"danger-full-access\": Codex can write .git "
+                "(hooks, config) without a sandbox",
+                f"set {prefix}sandbox_mode = \"workspace-write\" in {path}", path=path,
+            ))
+    return found
+
+
+def diagnose(repo: git.Repo) -> list[Finding]:
+    """Doctor: every worktree's hooks and ``core.hooksPath``, environment overrides, agent
+    settings that turn hooks or approvals off."""
+    found: list[Finding] = []
+    tops = worktrees(repo)
+    for top in tops:
+        directory, raw = hooks_dir(repo, top)
+        found += hook_type_findings(directory, raw, f"worktree {top}")
+        if raw is not None and os.path.isdir(directory) and \
+                os.path.realpath(directory) != os.path.realpath(repo.common_path("hooks")):
+            found.append(Finding(
+                "bypass-hookspath",
+                f"worktree {top}: core.hooksPath = {raw!r}: hooks run from {directory}, not "
+                f"{repo.common_path('hooks')} (pre-commit refuses to install there; check "
+                "that the guardrails hooks are what runs)",
+                "git config --unset-all core.hooksPath && " + INSTALL_FIX.split("   #")[0],
+                severity=WARNING,
+            ))
+    found += env_hookspath_findings(os.environ)
+    found += agent_config_findings([*tops, os.path.expanduser("~")], os.environ)
+    cfg = os.path.join(repo.toplevel, ".pre-commit-config.yaml")
+    if os.path.isfile(cfg):
+        with open(cfg, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        if not re.search(r"id:\s*['\"]?require-checks\b", text):
+            found.append(Finding(
+                "bypass-hook-missing",
+                f"{cfg}: the require-checks hook is not configured: agent commits get no "
+                "attestation and --no-verify goes unnoticed until CI",
+                "add `- id: require-checks` under the git-guardrails repo's hooks",
+                severity=WARNING, path=cfg,
+            ))
+    return found

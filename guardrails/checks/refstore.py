@@ -1,0 +1,157 @@
+"""The shared ref store as a check: ``check`` (pre-commit, in the combined ``guardrails`` hook)
+waits out shared locks and refuses stale ones and pruned staged objects (see guardrails.refguard,
+which the standalone hooks use directly); ``diagnose`` is the repository health report used by
+``git-guardrails doctor``.
+"""
+from __future__ import annotations
+
+import shlex
+
+from guardrails import git, gitlocks
+from guardrails.changes import Commit
+from guardrails.context import Context
+from guardrails.findings import WARNING, Finding
+from guardrails.refguard import (
+    GC_WAIT,
+    LOCK_WAIT,
+    STALE_AFTER,
+    guard,
+    hook_repo,
+    lock_findings,
+    missing_staged,
+    setting,
+    verify_commit,
+    wait_for_locks,
+)
+
+__all__ = ["GC_WAIT", "LOCK_WAIT", "STALE_AFTER", "check", "check_commits", "diagnose", "guard",
+           "hook_repo", "lock_findings", "missing_objects", "missing_staged", "setting",
+           "verify_commit", "wait_for_locks"]
+
+
+def missing_objects(ctx: Context) -> list[Finding]:
+    return missing_staged(ctx.repo, ctx.staged)
+
+
+def check(ctx: Context) -> list[Finding]:
+    if not ctx.enforced:
+        return []
+    found = wait_for_locks(ctx.repo)
+    found += missing_objects(ctx)
+    return found
+
+
+def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
+    """Nothing to say about a range of existing commits: this check is about the next one."""
+    return []
+
+
+# --- doctor ------------------------------------------------------------------------------------
+
+def _config(repo: git.Repo) -> dict[str, str]:
+    proc = git.run("config", "-z", "--get-regexp", r"^(gc|maintenance)\.",
+                   cwd=repo.toplevel, ok=(0, 1))
+    out: dict[str, str] = {}
+    for item in git.zsplit(proc.stdout):
+        key, _, value = item.decode(errors="replace").partition("\n")
+        out[key.lower()] = value
+    return out
+
+
+def _worktrees(repo: git.Repo) -> list[dict[str, str]]:
+    data = git.out("worktree", "list", "--porcelain", "-z", cwd=repo.toplevel)
+    entries: list[dict[str, str]] = []
+    cur: dict[str, str] = {}
+    for field in git.zsplit(data):
+        if not field:
+            if cur:
+                entries.append(cur)
+            cur = {}
+            continue
+        key, _, value = field.decode(errors="surrogateescape").partition(" ")
+        cur[key] = value
+    if cur:
+        entries.append(cur)
+    return entries
+
+
+def diagnose(repo: git.Repo) -> list[Finding]:
+    """Ref-store health of the whole repository, for ``git-guardrails doctor``."""
+    from guardrails import maintenance, session
+
+    found: list[Finding] = []
+    locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
+    if locks:
+        verdicts = gitlocks.judge(locks, repo.common_dir,
+                                  gitlocks.git_processes(exclude=gitlocks.ancestors()),
+                                  setting(STALE_AFTER))
+        found += lock_findings([v for v in verdicts if v.state == "stale"])
+    sessions = session.all_sessions(repo)
+    cfg = _config(repo)
+    prune = cfg.get("gc.pruneexpire", "")
+    if prune.strip().lower() == "now":
+        found.append(Finding(
+            "refstore-prune-now",
+            "gc.pruneExpire=now: every gc deletes objects that agents in other worktrees have "
+            "just written (lost commits, corrupt branches)",
+            "git config --unset gc.pruneExpire   # back to the default 2.weeks.ago"))
+    wprune = cfg.get("gc.worktreepruneexpire", "")
+    if wprune.strip().lower() == "now":
+        found.append(Finding(
+            "refstore-worktree-prune-now",
+            "gc.worktreePruneExpire=now: every gc drops a worktree whose directory is briefly "
+            "missing, with its HEAD, index and reflog",
+            "git config --unset gc.worktreePruneExpire   # back to the default 3.months.ago",
+            severity=WARNING))
+    if sessions:
+        on = maintenance.automatic(cfg)
+        if on:
+            found.append(Finding(
+                "refstore-auto-maintenance",
+                f"{len(sessions)} session(s) active but automatic maintenance is on "
+                f"({', '.join(on)}): git runs gc/repack/pack-refs after commits, racing the "
+                "agents' writes",
+                "git config gc.auto 0 && git config maintenance.auto false   # `git guardrails "
+                "start` does this; `finish` of the last session restores it"))
+    branches: dict[str, list[str]] = {}
+    for wt in _worktrees(repo):
+        path = wt.get("worktree", "?")
+        if "prunable" in wt:
+            found.append(Finding(
+                "refstore-worktree-prunable",
+                f"worktree {path} is prunable ({wt['prunable'] or 'its directory is gone'}); the "
+                "next gc drops its HEAD, index and reflog",
+                f"git worktree prune   # or restore {path} and run: git worktree repair",
+                severity=WARNING, path=path))
+        if "locked" in wt:
+            found.append(Finding(
+                "refstore-worktree-locked",
+                f"worktree {path} is locked ({wt['locked'] or 'no reason given'}): gc and "
+                "`worktree prune/remove` leave it alone",
+                f"git worktree unlock {shlex.quote(path)}   # when no agent uses it any more",
+                severity=WARNING, path=path))
+        if "branch" in wt:
+            branches.setdefault(wt["branch"], []).append(path)
+    for ref, paths in branches.items():
+        if len(paths) > 1:
+            found.append(Finding(
+                "refstore-shared-branch",
+                f"{ref[len('refs/heads/'):]} is checked out in {len(paths)} worktrees "
+                f"({', '.join(paths)}): each commit moves the branch under the others",
+                f"git -C {shlex.quote(paths[-1])} switch -c "
+                f"{ref[len('refs/heads/'):]}-2   # give each worktree its own branch"))
+    if sessions:
+        from guardrails import native
+
+        if not native.installed(repo):
+            found.append(Finding(
+                "refstore-native-hooks",
+                "sessions are active but the native reference-transaction / pre-auto-gc hooks "
+                "are not installed: branch moves are neither checked nor journaled",
+                "git guardrails install", severity=WARNING))
+    from guardrails import journal
+
+    found += journal.rollback_findings(repo)
+    return found
+
+

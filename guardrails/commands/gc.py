@@ -1,0 +1,84 @@
+"""git-guardrails gc [--wait]: git gc that is safe with agents committing in other worktrees."""
+from __future__ import annotations
+
+from typing import Optional
+
+import click
+
+from guardrails import git, lock, session
+from guardrails.errors import GuardrailsError
+
+UNSAFE_EXPIRY = ("now", "all")
+SAFE_PRUNE = "2.weeks.ago"
+SAFE_WORKTREE_PRUNE = "3.months.ago"
+
+
+def _config(repo: git.Repo, key: str) -> Optional[str]:
+    proc = git.run("config", "--get", key, cwd=repo.toplevel, ok=(0, 1))
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
+            aggressive: bool = False) -> tuple[list[str], list[str]]:
+    """The git command line for a safe gc, and notes on what was made safer."""
+    notes: list[str] = []
+    args: list[str] = []
+    expiry = prune if prune is not None else _config(repo, "gc.pruneExpire")
+    if sessions and expiry is not None and expiry.strip().lower() in UNSAFE_EXPIRY:
+        notes.append(f"prune expiry {expiry!r} ignored while {sessions} session(s) are active "
+                     f"(it deletes objects agents have just written); using {SAFE_PRUNE}")
+        expiry = SAFE_PRUNE
+    wexpiry = _config(repo, "gc.worktreePruneExpire")
+    if sessions and wexpiry is not None and wexpiry.strip().lower() in UNSAFE_EXPIRY:
+        notes.append(f"gc.worktreePruneExpire={wexpiry} ignored while sessions are active; "
+                     f"using {SAFE_WORKTREE_PRUNE}")
+        args += ["-c", f"gc.worktreePruneExpire={SAFE_WORKTREE_PRUNE}"]
+    args += ["gc", "--quiet"]
+    if expiry is not None and (prune is not None or expiry == SAFE_PRUNE):
+        args.append(f"--prune={expiry}")
+    if aggressive:
+        args.append("--aggressive")
+    return args, notes
+
+
+@click.command("gc")
+@click.option("--wait", is_flag=True,
+              help="Run even while sessions are active: wait for in-flight git operations, "
+                   "never prune objects younger than 2 weeks.")
+@click.option("--timeout", type=float, default=300.0, show_default=True,
+              help="Seconds to wait for the guardrails lock and for running git operations.")
+@click.option("--prune", metavar="DATE", help="Passed to git gc --prune (not 'now' while "
+                                              "sessions are active).")
+@click.option("--aggressive", is_flag=True, help="Passed to git gc.")
+def command(wait: bool, timeout: float, prune: Optional[str], aggressive: bool) -> int:
+    """Run git gc only when no agent session is active (or, with --wait, safely beside them)."""
+    from guardrails.checks import refstore
+
+    repo = git.discover()
+    with lock.hold(repo.common_dir, "git-guardrails gc", timeout=timeout):
+        active = session.all_sessions(repo)
+        if active and not wait:
+            where = ", ".join(
+                f"{s.task or 'ad hoc'} ({s.branch})" if s else f"unreadable record in {gd}"
+                for gd, s in active)
+            click.echo(f"git-guardrails gc: refusing: {len(active)} agent session(s) active: "
+                       f"{where}", err=True)
+            click.echo("  fix: run it after `git guardrails finish` in those worktrees, or "
+                       "`git guardrails gc --wait` (safe beside them: no --prune=now)", err=True)
+            return 1
+        held = refstore.wait_for_locks(repo, wait=timeout, gc_wait=timeout)
+        if held:
+            from guardrails import report
+
+            report.write(report.render(held, "text", {}), None)
+            if any(f.severity == "error" for f in held):
+                raise GuardrailsError("git gc not started: the repository's locks above are "
+                                      "still held or stale", "see the fix lines above")
+        args, notes = gc_args(repo, prune, len(active), aggressive)
+        for n in notes:
+            click.echo(f"git-guardrails gc: {n}", err=True)
+        proc = git.run(*args, cwd=repo.toplevel, write=True)
+        err = proc.stderr.decode(errors="replace").strip()
+        if err:
+            click.echo(err, err=True)
+    return 0

@@ -1,0 +1,86 @@
+"""Git's automatic maintenance while agent sessions are active.
+
+``git commit`` (and merge, rebase, fetch …) runs ``git maintenance run --auto``; since git 2.54
+that is a geometric repack plus ``pack-refs --auto`` that ignores ``pre-auto-gc`` and races the
+other worktrees' writes. While any session is active the repository config says
+``gc.auto=0`` and ``maintenance.auto=false``: ``suspend`` (called by ``start``) records the values
+it replaces in ``<common>/guardrails/maintenance.json``; ``restore`` (called by ``finish``) puts
+them back once the last session has ended.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Optional
+
+from guardrails import git
+
+KEYS = (("gc.auto", "0"), ("maintenance.auto", "false"))
+STATE = "maintenance.json"
+
+
+def _state_path(repo: git.Repo) -> str:
+    return repo.common_path("guardrails", STATE)
+
+
+def _get(repo: git.Repo, key: str) -> Optional[str]:
+    proc = git.run("config", "--local", "--get", key, cwd=repo.toplevel, ok=(0, 1))
+    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+
+def automatic(cfg: Mapping[str, str]) -> list[str]:
+    """Which automatic maintenance is on, given config as ``{lowercase key: value}``."""
+    on: list[str] = []
+    gc_auto = cfg.get("gc.auto", "").strip()
+    if gc_auto != "0":
+        on.append(f"gc.auto={gc_auto or '6700 (default)'}")
+    m_auto = cfg.get("maintenance.auto", "").strip().lower()
+    if m_auto not in ("false", "no", "off", "0"):
+        on.append(f"maintenance.auto={m_auto or 'true (default)'}")
+    return on
+
+
+def suspend(repo: git.Repo) -> bool:
+    """Turn automatic maintenance off for the repository; record what it was the first time.
+    Idempotent. Returns True when a setting was changed."""
+    state = _state_path(repo)
+    if not os.path.exists(state):
+        previous = {key: _get(repo, key) for key, _ in KEYS}
+        os.makedirs(os.path.dirname(state), exist_ok=True)
+        tmp = state + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(previous, f)
+        os.replace(tmp, state)
+    changed = False
+    for key, value in KEYS:
+        if _get(repo, key) != value:
+            git.run("config", "--local", key, value, cwd=repo.toplevel, write=True)
+            changed = True
+    return changed
+
+
+def restore(repo: git.Repo, force: bool = False) -> bool:
+    """Put the recorded values back when no session is active any more (or ``force``).
+    Returns True when the values were restored."""
+    from guardrails import session
+
+    state = _state_path(repo)
+    if not os.path.exists(state):
+        return False
+    if session.all_sessions(repo) and not force:
+        return False
+    try:
+        with open(state) as f:
+            previous = json.load(f)
+    except (OSError, ValueError):
+        previous = {}
+    for key, _ in KEYS:
+        old = previous.get(key) if isinstance(previous, dict) else None
+        if old is None:
+            git.run("config", "--local", "--unset-all", key, cwd=repo.toplevel, write=True,
+                    ok=(0, 5))
+        else:
+            git.run("config", "--local", key, str(old), cwd=repo.toplevel, write=True)
+    os.unlink(state)
+    return True

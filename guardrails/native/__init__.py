@@ -1,0 +1,140 @@
+"""Native git hooks that pre-commit and prek do not manage: ``reference-transaction`` and
+``pre-auto-gc``. ``install`` writes a small shell shim (shim.sh, package data) into the hooks
+directory git really uses (``git rev-parse --git-path hooks``, so ``core.hooksPath`` is honoured);
+a hook of the same name that was there before is kept as ``<name>.legacy`` and runs first.
+The shim starts Python (guardrails.native.reftx) only while some worktree has a session.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from guardrails.errors import GuardrailsError
+
+if TYPE_CHECKING:
+    from guardrails import git
+
+HOOKS = ("reference-transaction", "pre-auto-gc")
+MARKER = "guardrails-shim-version:"
+STATE = "install.json"
+
+
+def hooks_dir(repo: git.Repo) -> str:
+    from guardrails import git
+
+    raw = git.out("rev-parse", "--path-format=absolute", "--git-path", "hooks",
+                  cwd=repo.toplevel).decode(errors="surrogateescape").strip()
+    return os.path.normpath(os.path.join(repo.toplevel, raw))
+
+
+def render(hook: str, repo: git.Repo) -> str:
+    from importlib import resources
+
+    text = resources.files("guardrails.native").joinpath("shim.sh").read_text()
+    for key, value in (("@HOOK@", hook), ("@PYTHON@", sys.executable),
+                       ("@COMMON@", repo.common_dir)):
+        text = text.replace(key, value.replace("'", "'\\''"))
+    return text
+
+
+def is_ours(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return MARKER.encode() in f.read(2048)
+    except OSError:
+        return False
+
+
+def _state_path(repo: git.Repo) -> str:
+    return repo.common_path("guardrails", STATE)
+
+
+def _load_state(repo: git.Repo) -> dict[str, Any]:
+    try:
+        with open(_state_path(repo)) as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write(path: str, text: str) -> None:
+    tmp = f"{path}.guardrails-tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, path)
+
+
+def install(repo: git.Repo) -> list[str]:
+    """Install (or refresh) the shims; idempotent. Returns one line per hook for the user."""
+    d = hooks_dir(repo)
+    os.makedirs(d, exist_ok=True)
+    state = _load_state(repo)
+    recorded: dict[str, Any] = state.get("hooks", {}) if state.get("hooks_dir") == d else {}
+    lines: list[str] = []
+    for name in HOOKS:
+        p = os.path.join(d, name)
+        text = render(name, repo)
+        legacy = p + ".legacy"
+        chained = bool(recorded.get(name, {}).get("legacy"))
+        if os.path.lexists(p) and not is_ours(p):
+            if os.path.lexists(legacy):
+                raise GuardrailsError(
+                    f"cannot install {p}: a hook is already there and {legacy} exists too, so "
+                    "there is no place to keep the existing hook",
+                    f"merge {p} into {legacy} (or remove one of them), then: "
+                    "git guardrails install")
+            os.replace(p, legacy)
+            chained = True
+            lines.append(f"{name}: kept the existing hook as {legacy} (it runs first)")
+        try:
+            with open(p) as f:
+                same = f.read() == text
+        except OSError:
+            same = False
+        if same:
+            lines.append(f"{name}: already installed at {p}")
+        else:
+            _write(p, text)
+            lines.append(f"{name}: installed at {p}")
+        recorded[name] = {"legacy": chained or os.path.lexists(legacy)}
+    os.makedirs(os.path.dirname(_state_path(repo)), exist_ok=True)
+    with open(_state_path(repo), "w") as f:
+        json.dump({"hooks_dir": d, "hooks": recorded}, f, indent=1)
+    return lines
+
+
+def uninstall(repo: git.Repo) -> list[str]:
+    """Remove the shims and put back the hooks they chained."""
+    state = _load_state(repo)
+    dirs = [hooks_dir(repo)]
+    if isinstance(state.get("hooks_dir"), str) and state["hooks_dir"] not in dirs:
+        dirs.append(state["hooks_dir"])
+    lines: list[str] = []
+    for d in dirs:
+        for name in HOOKS:
+            p = os.path.join(d, name)
+            if not is_ours(p):
+                continue
+            os.unlink(p)
+            legacy = p + ".legacy"
+            if os.path.lexists(legacy):
+                os.replace(legacy, p)
+                lines.append(f"{name}: removed; restored the previous hook at {p}")
+            else:
+                lines.append(f"{name}: removed from {d}")
+    try:
+        os.unlink(_state_path(repo))
+    except FileNotFoundError:
+        pass
+    if not lines:
+        lines.append("nothing to uninstall: no git-guardrails native hooks found")
+    return lines
+
+
+def installed(repo: git.Repo) -> bool:
+    d = hooks_dir(repo)
+    return all(is_ours(os.path.join(d, name)) for name in HOOKS)

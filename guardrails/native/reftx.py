@@ -1,0 +1,394 @@
+"""The ``reference-transaction`` hook, run by the shim only while some session is active.
+
+``prepared`` (the refs are locked; a non-zero exit aborts the whole transaction): an agent
+session may move its own branch, its own HEAD and per-worktree refs; it may not move a protected
+branch, another session's branch, a branch checked out in another worktree, or another
+worktree's HEAD. A session commit (``git commit --no-verify`` or ``commit-tree`` + ``update-ref``)
+whose tree the pre-commit stage never checked is refused too, when the skipped-hooks check keeps
+its record (``<git-dir>/guardrails/checked.json``: key ``git`` = "<pid>:<start>" of the git
+command whose pre-commit stage ran, or ``tree``/``trees``).
+
+``committed``: every update made from a session, and every update of a session's branch, is
+appended to the journal. A session branch that moved to a commit not descending from the last
+value the journal saw — without the session asking for it — is journaled as a rollback and
+printed loudly with the command that restores the lost commits.
+
+Ref updates by maintenance (pack-refs, gc, repack, reflog expire) only re-store refs; they are
+recognised by the command running the hook and left alone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import zlib
+from collections.abc import Sequence
+from typing import Any, Optional
+
+# commands whose ref transactions only re-store refs (pack-refs packs and prunes each ref)
+MAINTENANCE = {"pack-refs", "gc", "maintenance", "repack"}
+# git commands a session uses to rewrite its own branch on purpose
+REWRITES = {"rebase", "reset", "am", "cherry-pick", "revert", "pull", "merge", "stash",
+            "update-ref", "branch", "switch", "checkout", "filter-branch", "replace"}
+PER_WORKTREE_PREFIXES = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
+CHECKED = "checked.json"
+TIP = "tip"  # "<oid> <ref>\n": the last value this hook saw the session branch take
+
+
+class Update:
+    __slots__ = ("new", "old", "ref")
+
+    def __init__(self, old: str, new: str, ref: str) -> None:
+        self.old, self.new, self.ref = old, new, ref
+
+    @staticmethod
+    def zero(oid: str) -> bool:
+        return not oid or (not oid.startswith("ref:") and set(oid) == {"0"})
+
+
+def parse(data: bytes) -> list[Update]:
+    out: list[Update] = []
+    for line in data.decode(errors="surrogateescape").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3:
+            out.append(Update(*parts))
+    return out
+
+
+def subcommand(argv: Sequence[str]) -> str:
+    """``commit`` for ``git -C x -c k=v commit -q``; ``receive-pack`` for git-receive-pack."""
+    from guardrails.gitlocks import command_args
+
+    args = command_args(argv)
+    return args[0] if args else ""
+
+
+def resolve_git_dir() -> str:
+    env = os.environ.get("GIT_DIR")
+    if env:
+        return os.path.abspath(env)
+    from guardrails import git
+
+    return os.path.abspath(git.out("rev-parse", "--absolute-git-dir").decode().strip())
+
+
+def common_of(git_dir: str) -> str:
+    try:
+        with open(os.path.join(git_dir, "commondir")) as f:
+            rel = f.read().strip()
+        return os.path.normpath(os.path.join(git_dir, rel))
+    except FileNotFoundError:
+        return git_dir
+
+
+def _read_json(path: str) -> Optional[dict[str, Any]]:
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def head_branch(git_dir: str) -> Optional[str]:
+    try:
+        with open(os.path.join(git_dir, "HEAD"), "rb") as f:
+            head = f.read(4096).strip()
+    except OSError:
+        return None
+    if head.startswith(b"ref: refs/heads/"):
+        return os.fsdecode(head[len(b"ref: refs/heads/"):])
+    return None
+
+
+def commit_tree(common: str, oid: str) -> Optional[str]:
+    """The tree of a commit: read from the loose object (no git process), else cat-file."""
+    p = os.path.join(common, "objects", oid[:2], oid[2:])
+    data: Optional[bytes] = None
+    try:
+        with open(p, "rb") as f:
+            raw = zlib.decompress(f.read())
+        data = raw[raw.index(b"\0") + 1:]
+    except (OSError, zlib.error, ValueError):
+        from guardrails import git
+
+        proc = git.run("cat-file", "commit", oid, ok=(0, 128))
+        data = proc.stdout if proc.returncode == 0 else None
+    if data and data.startswith(b"tree "):
+        return data[5:data.index(b"\n")].decode()
+    return None
+
+
+def _in_progress(git_dir: str) -> bool:
+    return any(os.path.exists(os.path.join(git_dir, d)) for d in
+               ("rebase-merge", "rebase-apply", "sequencer", "MERGE_HEAD", "CHERRY_PICK_HEAD",
+                "REVERT_HEAD"))
+
+
+class Hook:
+    def __init__(self, state: str, updates: list[Update]) -> None:
+        from guardrails import git, session
+
+        self.state = state
+        self.updates = updates
+        self.git_dir = resolve_git_dir()
+        self.common = common_of(self.git_dir)
+        self.argv = _parent_argv()
+        self.cmd = subcommand(self.argv)
+        fmt = "sha256" if any(len(u.new) == 64 for u in updates) else "sha1"
+        self.repo = git.Repo(toplevel=os.getcwd(), git_dir=self.git_dir,
+                             common_dir=self.common, object_format=fmt, branch=None)
+        self.own_broken = False
+        try:
+            self.own = session.load(self.git_dir)
+        except Exception:
+            self.own, self.own_broken = None, True
+        self.sessions = {gd: s for gd, s in session.all_sessions(self.repo)}
+        from guardrails import gitlocks
+
+        self.roots = gitlocks.worktree_roots(self.common)
+
+    def where(self, git_dir: str) -> str:
+        return self.roots.get(git_dir, git_dir)
+
+    def worktree_id(self, git_dir: str) -> str:
+        return "main" if git_dir == self.common else os.path.basename(git_dir)
+
+    def owner_of(self, branch: str) -> Optional[tuple[str, str]]:
+        """(git dir, description) of another session or worktree that has ``branch``."""
+        for gd, s in self.sessions.items():
+            if gd == self.git_dir:
+                continue
+            if s is not None and s.branch == branch:
+                return gd, f"the branch of another session (task {s.task or 'ad hoc'}, " \
+                           f"worktree {self.where(gd)})"
+        from guardrails import git
+
+        for gd in git.worktree_git_dirs(self.repo):
+            if gd != self.git_dir and head_branch(gd) == branch:
+                return gd, f"checked out in another worktree ({self.where(gd)})"
+        return None
+
+    # --- prepared ----------------------------------------------------------------------------
+
+    def refusals(self) -> list[tuple[Update, str]]:
+        own_branch = self.own.branch if self.own else None
+        own_id = self.worktree_id(self.git_dir)
+        out: list[tuple[Update, str]] = []
+        policy_loaded = False
+        policy = None
+        for u in self.updates:
+            if u.old == u.new and not Update.zero(u.new):
+                continue
+            ref = u.ref
+            if ref == "HEAD" or "/" not in ref or ref.startswith(PER_WORKTREE_PREFIXES):
+                continue
+            if ref.startswith("worktrees/"):
+                parts = ref.split("/", 2)
+                if len(parts) == 3 and parts[1] != own_id:
+                    out.append((u, f"{parts[2]} of another worktree ({parts[1]})"))
+                continue
+            if ref.startswith("main-worktree/"):
+                if own_id != "main":
+                    out.append((u, f"{ref[len('main-worktree/'):]} of the main worktree"))
+                continue
+            if not ref.startswith("refs/heads/"):
+                continue
+            name = ref[len("refs/heads/"):]
+            if name == own_branch:
+                why = self.unchecked(u)
+                if why:
+                    out.append((u, why))
+                continue
+            owner = self.owner_of(name)
+            if owner is not None:
+                out.append((u, f"{name} is {owner[1]}"))
+                continue
+            if not policy_loaded:
+                policy_loaded = True
+                policy = self._policy()
+            if policy is not None and policy.is_protected(name):
+                out.append((u, f"{name} is protected by the policy ({policy.source})"))
+        return out
+
+    def _policy(self) -> Any:
+        from guardrails import policy as policies
+
+        try:
+            return policies.load_trusted(self.repo)
+        except Exception as e:  # an unreadable policy must not make every ref update fail
+            sys.stderr.write(f"git-guardrails: cannot read the policy: {e}\n")
+            return None
+
+    def unchecked(self, u: Update) -> Optional[str]:
+        """Why a session commit on its own branch was never checked, or None."""
+        if Update.zero(u.new) or self.cmd not in ("commit", "update-ref"):
+            return None
+        record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
+        if record is None:
+            return None  # the skipped-hooks check is not in use here
+        if _in_progress(self.git_dir):
+            return None
+        checked = {str(t) for t in (record.get("trees") or [])}
+        if record.get("tree"):
+            checked.add(str(record["tree"]))
+        by_process = record.get("git")
+        if not checked and not by_process:
+            return None  # a record this version cannot read: do not guess
+        if by_process:
+            from guardrails.gitlocks import git_identity
+
+            if by_process == git_identity():
+                return None  # this very git command ran the pre-commit checks
+        tree = commit_tree(self.common, u.new)
+        if tree is None:
+            return None
+        if tree in checked:
+            return None
+        if not Update.zero(u.old) and commit_tree(self.common, u.old) == tree:
+            return None  # no content change (e.g. a reworded amend)
+        return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the pre-commit "
+                "checks never saw (--no-verify, SKIP, or commit-tree + update-ref)")
+
+    def prepared(self) -> int:
+        if self.own is None and not self.own_broken:
+            return 0
+        if self.own_broken:
+            bad = [u for u in self.updates if u.ref.startswith("refs/heads/")
+                   and u.old != u.new]
+            if bad:
+                sys.stderr.write(
+                    "git-guardrails: refusing ref updates: this worktree's session record "
+                    "cannot be read\n  fix: git guardrails finish --force\n")
+                return 1
+            return 0
+        refused = self.refusals()
+        if not refused:
+            return 0
+        from guardrails import journal
+
+        s = self.own
+        assert s is not None
+        lines = ["git-guardrails: ref update refused (reference-transaction):"]
+        for u, why in refused:
+            lines.append(f"  {u.ref}: {why}")
+        lines.append(f"  this session (task {s.task or 'ad hoc'}) may move only its own branch "
+                     f"`{s.branch}`, its own HEAD and refs/worktree/*.")
+        if any("never saw" in why for _, why in refused):
+            lines.append("  fix: commit without --no-verify / SKIP so the checks run "
+                         "(git commit), or `git guardrails check` first")
+        else:
+            lines.append("  fix: commit on your own branch; a human moves other branches "
+                         "(outside any session), or merges your branch after review")
+        sys.stderr.write("\n".join(lines) + "\n")
+        journal.append(self.common, [self.entry(u, "refused", note=why) for u, why in refused])
+        return 1
+
+    # --- committed ---------------------------------------------------------------------------
+
+    def entry(self, u: Update, kind: str, **extra: Any) -> dict[str, Any]:
+        return {"kind": kind, "worktree": self.where(self.git_dir),
+                "task": self.own.task if self.own else None, "ref": u.ref, "old": u.old,
+                "new": u.new, "cmd": self.cmd, **extra}
+
+    def requested(self) -> bool:
+        return bool(os.environ.get("GIT_REFLOG_ACTION")) or _in_progress(self.git_dir) or (
+            self.cmd in REWRITES) or (self.cmd == "commit" and "--amend" in self.argv)
+
+    def committed(self) -> int:
+        from guardrails import journal
+
+        branch_owner = {s.branch: gd for gd, s in self.sessions.items()
+                        if s is not None and s.branch}
+        entries: list[dict[str, Any]] = []
+        loud: list[str] = []
+        for u in self.updates:
+            if u.old == u.new:
+                continue
+            name = u.ref[len("refs/heads/"):] if u.ref.startswith("refs/heads/") else None
+            owner = branch_owner.get(name) if name else None
+            if self.own is None and owner is None:
+                continue
+            if self.own is not None and u.ref == "HEAD":
+                continue  # the reflog-only HEAD half of a branch update
+            entries.append(self.entry(u, "update"))
+            if owner is None or Update.zero(u.new):
+                continue
+            tip_path = os.path.join(owner, "guardrails", TIP)
+            last, tip_time = _read_tip(tip_path, u.ref)
+            owner_session = self.sessions.get(owner)
+            if owner_session is not None and tip_time < owner_session.started:
+                last = None  # recorded before this session began
+            if (last and last != u.new and not Update.zero(u.old) and u.old != last
+                    and not (owner == self.git_dir and self.requested())
+                    and not _is_ancestor(self.repo, last, u.new)):
+                top = self.where(owner)
+                # the index still holds the lost commits' content, so the next commit usually
+                # re-adds it; a merge puts the lost history back whether or not it did
+                restore = f"git -C {shlex.quote(top)} merge --no-edit {last[:12]}"
+                entries.append(self.entry(u, "rollback", lost=last, restore=restore,
+                                          note=f"{u.ref} was at {last[:12]} and went back to "
+                                               f"{u.old[:12]} without a ref update"))
+                loud.append(f"git-guardrails: WARNING: {u.ref} was rolled back: it was at "
+                            f"{last[:12]}, then at {u.old[:12]} with no ref update in between "
+                            f"(a concurrent pack-refs/gc). Commits lost from the branch: "
+                            f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
+            os.makedirs(os.path.dirname(tip_path), exist_ok=True)
+            with open(tip_path, "w") as f:
+                f.write(f"{u.new} {u.ref}\n")
+        if entries:
+            journal.append(self.common, entries)
+        if loud:
+            sys.stderr.write("\n".join(loud) + "\n")
+        return 0
+
+
+def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
+    """The last value recorded for ``ref`` and when (0 when there is none)."""
+    try:
+        with open(path) as f:
+            parts = f.read(512).split()
+        when = os.stat(path).st_mtime
+    except OSError:
+        return None, 0.0
+    if len(parts) == 2 and parts[1] == ref:
+        return parts[0], when
+    return None, 0.0
+
+
+def _is_ancestor(repo: Any, a: str, b: str) -> bool:
+    from guardrails import git
+
+    proc = git.run("merge-base", "--is-ancestor", a, b, cwd=repo.toplevel, ok=(0, 1, 128))
+    return proc.returncode == 0
+
+
+def _parent_argv() -> tuple[str, ...]:
+    from guardrails import gitlocks
+
+    return gitlocks.parent_argv()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    state = args[0] if args else ""
+    data = sys.stdin.buffer.read()
+    if state not in ("prepared", "committed"):
+        return 0
+    updates = parse(data)
+    if not updates:
+        return 0
+    if subcommand(_parent_argv()) in MAINTENANCE:
+        return 0
+    try:
+        hook = Hook(state, updates)
+        return hook.prepared() if state == "prepared" else hook.committed()
+    except Exception as e:  # never break git because of our own bug; say so
+        sys.stderr.write(f"git-guardrails: reference-transaction ({state}): internal error, "
+                         f"ref update not checked: {type(e).__name__}: {e}\n")
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

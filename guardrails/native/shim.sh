@@ -1,0 +1,190 @@
+#!/bin/sh
+# git-guardrails native hook: @HOOK@
+# Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
+# hook that was here before (kept as @HOOK@.legacy, which runs first).
+# guardrails-shim-version: 1
+# Cheap while no agent session is active: no Python starts unless some worktree of this
+# repository has a session record (<git-dir>/guardrails/session.json).
+GUARDRAILS_PYTHON='@PYTHON@'
+GUARDRAILS_COMMON='@COMMON@'
+hook='@HOOK@'
+
+common=
+if [ -n "${GIT_DIR:-}" ]; then
+	if [ -f "$GIT_DIR/commondir" ]; then
+		read -r c < "$GIT_DIR/commondir"
+		case $c in
+		/*) common=$c ;;
+		*) common=$GIT_DIR/$c ;;
+		esac
+	else
+		common=$GIT_DIR
+	fi
+fi
+[ -d "$common" ] || common=$GUARDRAILS_COMMON
+
+active=
+for f in "$common"/guardrails/session.json "$common"/worktrees/*/guardrails/session.json; do
+	if [ -e "$f" ]; then
+		n=${f%/guardrails/session.json}
+		case $n in
+		"$common") n=main ;;
+		*) n=${n##*/} ;;
+		esac
+		active="$active $n"
+	fi
+done
+
+# the git command running this hook; maintenance only re-stores refs (pack-refs fires one
+# transaction per ref it packs and prunes), so it needs no look at all
+sub=
+if [ "$hook" = reference-transaction ] && [ -n "$active" ] && [ -r "/proc/$PPID/cmdline" ]; then
+	first=1 skip=
+	while IFS= read -r a; do
+		if [ -n "$first" ]; then
+			first=
+			case ${a##*/} in git-*) sub=${a##*/git-}; break ;; esac
+			continue
+		fi
+		if [ -n "$skip" ]; then skip=; continue; fi
+		case $a in
+		-c | -C | --git-dir | --work-tree | --namespace | --exec-path | --config-env) skip=1 ;;
+		-*) ;;
+		*) sub=$a; break ;;
+		esac
+	done <<ARGS
+$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
+ARGS
+fi
+
+input=
+if [ "$hook" = reference-transaction ] && { [ -x "$0.legacy" ] || [ -n "$active" ]; }; then
+	input=$(cat)
+fi
+if [ -x "$0.legacy" ]; then
+	if [ "$hook" = reference-transaction ]; then
+		printf '%s\n' "$input" | "$0.legacy" "$@" || exit $?
+	else
+		"$0.legacy" "$@" || exit $?
+	fi
+fi
+[ -n "$active" ] || exit 0
+case $sub in pack-refs | gc | maintenance | repack) exit 0 ;; esac
+if [ "$hook" = reference-transaction ]; then
+	case $1 in prepared | committed) ;; *) exit 0 ;; esac  # preparing (2.54+), aborted
+fi
+
+case $hook in
+pre-auto-gc)
+	echo "git-guardrails: automatic gc deferred: agent session(s) active in:$active." >&2
+	echo "  run \`git guardrails gc\` when they have finished (or \`git guardrails gc --wait\`)." >&2
+	exit 1
+	;;
+esac
+
+# Fast path, no Python: the common case of an agent commit -- this worktree's session moving
+# only its own branch and HEAD. Anything else (another ref, a rollback to look at, a record of
+# checked trees to compare, a path or name needing JSON escapes) goes to Python below.
+zero=0000000000000000000000000000000000000000
+gd=${GIT_DIR:+$(cd "$GIT_DIR" 2>/dev/null && pwd -P)}
+rec=$gd/guardrails/session.json
+if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
+	if [ ! -e "$rec" ] && [ "$1" = prepared ]; then
+		exit 0  # not a session: only sessions are refused anything
+	fi
+	fast=
+	checked_here=1
+	if [ -e "$gd/guardrails/checked.json" ]; then
+		# the skipped-hooks record names the git process whose pre-commit checks ran
+		# ("git": "<pid>:<start time>"); this hook's parent is the git command itself
+		checked_here=
+		pstat=$(cat "/proc/$PPID/stat" 2>/dev/null)
+		pstat=${pstat##*) }
+		pstart=$(printf '%s\n' "$pstat" | cut -d' ' -f20)
+		rgit=$(sed -n 's/.*"git": "\([0-9]*:[0-9]*\)".*/\1/p' "$gd/guardrails/checked.json")
+		[ -n "$pstart" ] && [ "$rgit" = "$PPID:$pstart" ] && checked_here=1
+	fi
+	if [ -e "$rec" ] && [ -n "$checked_here" ]; then
+		fields=$(sed -n -e 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/b \1/p' \
+			-e 's/^ *"task": \(null\|"[^"\\]*"\),\{0,1\}$/t \1/p' "$rec")
+		branch= task=
+		while read -r k v; do
+			case $k in b) branch=$v ;; t) task=$v ;; esac
+		done <<FIELDS
+$fields
+FIELDS
+		[ -n "$branch" ] && [ -n "$task" ] && fast=1
+		case $PWD in *'"'* | *'\'*) fast= ;; esac
+	fi
+	if [ -n "$fast" ]; then
+		tipf=$gd/guardrails/tip
+		lines=
+		newtip=
+		while read -r o n r; do
+			[ -n "$r" ] || continue
+			[ "$o" = "$n" ] && continue
+			case $r in
+			*'"'* | *'\'*) fast= ;;
+			HEAD) ;;
+			"refs/heads/$branch")
+				if [ "$1" = committed ] && [ "$n" != "$zero" ]; then
+					if [ -f "$tipf" ] && [ "$tipf" -nt "$rec" ] && [ "$o" != "$zero" ]; then
+						read -r last lastref < "$tipf" || last=
+						if [ "$lastref" = "$r" ] && [ "$last" != "$o" ] && [ "$last" != "$n" ]; then
+							fast=  # moved without a ref update: Python looks closer
+						fi
+					fi
+					newtip="$n $r"
+				fi
+				;;
+			refs/worktree/*) ;;
+			*) fast= ;;
+			esac
+			[ "$r" = HEAD ] || lines="$lines$o $n $r
+"
+		done <<UPDATES
+$input
+UPDATES
+		if [ -n "$fast" ] && [ "$1" = prepared ]; then
+			exit 0
+		fi
+		j=$common/guardrails/journal.jsonl
+		if [ -n "$fast" ] && [ -e "$j" ] && [ "$(wc -c < "$j")" -gt 1000000 ]; then
+			fast=  # time to rotate: Python does it under the journal's lock
+		fi
+		if [ -n "$fast" ] && [ "$1" = committed ]; then
+			now=$(date +%s)
+			out=
+			while read -r o n r; do
+				[ -n "$r" ] || continue
+				out="$out{\"kind\": \"update\", \"new\": \"$n\", \"old\": \"$o\", \"ref\": \"$r\", \"task\": $task, \"time\": $now, \"worktree\": \"$PWD\"}
+"
+			done <<LINES
+$lines
+LINES
+			mkdir -p "$common/guardrails"
+			[ -z "$out" ] || printf '%s' "$out" >> "$j"
+			[ -z "$newtip" ] || printf '%s\n' "$newtip" > "$tipf"
+			exit 0
+		fi
+	fi
+fi
+
+py=$GUARDRAILS_PYTHON
+[ -x "$py" ] || py=$(command -v python3 2>/dev/null)
+if [ -z "$py" ]; then
+	echo "git-guardrails: $hook: no Python found ($GUARDRAILS_PYTHON is gone); ref updates are NOT checked. Fix: git guardrails install" >&2
+	exit 0
+fi
+printf '%s\n' "$input" | "$py" -I -c 'import sys
+try:
+    from guardrails.native.reftx import main
+except ImportError:
+    sys.exit(3)
+sys.exit(main(sys.argv[1:]))' "$@"
+rc=$?
+if [ $rc -eq 3 ]; then
+	echo "git-guardrails: $hook: cannot import guardrails with $py; ref updates are NOT checked. Fix: git guardrails install" >&2
+	exit 0
+fi
+exit $rc

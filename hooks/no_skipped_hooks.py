@@ -1,0 +1,17 @@
+"""no-skipped-hooks: in an agent commit, SKIP/PREK_SKIP naming a guardrails hook, added lines
+that turn hooks or approvals off, and missing hook types fail; a pass is recorded for
+require-checks."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.hookrun import run_hook
+
+    return run_hook(("bypass",), argv, prog="no-skipped-hooks")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""ref-store-guard: before an agent commit, wait out git operations holding shared ref locks
+(bounded), refuse over stale locks (naming the command that clears them) and over a running gc,
+and refuse a commit whose staged objects a concurrent prune removed."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.refguard import guard
+
+    return guard(list(argv) if argv is not None else None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,16 @@
+"""require-checks (prepare-commit-msg; git runs it even under --no-verify): refuse an agent
+commit the pre-commit stage did not check, else append ``Guardrails-Checked: <patch-id>``."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.require import main as require
+
+    return require(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

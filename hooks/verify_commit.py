@@ -1,0 +1,32 @@
+"""verify-commit (post-commit): the commit just made is on its branch and every object it
+introduced exists. Never fails the commit (git ignores post-commit's exit status); says loudly
+what was lost and how to recover it, and journals it."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Optional
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="verify-commit")
+    parser.add_argument("filenames", nargs="*", help="ignored")
+    parser.parse_args(argv)
+    try:
+        from guardrails import refguard as refstore
+        from guardrails import report
+
+        found = refstore.verify_commit(refstore.hook_repo())
+    except Exception as e:  # a post-commit hook must never look like a failed commit
+        sys.stderr.write(f"verify-commit: could not verify the commit: {e}\n")
+        return 0
+    if not found:
+        return 0
+    report.write(report.render(found, "text", {}), sys.stderr)
+    # git ignores post-commit's status; non-zero makes pre-commit and prek show the output
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

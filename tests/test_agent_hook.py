@@ -1,0 +1,166 @@
+"""git-guardrails agent-hook claude: a corpus of commands and edits, blocked and allowed."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import add_worktree, make_repo
+
+BLOCKED = [
+    "git commit --no-verify -m x",
+    "git commit -n -m x",
+    "git commit -nm x",
+    "git commit -anm 'fix'",
+    "git commit -m x --no-verify",
+    "git commit --no-verif -m x",  # git accepts unambiguous abbreviations
+    "git -c core.hooksPath= commit -m x",
+    "git -c core.hooksPath=/dev/null commit -m x",
+    "git -c core.hookspath=/dev/null commit -m x",
+    "git --config-env=core.hooksPath=EMPTY commit -m x",
+    "git -C ../other commit -n -m x",
+    "/usr/bin/git commit --no-verify -m x",
+    "env SKIP=guardrails git commit -m x",
+    "SKIP=require-checks git commit -m x",
+    "PREK_SKIP=guardrails git commit -m x",
+    "export SKIP=guardrails",
+    "HUSKY=0 git commit -m x",
+    "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0= git commit -m x",
+    'bash -c "git commit --no-verify -m x"',
+    "sh -c 'git commit -n -m x'",
+    "eval 'git commit --no-verify -m x'",
+    "cd src && git add . && git commit --no-verify -m x",
+    "git add . ; git commit -nm wip",
+    "echo $(git commit --no-verify -m x)",
+    "echo `git commit -n -m x`",
+    "git push --no-verify origin HEAD",
+    "git merge --no-verify topic",
+    "git cherry-pick --no-verify abc123",
+    "git rebase --no-verify main",
+    "git am --no-verify patch.mbox",
+    "sudo -u bob git commit -n -m x",
+    "xargs -I{} git commit --no-verify -m {}",
+    "git config core.hooksPath /dev/null",
+    "nohup git commit --no-verify -m x &",
+    "git commit -m \"$(cat <<'EOF'\nmessage\nEOF\n)\" --no-verify",
+    "python3 -c \"import subprocess; subprocess.run(['git', 'commit', '--no-verify'])\"",
+    "git commit -m 'unterminated --no-verify",
+]
+
+ALLOWED = [
+    "git commit -m 'do not use --no-verify'",
+    'git commit -m "fix: drop the -n flag and core.hooksPath hack"',
+    "git commit -m x",
+    "git commit -am fix",
+    "git commit -mn",  # the message is "n"
+    "git commit --message --no-verify",  # the message is "--no-verify"
+    "git commit --message=--no-verify",
+    "git commit -F msg.txt",
+    "git commit --trailer 'Note: no --no-verify' -m y",
+    "git commit -m \"$(cat <<'EOF'\nnever --no-verify, never SKIP=x\nEOF\n)\"",
+    "git commit --no-verify --verify -m x",  # the last one wins: hooks run
+    "git push -n origin HEAD",  # push -n is --dry-run
+    "git cherry-pick -n abc123",  # cherry-pick -n is --no-commit
+    "git log --grep=--no-verify",
+    "git config --get core.hooksPath",
+    "git config --unset core.hooksPath",
+    "grep -rn -- --no-verify docs/",
+    "echo 'SKIP is a pre-commit variable'",
+    "ls -la",
+    "git status && git diff --cached",
+]
+
+
+def run_hook(payload: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git-guardrails", "agent-hook", "claude"], cwd=cwd,
+                          input=json.dumps(payload), capture_output=True, text=True,
+                          check=False)
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("agenthook")
+    repo = make_repo(base / "repo")
+    wt = add_worktree(repo, base / "wt", "agent/auth")
+    return repo, wt
+
+
+def test_corpus_size() -> None:
+    assert len(BLOCKED) + len(ALLOWED) >= 30
+
+
+@pytest.mark.parametrize("command", BLOCKED)
+def test_bash_blocked(command: str) -> None:
+    from guardrails.commands.agent_hook import decide
+
+    reason = decide({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"})
+    assert reason is not None and "skips git hooks" in reason
+
+
+@pytest.mark.parametrize("command", ALLOWED)
+def test_bash_allowed(command: str) -> None:
+    from guardrails.commands.agent_hook import decide
+
+    assert decide({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"}) is None
+
+
+def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
+    _, wt = trees
+    proc = run_hook({"tool_name": "Bash", "tool_input": {"command": "git commit -nm x"},
+                     "cwd": str(wt)}, wt)
+    assert proc.returncode == 2
+    assert "blocked" in proc.stderr and "--no-verify" in proc.stderr
+    ok = run_hook({"tool_name": "Bash", "tool_input": {"command": "git commit -m x"},
+                   "cwd": str(wt)}, wt)
+    assert ok.returncode == 0 and ok.stderr == ""
+    bad = subprocess.run(["git-guardrails", "agent-hook", "claude"], cwd=wt, input="{not json",
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "fix:" in bad.stderr
+
+
+@pytest.mark.parametrize("tool,path,blocked,why", [
+    ("Edit", "src/auth/login.py", False, None),
+    ("Write", "src/auth/new.py", False, None),
+    ("MultiEdit", "src/auth/deep/x.py", False, None),
+    ("Write", "src/auth/vendored/lib.py", True, "outside the allow patterns"),
+    ("Edit", "docs/index.md", True, "outside the allow patterns"),
+    ("Edit", ".guardrails.toml", True, "locked"),
+    ("Write", ".github/workflows/ci.yml", True, "locked"),
+    ("NotebookEdit", "notebooks/a.ipynb", True, "outside the allow patterns"),
+    ("Edit", "{repo}/src/auth/login.py", True, "another worktree"),  # the main checkout
+    ("Write", "{common}/hooks/pre-commit", True, "git's own directory"),
+    ("Edit", "{common}/config", True, "git's own directory"),
+    ("Read", "docs/index.md", False, None),  # not an edit
+])
+def test_edit_scope(trees: tuple[Path, Path], tool: str, path: str, blocked: bool,
+                    why: str | None) -> None:
+    repo, wt = trees
+    path = path.format(repo=repo, common=repo / ".git")
+    key = "notebook_path" if tool == "NotebookEdit" else "file_path"
+    proc = run_hook({"tool_name": tool, "tool_input": {key: path}, "cwd": str(wt)}, wt)
+    assert proc.returncode == (2 if blocked else 0), proc.stderr
+    if why:
+        assert why in proc.stderr
+
+
+def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
+    from guardrails import git as g
+    from guardrails import session
+
+    repo = make_repo(tmp_path / "repo")
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    outside = Path("/srv/not-a-worktree/elsewhere.txt")  # outside the repo and the temp dir
+    payload = {"tool_name": "Write", "tool_input": {"file_path": str(outside)}, "cwd": str(wt)}
+    assert run_hook(payload, wt).returncode == 0  # no session: not ours to guard
+    r = g.discover(str(wt))
+    session.save(r.git_dir, session.Session(branch="agent/auth", baseline=None, started=0.0,
+                                            allow=["src/**"]))
+    proc = run_hook(payload, wt)
+    assert proc.returncode == 2 and "outside this session's worktree" in proc.stderr
+    inside = {"tool_name": "Edit", "tool_input": {"file_path": "src/x.py"}, "cwd": str(wt)}
+    assert run_hook(inside, wt).returncode == 0
+    docs = {"tool_name": "Edit", "tool_input": {"file_path": "docs/x.md"}, "cwd": str(wt)}
+    proc = run_hook(docs, wt)
+    assert proc.returncode == 2 and "ad-hoc session" in proc.stderr

@@ -1,0 +1,302 @@
+"""The native reference-transaction and pre-auto-gc hooks, through real git commands."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from guardrails import git as ggit
+from guardrails import journal as gjournal
+from guardrails.checks import refstore
+from tests.helpers import git, write
+from tests.refstore_helpers import (
+    agents,
+    cli,
+    commit_file,
+    end_session,
+    head,
+    journal,
+)
+
+
+def test_own_branch_commit_allowed_and_journaled(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    before = head(a)
+    proc = commit_file(a, "src/auth/x.py", "x = 1\n")
+    assert proc.returncode == 0, proc.stderr
+    after = head(a)
+    entries = [e for e in journal(repo) if e["kind"] == "update"]
+    assert [(e["ref"], e["old"], e["new"], e["task"]) for e in entries] == [
+        ("refs/heads/agent/auth", before, after, "auth")]
+    assert entries[0]["worktree"] == str(a)
+
+
+@pytest.mark.parametrize("how", ["branch -f", "update-ref", "push"])
+def test_other_session_branch_refused_and_journaled(tmp_path: Path, how: str) -> None:
+    repo, a, b = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "x = 1\n").returncode == 0
+    target = head(b)
+    if how == "branch -f":
+        # git refuses `branch -f` of a branch checked out elsewhere by itself; detach b first
+        git("checkout", "-q", "--detach", cwd=b)
+        proc = git("branch", "-f", "agent/docs", "HEAD", cwd=a, check=False)
+    elif how == "update-ref":
+        proc = git("update-ref", "refs/heads/agent/docs", "HEAD", cwd=a, check=False)
+    else:
+        git("config", "receive.denyCurrentBranch", "ignore", cwd=repo)
+        proc = git("push", ".", "HEAD:agent/docs", cwd=a, check=False)
+    assert proc.returncode != 0
+    assert "agent/docs is the branch of another session (task docs" in proc.stderr
+    assert "fix:" in proc.stderr
+    assert head(repo, "refs/heads/agent/docs") == target
+    refused = [e for e in journal(repo) if e["kind"] == "refused"]
+    assert refused and refused[-1]["ref"] == "refs/heads/agent/docs"
+    assert refused[-1]["task"] == "auth"
+
+
+def test_protected_branch_and_other_head_refused(tmp_path: Path) -> None:
+    repo, a, _b = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "x = 1\n").returncode == 0
+    main_before = head(repo, "refs/heads/release/1")
+    proc = git("push", ".", "HEAD:release/1", cwd=a, check=False)
+    assert proc.returncode != 0
+    assert "release/1 is protected by the policy (main@" in proc.stderr
+    assert head(repo, "refs/heads/release/1") == main_before
+    proc = git("update-ref", "--no-deref", "worktrees/b/HEAD", "HEAD", cwd=a, check=False)
+    assert proc.returncode != 0
+    assert "HEAD of another worktree (b)" in proc.stderr
+    # per-worktree refs and plain tags stay allowed
+    git("update-ref", "refs/worktree/checkpoint", "HEAD", cwd=a)
+    git("tag", "mine", cwd=a)
+
+
+def test_human_outside_session_not_bothered(tmp_path: Path) -> None:
+    repo, a, _b = agents(tmp_path)
+    end_session(a)
+    git("update-ref", "refs/heads/release/1", "HEAD", cwd=a)
+    # moving a session's branch from outside any session is journaled, not refused
+    git("update-ref", "refs/heads/agent/docs", "HEAD~0", cwd=repo)
+    assert any(e["ref"] == "refs/heads/agent/docs" and e["kind"] == "update"
+               for e in journal(repo))
+
+
+def test_maintenance_in_session_worktree_not_refused(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "x = 1\n").returncode == 0
+    tips = {r: head(repo, r) for r in ("refs/heads/agent/auth", "refs/heads/agent/docs")}
+    git("pack-refs", "--all", cwd=a)
+    git("gc", "-q", cwd=a)
+    assert {r: head(repo, r) for r in tips} == tips
+    assert not [e for e in journal(repo) if e["kind"] in ("refused", "rollback")]
+
+
+def test_no_python_without_sessions(tmp_path: Path) -> None:
+    repo, a, b = agents(tmp_path)
+    end_session(a)
+    end_session(b)
+    # with no session anywhere the shim must not start Python: make Python unusable and
+    # check a protected update still goes through silently
+    shim = repo / ".git" / "hooks" / "reference-transaction"
+    text = shim.read_text()
+    broken = text.replace("GUARDRAILS_PYTHON='", "GUARDRAILS_PYTHON='/nonexistent")
+    shim.write_text(broken.replace("command -v python3", "command -v no-such-python"))
+    proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
+    assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_unchecked_commit_refused_when_checks_record_exists(tmp_path: Path) -> None:
+    _repo, a, _ = agents(tmp_path)
+    gd = Path(git("rev-parse", "--absolute-git-dir", cwd=a).stdout.strip())
+    write(a, "src/auth/x.py", "checked = 1\n")
+    git("add", "-A", cwd=a)
+    tree = git("write-tree", cwd=a).stdout.strip()
+    (gd / "guardrails" / "checked.json").write_text(f'{{"tree": "{tree}"}}')
+    assert git("commit", "-q", "--no-verify", "-m", "ok", cwd=a, check=False).returncode == 0
+    before = head(a)
+    write(a, "src/auth/x.py", "never checked = 2\n")
+    git("add", "-A", cwd=a)
+    proc = git("commit", "-q", "--no-verify", "-m", "sneaky", cwd=a, check=False)
+    assert proc.returncode != 0
+    assert "the pre-commit checks never saw" in proc.stderr
+    assert head(a) == before
+    # plumbing is caught the same way
+    t2 = git("write-tree", cwd=a).stdout.strip()
+    c2 = git("commit-tree", t2, "-p", "HEAD", "-m", "plumbing", cwd=a).stdout.strip()
+    proc = git("update-ref", "refs/heads/agent/auth", c2, cwd=a, check=False)
+    assert proc.returncode != 0 and head(a) == before
+
+
+def test_rollback_noticed_journaled_and_exposed(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    x = head(a)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    y = head(a)
+    # what a concurrent pack-refs race leaves: the branch reads as an older commit, with no
+    # ref update (and so no hook call and no reflog entry) in between
+    (repo / ".git" / "refs" / "heads" / "agent" / "auth").write_text(x + "\n")
+    r = ggit.discover(str(a))
+    # doctor sees it at once, before any commit notices
+    live = [f for f in refstore.diagnose(r) if f.rule == "refstore-rollback"]
+    assert len(live) == 1 and live[0].commit == y and f"merge --no-edit {y[:12]}" in live[0].hint
+    proc = commit_file(a, "src/auth/y.py", "2\n")
+    assert proc.returncode == 0
+    assert "rolled back" in proc.stderr and y[:12] in proc.stderr
+    rb = [e for e in journal(repo) if e["kind"] == "rollback"]
+    assert len(rb) == 1 and rb[0]["lost"] == y and rb[0]["ref"] == "refs/heads/agent/auth"
+    assert [e["lost"] for e in gjournal.rollbacks(r)] == [y]
+    found = [f for f in refstore.diagnose(r) if f.rule == "refstore-rollback"]
+    assert len(found) == 1 and f"merge --no-edit {y[:12]}" in found[0].hint
+    # following the hint puts the lost commit back on the branch; then nothing is reported
+    git("merge", "--no-edit", y, cwd=a)
+    assert git("merge-base", "--is-ancestor", y, "HEAD", cwd=a, check=False).returncode == 0
+    assert gjournal.rollbacks(r) == []
+    assert [f for f in refstore.diagnose(r) if f.rule == "refstore-rollback"] == []
+
+
+def test_amend_and_reset_are_not_rollbacks(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    git("commit", "-q", "--amend", "-m", "reworded", cwd=a)
+    git("reset", "-q", "--hard", "HEAD~1", cwd=a)
+    assert commit_file(a, "src/auth/z.py", "3\n").returncode == 0
+    assert not [e for e in journal(repo) if e["kind"] == "rollback"]
+
+
+def _many_loose_objects(repo: Path) -> None:
+    data = b"".join(f"blob {i}\n".encode() for i in range(300))
+    paths = []
+    for i in range(300):
+        paths.append(str(write(repo, f"tmp/o{i}", f"blob {i} {data[:10]!r}\n")))
+    git("hash-object", "-w", "--stdin-paths", cwd=repo, input="\n".join(paths).encode())
+
+
+def test_auto_gc_deferred_while_sessions_active(tmp_path: Path) -> None:
+    repo, a, b = agents(tmp_path)
+    _many_loose_objects(repo)
+    proc = git("-c", "gc.auto=1", "-c", "gc.autoDetach=false", "gc", "--auto", cwd=a, check=False)
+    assert proc.returncode == 0
+    assert "automatic gc deferred" in proc.stderr and " a" in proc.stderr
+    assert not list((repo / ".git" / "objects" / "pack").glob("*.pack"))
+    end_session(a)
+    end_session(b)
+    proc = git("-c", "gc.auto=1", "-c", "gc.autoDetach=false", "gc", "--auto", cwd=a, check=False)
+    assert "deferred" not in proc.stderr
+    assert list((repo / ".git" / "objects" / "pack").glob("*.pack"))
+
+
+def _hook(path: Path, body: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+def test_install_chains_existing_hooks_and_uninstall_restores(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path, install=False)
+    hooks = repo / ".git" / "hooks"
+    mark = tmp_path / "legacy.log"
+    original = f'while read o n r; do echo "$1 $r" >> {mark}; done\n'
+    _hook(hooks / "reference-transaction", original)
+    _hook(hooks / "pre-auto-gc", f'echo pre-auto-gc >> {mark}\nexit 0\n')
+    out1 = cli("install", cwd=a, check=True).stdout
+    assert "kept the existing hook" in out1
+    snapshot = {p.name: p.read_text() for p in hooks.iterdir()}
+    out2 = cli("install", cwd=a, check=True).stdout
+    assert "already installed" in out2 and "kept" not in out2
+    assert {p.name: p.read_text() for p in hooks.iterdir()} == snapshot
+    assert (hooks / "reference-transaction.legacy").read_text() == "#!/bin/sh\n" + original
+    # both the chained hook and ours run
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    assert "committed refs/heads/agent/auth" in mark.read_text()
+    assert journal(repo)
+    proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
+    assert proc.returncode != 0 and "protected" in proc.stderr
+    # a chained hook that refuses still refuses
+    _hook(hooks / "reference-transaction.legacy", 'cat >/dev/null\n[ "$1" = prepared ] && '
+                                                  'echo legacy-says-no >&2 && exit 1\nexit 0\n')
+    proc = commit_file(a, "src/auth/y.py", "2\n")
+    assert proc.returncode != 0 and "legacy-says-no" in proc.stderr
+    out3 = cli("uninstall", cwd=a, check=True).stdout
+    assert "restored the previous hook" in out3
+    assert "legacy-says-no" in (hooks / "reference-transaction").read_text()
+    assert (hooks / "pre-auto-gc").read_text() == "#!/bin/sh\n" + \
+        f'echo pre-auto-gc >> {mark}\nexit 0\n'
+    assert not (hooks / "reference-transaction.legacy").exists()
+
+
+def test_install_honours_core_hooks_path(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path, install=False)
+    custom = tmp_path / "shared-hooks"
+    git("config", "core.hooksPath", str(custom), cwd=repo)
+    out = cli("install", cwd=a, check=True).stdout
+    assert str(custom / "reference-transaction") in out
+    assert not (repo / ".git" / "hooks" / "reference-transaction").exists()
+    proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
+    assert proc.returncode != 0 and "protected" in proc.stderr
+    cli("uninstall", cwd=a, check=True)
+    assert not (custom / "reference-transaction").exists()
+    assert git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False).returncode == 0
+
+
+def test_install_refuses_when_legacy_slot_taken(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path, install=False)
+    hooks = repo / ".git" / "hooks"
+    _hook(hooks / "pre-auto-gc", "exit 0\n")
+    _hook(hooks / "pre-auto-gc.legacy", "exit 0\n")
+    proc = cli("install", cwd=a)
+    assert proc.returncode == 2
+    assert "no place to keep the existing hook" in proc.stderr and "fix:" in proc.stderr
+
+
+def test_shim_is_cheap_text(tmp_path: Path) -> None:
+    repo, _a, _ = agents(tmp_path)
+    text = (repo / ".git" / "hooks" / "reference-transaction").read_text()
+    assert os.access(repo / ".git" / "hooks" / "reference-transaction", os.X_OK)
+    assert "/worktrees/*/guardrails/session.json" in text
+    assert text.index("[ -n \"$active\" ] || exit 0") < text.index("-I -c")
+
+
+def test_session_commit_on_own_branch_needs_no_python(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    shim = repo / ".git" / "hooks" / "reference-transaction"
+    text = shim.read_text().replace("GUARDRAILS_PYTHON='", "GUARDRAILS_PYTHON='/nonexistent")
+    shim.write_text(text.replace("command -v python3", "command -v no-such-python"))
+    before = head(a)
+    proc = commit_file(a, "src/auth/x.py", "1\n")
+    assert proc.returncode == 0 and "no Python found" not in proc.stderr, proc.stderr
+    after = head(a)
+    assert [(e["ref"], e["old"], e["new"], e["task"]) for e in journal(repo)] == [
+        ("refs/heads/agent/auth", before, after, "auth")]
+    # anything else needs Python: without it the shim says so loudly and lets git go on
+    proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
+    assert "no Python found" in proc.stderr and "NOT checked" in proc.stderr
+
+
+RECORDING_PRE_COMMIT = r"""#!/bin/sh
+# what the skipped-hooks check records when the pre-commit stage runs: the git process
+pstat=$(cat /proc/$PPID/stat); pstat=${pstat##*) }
+start=$(printf '%s\n' "$pstat" | cut -d' ' -f20)
+mkdir -p "$GIT_DIR/guardrails"
+printf '{"diff": "d", "git": "%s:%s", "time": 1}' "$PPID" "$start" \
+    > "$GIT_DIR/guardrails/checked.json"
+"""
+
+
+def test_skipped_hooks_record_by_git_process(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    _hook(repo / ".git" / "hooks" / "pre-commit", RECORDING_PRE_COMMIT.split("\n", 1)[1])
+    assert commit_file(a, "src/auth/x.py", "checked\n").returncode == 0
+    before = head(a)
+    proc = commit_file(a, "src/auth/x.py", "not checked\n", "--no-verify")
+    assert proc.returncode != 0 and "the pre-commit checks never saw" in proc.stderr
+    assert head(a) == before
+    assert commit_file(a, "src/auth/x.py", "checked again\n").returncode == 0
+    tree = git("write-tree", cwd=a).stdout.strip()
+    write(a, "src/auth/y.py", "plumbing\n")
+    git("add", "-A", cwd=a)
+    t2 = git("write-tree", cwd=a).stdout.strip()
+    assert t2 != tree
+    c2 = git("commit-tree", t2, "-p", "HEAD", "-m", "plumbing", cwd=a).stdout.strip()
+    proc = git("update-ref", "refs/heads/agent/auth", c2, cwd=a, check=False)
+    assert proc.returncode != 0 and "never saw" in proc.stderr

@@ -1,0 +1,271 @@
+"""ref-store-guard: live and stale locks of each kind, held by real git processes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from guardrails import git as ggit
+from guardrails import gitlocks
+from guardrails.checks import refstore
+from tests.conftest import install_hooks
+from tests.helpers import add_worktree, git, make_repo, write
+from tests.refstore_helpers import start_session
+
+SLOW_HOOK = """#!/bin/sh
+cat >/dev/null
+if [ "$1" = prepared ] && [ -n "$READY" ]; then
+    : > "$READY"
+    sleep "$HOLD"
+fi
+exit 0
+"""
+
+
+@pytest.fixture
+def repo2(tmp_path: Path) -> tuple[Path, Path]:
+    repo = make_repo(tmp_path / "repo")
+    wt = add_worktree(repo, tmp_path / "a", "agent/auth")
+    add_worktree(repo, tmp_path / "b", "agent/docs")
+    return repo, wt
+
+
+def slow_git(tmp_path: Path, cwd: Path, hold: float, *args: str) -> tuple[subprocess.Popen[bytes],
+                                                                         Path]:
+    """Start a real git command whose reference-transaction hook sleeps in `prepared`, i.e.
+    while git holds that transaction's locks. Returns once the locks are taken."""
+    hooks = tmp_path / "slow-hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "reference-transaction").write_text(SLOW_HOOK)
+    (hooks / "reference-transaction").chmod(0o755)
+    ready = tmp_path / f"ready-{time.monotonic_ns()}"
+    env = dict(os.environ, READY=str(ready), HOLD=str(hold))
+    proc = subprocess.Popen(["git", "-c", f"core.hooksPath={hooks}", *args], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not ready.exists():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return proc, ready
+
+
+@pytest.fixture
+def procs() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for p in started:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def _age(path: Path, seconds: float) -> None:
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+STALE_KINDS = [
+    ("packed-refs.lock", "packed-refs"),
+    ("refs/heads/agent/docs.lock", "ref"),
+    ("config.lock", "config"),
+    ("objects/info/commit-graph.lock", "commit-graph"),
+    ("objects/pack/multi-pack-index.lock", "midx"),
+    ("reftable/tables.list.lock", "reftable"),
+    ("objects/maintenance.lock", "maintenance"),
+    ("worktrees/a/HEAD.lock", "HEAD"),
+    ("worktrees/a/index.lock", "index"),
+]
+
+
+@pytest.mark.parametrize(("rel", "kind"), STALE_KINDS)
+def test_stale_lock_of_each_kind(repo2: tuple[Path, Path], rel: str, kind: str) -> None:
+    repo, wt = repo2
+    lock = repo / ".git" / rel
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    _age(lock, 3600)
+    r = ggit.discover(str(wt))
+    found = refstore.wait_for_locks(r, wait=0.2, gc_wait=0.2, stale_after=60)
+    assert [(f.rule, f.path) for f in found] == [("refstore-stale-lock", rel)]
+    assert f"stale {kind} lock, 60 min old" in found[0].message
+    # the hint is the exact command, and it clears exactly that lock
+    cmd = found[0].hint.split("   #")[0]
+    assert cmd == f"rm -f -- {lock}"
+    subprocess.run(cmd, shell=True, check=True)
+    assert refstore.wait_for_locks(r, wait=0.2, gc_wait=0.2, stale_after=60) == []
+
+
+def test_other_worktrees_private_locks_are_not_ours(repo2: tuple[Path, Path]) -> None:
+    repo, wt = repo2
+    lock = repo / ".git" / "worktrees" / "b" / "index.lock"
+    lock.write_text("")
+    _age(lock, 3600)
+    assert refstore.wait_for_locks(ggit.discover(str(wt)), wait=0.2, stale_after=60) == []
+    # … but doctor reports it
+    found = refstore.diagnose(ggit.discover(str(wt)))
+    assert [f.path for f in found if f.rule == "refstore-stale-lock"] == \
+        ["worktrees/b/index.lock"]
+
+
+def test_young_lock_without_holder_waits_then_reports(repo2: tuple[Path, Path]) -> None:
+    repo, wt = repo2
+    (repo / ".git" / "packed-refs.lock").write_text("")
+    t0 = time.monotonic()
+    found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=0.5, stale_after=60)
+    assert time.monotonic() - t0 >= 0.5
+    assert [f.rule for f in found] == ["refstore-lock-held"]
+    assert "packed-refs.lock: packed-refs lock held for" in found[0].message
+
+
+@pytest.mark.parametrize(("args", "rel"), [
+    (("update-ref", "refs/heads/agent/auth", "HEAD~0"), "refs/heads/agent/auth.lock"),
+    (("branch", "-D", "gone"), "packed-refs.lock"),
+])
+def test_live_lock_released_during_wait(tmp_path: Path, repo2: tuple[Path, Path],
+                                        procs: list[subprocess.Popen[bytes]],
+                                        args: tuple[str, ...], rel: str) -> None:
+    repo, wt = repo2
+    git("branch", "gone", cwd=repo)
+    git("pack-refs", "--all", cwd=repo)
+    proc, _ = slow_git(tmp_path, repo, 1.5, *args)
+    procs.append(proc)
+    assert (repo / ".git" / rel).exists()
+    t0 = time.monotonic()
+    found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=30, stale_after=60)
+    assert found == []
+    assert time.monotonic() - t0 >= 0.5
+    assert proc.wait(30) == 0
+    assert not (repo / ".git" / rel).exists()
+
+
+def test_other_branches_live_ref_locks_are_not_waited_for(
+        tmp_path: Path, repo2: tuple[Path, Path], procs: list[subprocess.Popen[bytes]]) -> None:
+    repo, wt = repo2
+    proc, _ = slow_git(tmp_path, repo, 20, "update-ref", "refs/heads/agent/docs", "HEAD")
+    procs.append(proc)
+    t0 = time.monotonic()
+    assert refstore.wait_for_locks(ggit.discover(str(wt)), wait=5, stale_after=60) == []
+    assert time.monotonic() - t0 < 2
+
+
+def test_live_lock_past_the_wait_names_lock_age_and_holder(
+        tmp_path: Path, repo2: tuple[Path, Path], procs: list[subprocess.Popen[bytes]]) -> None:
+    repo, wt = repo2
+    proc, _ = slow_git(tmp_path, repo, 20, "update-ref", "refs/heads/agent/auth", "HEAD")
+    procs.append(proc)
+    found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=0.6, stale_after=60)
+    assert [(f.rule, f.path) for f in found] == [("refstore-lock-held",
+                                                  "refs/heads/agent/auth.lock")]
+    msg = found[0].message
+    assert "ref lock held for" in msg and f"pid {proc.pid}" in msg and "update-ref" in msg
+
+
+def test_killed_holder_leaves_a_stale_lock(tmp_path: Path, repo2: tuple[Path, Path],
+                                           procs: list[subprocess.Popen[bytes]]) -> None:
+    repo, wt = repo2
+    proc, _ = slow_git(tmp_path, repo, 30, "update-ref", "refs/heads/agent/auth", "HEAD")
+    procs.append(proc)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    lock = repo / ".git" / "refs" / "heads" / "agent" / "auth.lock"
+    assert lock.exists()  # SIGKILL gives git no chance to clean up
+    r = ggit.discover(str(wt))
+    # young and holderless: the guard waits, then says so (not yet "stale")
+    found = refstore.wait_for_locks(r, wait=0.2, stale_after=60)
+    assert [f.rule for f in found] == ["refstore-lock-held"]
+    assert "no git process seen" in found[0].message
+    _age(lock, 120)
+    found = refstore.wait_for_locks(r, wait=0.2, stale_after=60)
+    assert [f.rule for f in found] == ["refstore-stale-lock"]
+    proc2 = git("update-ref", "refs/heads/agent/auth", "HEAD", cwd=repo, check=False)
+    assert proc2.returncode != 0 and "File exists" in proc2.stderr
+    subprocess.run(found[0].hint.split("   #")[0], shell=True, check=True)
+    git("update-ref", "refs/heads/agent/auth", "HEAD", cwd=repo)
+
+
+def test_gc_running_is_waited_for(tmp_path: Path, repo2: tuple[Path, Path],
+                                  procs: list[subprocess.Popen[bytes]]) -> None:
+    repo, wt = repo2
+    r = ggit.discover(str(wt))
+    proc, _ = slow_git(tmp_path, repo, 2.0, "gc", "--quiet")
+    procs.append(proc)
+    gp = gitlocks.gc_pid(str(repo / ".git"))
+    assert gp is not None and gp.pid == proc.pid
+    found = refstore.wait_for_locks(r, wait=0.1, gc_wait=0.3, stale_after=60)
+    assert found and {f.rule for f in found} <= {"refstore-gc-running", "refstore-lock-held"}
+    assert any(f.rule == "refstore-gc-running" and f"pid {proc.pid}" in f.message
+               for f in found)
+    assert refstore.wait_for_locks(r, wait=0.1, gc_wait=60, stale_after=60) == []
+    assert proc.wait(30) == 0
+
+
+def test_dead_gc_pid_is_only_a_warning(repo2: tuple[Path, Path]) -> None:
+    repo, wt = repo2
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    import socket
+
+    (repo / ".git" / "gc.pid").write_text(f"{dead.pid} {socket.gethostname()}")
+    found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=0.2, stale_after=60)
+    assert [(f.rule, f.severity) for f in found] == [("refstore-stale-lock", "warning")]
+
+
+def test_scan_of_a_big_refs_tree_is_cheap(repo2: tuple[Path, Path]) -> None:
+    repo, _wt = repo2
+    heads = repo / ".git" / "refs" / "heads" / "many"
+    head = git("rev-parse", "HEAD", cwd=repo).stdout
+    for i in range(3000):
+        d = heads / f"d{i % 50}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"b{i}").write_text(head)
+    t0 = time.perf_counter()
+    locks = gitlocks.scan(str(repo / ".git"), [str(repo / ".git" / "worktrees" / "a")])
+    assert locks == []
+    assert time.perf_counter() - t0 < 1.0
+
+
+# --- through a real `git commit` under pre-commit and prek -------------------------------------
+
+def test_commit_refused_over_stale_lock_and_missing_object(
+        tmp_path: Path, runner: str, hook_repo: tuple[str, str]) -> None:
+    repo = make_repo(tmp_path / "repo")
+    install_hooks(repo, runner, hook_repo, "  - id: ref-store-guard\n")
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    start_session(wt, "agent/auth", "auth")
+    # an ordinary agent commit passes (its own index.lock, held by `git commit -a`, is ignored)
+    write(wt, "src/auth/ok.py", "ok = 1\n")
+    git("add", "-A", cwd=wt)
+    write(wt, "src/auth/ok.py", "ok = 2\n")
+    proc = git("commit", "-a", "-m", "ok", cwd=wt, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # a stale packed-refs.lock: refused, with the exact command
+    lock = repo / ".git" / "packed-refs.lock"
+    lock.write_text("")
+    _age(lock, 3600)
+    write(wt, "src/auth/new.py", "new = 1\n")
+    git("add", "-A", cwd=wt)
+    before = git("rev-parse", "HEAD", cwd=wt).stdout
+    proc = git("commit", "-m", "blocked", cwd=wt, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "refstore-stale-lock" in out and f"rm -f -- {lock}" in out
+    lock.unlink()
+    # the staged blob vanishes (what a concurrent `gc --prune=now` does between add and commit)
+    oid = git("rev-parse", ":src/auth/new.py", cwd=wt).stdout.strip()
+    (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    proc = git("commit", "-m", "broken", cwd=wt, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "refstore-missing-object" in out and "git add -- src/auth/new.py" in out
+    assert git("rev-parse", "HEAD", cwd=wt).stdout == before
+    git("add", "--", "src/auth/new.py", cwd=wt)
+    proc = git("commit", "-m", "fixed", cwd=wt, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert git("fsck", "--no-dangling", cwd=repo, check=False).returncode == 0
