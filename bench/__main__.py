@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 
 from bench import hook_latency, scope_scale
+from bench._common import default_hooks
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench")
-    ap.add_argument("--hooks", default="guardrails")
+    ap.add_argument("--hooks", default=default_hooks())
     ap.add_argument("--rounds", type=int, default=15)
     args = ap.parse_args()
     scale = scope_scale.main([])

@@ -102,6 +102,15 @@ def _commit_repo(dest: Path, env: dict[str, str]) -> tuple[str, str]:
     return str(dest), git("rev-parse", "HEAD", cwd=dest, env=env)
 
 
+def default_hooks() -> str:
+    """guardrails, plus require-checks when the manifest has it (the combined hook refuses an
+    agent commit whose prepare-commit-msg hook is not installed)."""
+    import yaml
+
+    ids = {h["id"] for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
+    return "guardrails,require-checks" if "require-checks" in ids else "guardrails"
+
+
 def hook_stages(hook_ids: Sequence[str]) -> dict[str, list[str]]:
     """The stages of each hook id in this checkout's .pre-commit-hooks.yaml."""
     import yaml  # pre-commit's own dependency, in the venv

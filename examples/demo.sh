@@ -57,12 +57,14 @@ printf '# Billing\n' > docs/billing.md
 printf 'demo\n' > README.md
 cp "$ROOT/examples/.guardrails.toml" .guardrails.toml
 cat > .pre-commit-config.yaml <<EOF
-default_install_hook_types: [pre-commit]
+default_install_hook_types: [pre-commit, prepare-commit-msg, post-checkout]
 repos:
 - repo: $SNAP
   rev: $SHA
   hooks:
   - id: guardrails
+  - id: require-checks
+  - id: record-baseline
 EOF
 git add -A
 git commit -q --no-verify -m "project with a guardrails policy"
