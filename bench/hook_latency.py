@@ -157,8 +157,8 @@ def measure(state: dict[str, Any], rounds: int) -> dict[str, Any]:
             worktree_of[name] = wt
             runner_of[name] = runner
             cases[name] = (lambda wt=wt: commit(wt))
-    worktree_of["no hooks"] = worktrees["trivial"]
-    cases["no hooks"] = lambda: run(["git", "commit", "-q", "--no-verify", "-m", "edit"],
+    worktree_of["--no-verify"] = worktrees["trivial"]
+    cases["--no-verify"] = lambda: run(["git", "commit", "-q", "--no-verify", "-m", "edit"],
                                     worktrees["trivial"], env)
     def prepare(name: str) -> None:
         change(worktree_of[name])
