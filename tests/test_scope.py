@@ -368,14 +368,20 @@ def test_check_range_json(tmp_path: Path) -> None:
     doc = json.loads(proc.stdout)
     main = run_git("rev-parse", "--short=7", "main", cwd=repo).stdout.strip()
     assert doc["policy"] == f"main@{main}" and doc["task"] == "auth"
-    assert doc["summary"] == {"errors": 2, "warnings": 0}
-    got = sorted((f["rule"], f["path"], f["commit"], f["severity"]) for f in doc["findings"])
+    errors = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert doc["summary"]["errors"] == len(errors)
+    # (other range checks, e.g. attestation, may add their own findings: scope's are these)
+    got = sorted((f["rule"], f["path"], f["commit"], f["severity"]) for f in doc["findings"]
+                 if f["rule"].startswith("scope-"))
     assert got == [("scope-locked", ".github/x.yml", bad, "error"),
                    ("scope-outside-allow", "docs/session.py", bad, "error")]
 
-    proc = subprocess.run(["git-guardrails", "check", "--range", "main..agent/auth~1"],
-                          cwd=wt, capture_output=True, text=True, check=False)
-    assert (proc.returncode, proc.stdout) == (0, "")
+    proc = subprocess.run(["git-guardrails", "check", "--range", "main..agent/auth~1",
+                           "--format", "json"], cwd=wt, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert [f for f in json.loads(proc.stdout)["findings"]
+            if f["rule"].startswith("scope-")] == []
 
     proc = subprocess.run(["git-guardrails", "check", "--range", "main..no-such-branch"],
                           cwd=wt, capture_output=True, text=True, check=False)
