@@ -152,8 +152,10 @@ def commits(repo: git.Repo, revs: Sequence[str]) -> list[Commit]:
 
     Merge commits carry no changes here (their parents' commits are listed on their own).
     """
-    data = git.out("log", "--reverse", f"--format={_FORMAT}", *DIFF_OPTS, *revs, "--",
-                   cwd=repo.toplevel)
+    # --root: a root commit's files are changes too, whatever log.showRoot says;
+    # --no-show-signature: log.showSignature would mix gpg output into the records.
+    data = git.out("log", "--reverse", "--root", "--no-show-signature", f"--format={_FORMAT}",
+                   *DIFF_OPTS, *revs, "--", cwd=repo.toplevel)
     return list(_parse_log(git.zsplit(data)))
 
 

@@ -223,12 +223,31 @@ def discover(cwd: Optional[str] = None) -> Repo:
             "then `cd ../task-wt`",
         )
     _bare, git_dir, common_dir, object_format, toplevel = lines[:5]
-    ref = run("symbolic-ref", "-q", "HEAD", cwd=cwd, ok=(0, 1)).stdout.strip()
+    ref = _head_ref(git_dir)
+    if ref is None:
+        ref = run("symbolic-ref", "-q", "HEAD", cwd=cwd, ok=(0, 1)).stdout.strip()
     branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") else None
     return Repo(
         toplevel=toplevel, git_dir=git_dir, common_dir=common_dir,
         object_format=object_format, branch=branch,
     )
+
+
+def _head_ref(git_dir: str) -> Optional[bytes]:
+    """What HEAD points at, read from ``<git-dir>/HEAD`` without starting git: the ref for a
+    symbolic HEAD, b"" for a detached one; None when the file does not say (the reftable
+    backend's placeholder ``refs/heads/.invalid``, or anything unexpected): ask git then."""
+    try:
+        with open(os.path.join(git_dir, "HEAD"), "rb") as f:
+            data = f.read(4096).strip()
+    except OSError:
+        return None
+    if data.startswith(b"ref: refs/heads/") and not data.endswith(b"/.invalid") and \
+            b"\n" not in data:
+        return data[len(b"ref: "):]
+    if len(data) in (40, 64) and all(c in b"0123456789abcdef" for c in data):
+        return b""
+    return None
 
 
 def worktree_git_dirs(repo: Repo) -> list[str]:

@@ -6,7 +6,6 @@ policy carries its provenance (``main@1a2b3c4``) for the verdicts that use it.
 """
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import os
@@ -91,6 +90,13 @@ def _line_of(text: str, key: str, table: Optional[str] = None) -> Optional[int]:
     for n in range(start, len(lines)):
         if pat.match(lines[n]):
             return n + 1
+    # a table, not a key: `[guardrail]` or `[tasks.a]`
+    full = f"{table}.{key}" if table else key
+    hdr = re.compile(r"^\s*\[\s*" + re.escape(full).replace(r"\.", r'"?\s*\.\s*"?')
+                     + r'"?\s*[\].]')
+    for n, line in enumerate(lines):
+        if hdr.match(line.replace('"', "")) or hdr.match(line):
+            return n + 1
     return None
 
 
@@ -104,6 +110,8 @@ def _check_keys(path: str, text: str, table: str, data: dict[str, Any],
                 known: Sequence[str]) -> None:
     for key in data:
         if key not in known:
+            import difflib
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
             raise PolicyError(
@@ -333,6 +341,17 @@ def load_trusted(repo: git.Repo) -> Optional[Policy]:
         if blob is None or blob.type != "blob":
             return None
         pol = parse(blob.data, f"{b}@{commit.oid[:7]}")
+        own = pol.task_for_branch(b) if configured else None
+        if own is not None:
+            # a task's branch is written by its agent: it cannot be where trust comes from
+            origin = "$GUARDRAILS_BASE" if os.environ.get("GUARDRAILS_BASE") else \
+                "guardrails.base"
+            raise GuardrailsError(
+                f"the base branch `{b}` (from {origin}) is the branch of task `{own.name}`, "
+                "so its policy cannot be trusted",
+                "git config --unset guardrails.base   # or unset GUARDRAILS_BASE; the base is "
+                "where agent branches merge back, e.g. main",
+            )
         if pol.base != b and not configured:
             other = load_at(repo, f"refs/heads/{pol.base}", pol.base)
             return other

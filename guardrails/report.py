@@ -17,6 +17,27 @@ def _color(stream: IO[str]) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
+def printable(s: str) -> str:
+    """One line whatever a file name holds: control characters as ``\\n``, ``\\t`` or
+    ``\\xNN``, bytes that are not UTF-8 (surrogate escapes) as ``\\xNN``."""
+    if s.isprintable():
+        return s
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif o < 32 or o == 127:
+            out.append(f"\\x{o:02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def text(findings: Sequence[Finding], meta: dict[str, Any], color: bool = False) -> str:
     red, yellow, dim, reset = ("\033[31m", "\033[33m", "\033[2m", "\033[0m") if color else \
         ("", "", "", "")
@@ -27,9 +48,9 @@ def text(findings: Sequence[Finding], meta: dict[str, Any], color: bool = False)
     for f in findings:
         c = red if f.severity == ERROR else yellow
         commit = f"{f.commit[:12]} " if f.commit else ""
-        lines.append(f"{c}{f.severity}[{f.rule}]{reset} {commit}{f.message}")
+        lines.append(f"{c}{f.severity}[{f.rule}]{reset} {commit}{printable(f.message)}")
         if f.hint:
-            lines.append(f"  {dim}fix:{reset} {f.hint}")
+            lines.append(f"  {dim}fix:{reset} {printable(f.hint)}")
     if findings:
         lines.append(f"guardrails: {errors} error(s), {warnings} warning(s)"
                      + (f" ({where})" if where else ""))

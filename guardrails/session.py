@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -98,6 +97,8 @@ def load(git_dir: str) -> Optional[Session]:
 
 
 def _write_json(p: str, data: Any) -> None:
+    import tempfile
+
     os.makedirs(os.path.dirname(p), exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp.", dir=os.path.dirname(p))
     try:

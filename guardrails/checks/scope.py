@@ -57,9 +57,11 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
     label = f"task `{task.name}`" if source != "session (ad hoc)" else "the ad-hoc session"
     for ch in chs:
         for p in ch.paths:
-            side = ""
+            side, what = "", ch.describe()
             if ch.status == "R":
                 side = " (rename source)" if p == ch.old_path else " (rename target)"
+                if p == ch.old_path:
+                    what = what.replace(f"from {show_path(p)}", f"to {show_path(ch.path)}")
             if commit is None:
                 fix = f"git restore --staged -- {shell_path(p)}"
                 if ch.status == "R":
@@ -71,7 +73,7 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
             if p in in_locked:
                 found.append(Finding(
                     "scope-locked",
-                    f"{show_path(p)}: {ch.describe()}{side}: locked by the policy; no agent "
+                    f"{show_path(p)}: {what}{side}: locked by the policy; no agent "
                     "commit may change it",
                     f"{fix}; only a human may change locked paths, on {base}",
                     path=p, commit=commit, policy=source,
@@ -79,7 +81,7 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
             elif p not in allowed:
                 found.append(Finding(
                     "scope-outside-allow",
-                    f"{show_path(p)}: {ch.describe()}{side}: outside the allow patterns of "
+                    f"{show_path(p)}: {what}{side}: outside the allow patterns of "
                     f"{label} ({', '.join(task.allow)})",
                     f"{fix}; or widen [tasks.{task.name}].allow on "
                     f"{pol.base if pol else 'the base branch'} (a human change)"

@@ -1,0 +1,324 @@
+"""The change model against real repositories: every kind of change git can record, from the
+index, from one commit and from a range, and how many git processes each source starts."""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from guardrails import changes, git
+from guardrails.changes import Change
+from tests.helpers import commit_all, make_repo, write
+from tests.helpers import git as run_git
+
+FILES = {"src/a.py": "one\ntwo\nthree\n", "src/b.py": "b\n", "README.md": "readme\n"}
+
+
+def repo_at(root: Path) -> git.Repo:
+    return git.discover(str(root))
+
+
+def by_path(chs: list[Change]) -> dict[str, Change]:
+    return {c.path: c for c in chs}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", policy=None, files=dict(FILES))
+
+
+def test_added_modified_deleted_with_line_counts(repo: Path) -> None:
+    write(repo, "src/new.py", "1\n2\n")
+    write(repo, "src/a.py", "one\nTWO\nthree\nfour\n")
+    (repo / "src/b.py").unlink()
+    run_git("add", "-A", cwd=repo)
+    got = by_path(changes.staged(repo_at(repo)))
+    assert set(got) == {"src/new.py", "src/a.py", "src/b.py"}
+    assert (got["src/new.py"].status, got["src/new.py"].added, got["src/new.py"].removed) == \
+        ("A", 2, 0)
+    assert (got["src/a.py"].status, got["src/a.py"].added, got["src/a.py"].removed) == ("M", 2, 1)
+    assert (got["src/b.py"].status, got["src/b.py"].added, got["src/b.py"].removed) == ("D", 0, 1)
+    assert got["src/b.py"].new_mode == changes.NULL_MODE
+    assert got["src/new.py"].old_mode == changes.NULL_MODE
+    assert all(c.old_path is None and c.paths == (c.path,) for c in got.values())
+    assert got["src/a.py"].lines == 3
+
+
+def test_rename_has_both_paths_and_its_line_counts(repo: Path) -> None:
+    (repo / "lib").mkdir()
+    run_git("mv", "src/a.py", "lib/a.py", cwd=repo)
+    write(repo, "lib/a.py", "one\ntwo\nthree\nfour\n")
+    run_git("add", "-A", cwd=repo)
+    (ch,) = changes.staged(repo_at(repo))
+    assert ch.status == "R"
+    assert (ch.old_path, ch.path) == ("src/a.py", "lib/a.py")
+    assert ch.paths == ("src/a.py", "lib/a.py")
+    assert (ch.added, ch.removed) == (1, 0)
+    assert ch.describe() == "renamed from src/a.py"
+
+
+def test_copy_touches_only_its_new_path(repo: Path) -> None:
+    # -C finds copies from files modified in the same change
+    shutil.copy(repo / "src/a.py", repo / "src/c.py")
+    write(repo, "src/a.py", "one\ntwo\nthree\nfour\n")
+    run_git("add", "-A", cwd=repo)
+    got = by_path(changes.staged(repo_at(repo)))
+    assert got["src/c.py"].status == "C"
+    assert got["src/c.py"].old_path == "src/a.py"
+    assert got["src/c.py"].paths == ("src/c.py",)
+    assert (got["src/c.py"].added, got["src/c.py"].removed) == (0, 0)
+    assert got["src/a.py"].status == "M"
+
+
+def test_mode_only_change(repo: Path) -> None:
+    p = repo / "src/a.py"
+    p.chmod(p.stat().st_mode | stat.S_IXUSR)
+    run_git("add", "-A", cwd=repo)
+    (ch,) = changes.staged(repo_at(repo))
+    assert (ch.status, ch.kind, ch.old_mode, ch.new_mode) == ("M", "mode", "100644", "100755")
+    assert ch.old_oid == ch.new_oid
+    assert (ch.added, ch.removed) == (0, 0)
+    assert "100644 -> 100755" in ch.describe()
+
+
+def test_symlink_added_and_type_change(repo: Path) -> None:
+    os.symlink("a.py", repo / "src/link")
+    (repo / "src/b.py").unlink()
+    os.symlink("a.py", repo / "src/b.py")
+    run_git("add", "-A", cwd=repo)
+    got = by_path(changes.staged(repo_at(repo)))
+    assert (got["src/link"].status, got["src/link"].new_mode, got["src/link"].kind) == \
+        ("A", changes.SYMLINK, "symlink")
+    assert (got["src/b.py"].status, got["src/b.py"].old_mode, got["src/b.py"].new_mode) == \
+        ("T", "100644", changes.SYMLINK)
+    assert "type changed" in got["src/b.py"].describe()
+
+
+def test_submodule_gitlink_added_and_moved(repo: Path, tmp_path: Path) -> None:
+    write(repo, "second.txt")
+    first = commit_all(repo, "second")  # any commit id will do as a gitlink target
+    older = run_git("rev-parse", "HEAD~1", cwd=repo).stdout.strip()
+    run_git("update-index", "--add", "--cacheinfo", f"160000,{older},vendor/lib", cwd=repo)
+    (ch,) = changes.staged(repo_at(repo))
+    assert (ch.status, ch.path, ch.new_mode, ch.new_oid, ch.kind) == \
+        ("A", "vendor/lib", changes.GITLINK, older, "submodule")
+    run_git("commit", "-q", "--no-verify", "-m", "gitlink", cwd=repo)
+    run_git("update-index", "--cacheinfo", f"160000,{first},vendor/lib", cwd=repo)
+    (ch,) = changes.staged(repo_at(repo))
+    assert (ch.status, ch.old_oid, ch.new_oid, ch.kind) == ("M", older, first, "submodule")
+    assert ch.describe() == "submodule modified"
+
+
+def test_binary_file_has_no_line_counts(repo: Path) -> None:
+    write(repo, "img.bin", b"\x00\x01\x02\xff" * 10)
+    run_git("add", "-A", cwd=repo)
+    (ch,) = changes.staged(repo_at(repo))
+    assert (ch.status, ch.added, ch.removed, ch.lines) == ("A", None, None, 0)
+
+
+def test_initial_commit_without_head(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    run_git("init", "-q", "-b", "main", str(root), cwd=tmp_path)
+    write(root, "a.txt", "1\n")
+    write(root, "d/b.txt", "1\n2\n")
+    run_git("add", "-A", cwd=root)
+    repo = repo_at(root)
+    assert repo.branch == "main"
+    got = by_path(changes.staged(repo))
+    assert {p: (c.status, c.added) for p, c in got.items()} == \
+        {"a.txt": ("A", 1), "d/b.txt": ("A", 2)}
+
+
+def test_detached_head(repo: Path) -> None:
+    run_git("checkout", "-q", "--detach", "HEAD", cwd=repo)
+    write(repo, "src/a.py", "changed\n")
+    run_git("add", "-A", cwd=repo)
+    r = repo_at(repo)
+    assert r.branch is None
+    (ch,) = changes.staged(r)
+    assert (ch.status, ch.path) == ("M", "src/a.py")
+
+
+def test_sha256_repository(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "sha256", policy=None, files=dict(FILES), object_format="sha256")
+    r = repo_at(root)
+    assert r.object_format == "sha256"
+    head = run_git("rev-parse", "HEAD", cwd=root).stdout.strip()
+    initial = by_path(changes.between(r, r.empty_tree, head))
+    assert set(initial) == set(FILES)
+    assert all(len(c.new_oid) == 64 and c.status == "A" for c in initial.values())
+    run_git("mv", "src/a.py", "src/z.py", cwd=root)
+    run_git("add", "-A", cwd=root)
+    (ch,) = changes.staged(r)
+    assert (ch.status, ch.old_path, ch.path) == ("R", "src/a.py", "src/z.py")
+    commit_all(root, "rename")
+    (c,) = changes.commit_range(r, "HEAD~1..HEAD")
+    assert len(c.oid) == 64
+    assert [(x.status, x.paths) for x in c.changes] == [("R", ("src/a.py", "src/z.py"))]
+
+
+ODD_NAMES: list[bytes] = [
+    b"with space.txt",
+    b"new\nline.txt",
+    b'dq"uote.txt',
+    b"sq'uote.txt",
+    b"-leading-dash.txt",
+    b"--rf",
+    b"tab\there.txt",
+    b":colon-like-a-raw-line",
+    b"caf\xc3\xa9/\xe4\xb8\xad\xe6\x96\x87.txt",  # UTF-8 non-ASCII
+    b"latin1-\xe9\xff.txt",  # not UTF-8
+    b"back\\slash.txt",
+]
+
+
+def expected_name(raw: bytes) -> str:
+    return os.fsdecode(raw)
+
+
+def test_odd_file_names_from_index_commit_and_range(repo: Path) -> None:
+    for i, name in enumerate(ODD_NAMES):
+        write(repo, name, "x\n" * (i + 1))
+    run_git("add", "-A", cwd=repo)
+    r = repo_at(repo)
+    want = {expected_name(n): i + 1 for i, n in enumerate(ODD_NAMES)}
+    got = {c.path: c.added for c in changes.staged(r)}
+    assert got == want
+    sha = commit_all(repo, "odd names")
+    assert {c.path: c.added for c in changes.between(r, f"{sha}~1", sha)} == want
+    (c,) = changes.commit_range(r, sha)
+    assert {x.path: x.added for x in c.changes} == want
+    # renames of odd names keep both sides, and the numstat of the pair lands on the change
+    for name in ODD_NAMES[:4]:
+        run_git("mv", "--", os.fsdecode(name), os.fsdecode(b"moved " + name), cwd=repo)
+    renamed = [c for c in changes.staged(r) if c.status == "R"]
+    assert {(c.old_path, c.path, c.added) for c in renamed} == {
+        (expected_name(n), expected_name(b"moved " + n), 0) for n in ODD_NAMES[:4]}
+
+
+def test_commits_over_a_range_with_merge_and_empty_commits(repo: Path) -> None:
+    base = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    run_git("checkout", "-q", "-b", "side", cwd=repo)
+    write(repo, "side.txt", "s\n")
+    c_side = commit_all(repo, "side work\n\nwith a body\nof two lines")
+    run_git("checkout", "-q", "main", cwd=repo)
+    write(repo, "main.txt", "m\nm\n")
+    c_main = commit_all(repo, "main work")
+    run_git("commit", "-q", "--no-verify", "--allow-empty", "-m", "empty", cwd=repo)
+    c_empty = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    run_git("merge", "-q", "--no-ff", "--no-edit", "side", cwd=repo)
+    c_merge = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    run_git("commit", "-q", "--no-verify", "--allow-empty", "-m", "empty after merge", cwd=repo)
+    c_last_empty = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    write(repo, "src/a.py", "rewritten\n")
+    c_tail = commit_all(repo, "tail")
+
+    got = changes.commits(repo_at(repo), [f"{base}..HEAD"])
+    oids = [c.oid for c in got]
+    assert set(oids) == {c_side, c_main, c_empty, c_merge, c_last_empty, c_tail}
+    assert len(oids) == 6
+    assert oids[-1] == c_tail and oids.index(c_merge) > max(oids.index(c_side),
+                                                             oids.index(c_empty))
+    info = {c.oid: c for c in got}
+    assert [(x.status, x.path, x.added) for x in info[c_side].changes] == [("A", "side.txt", 1)]
+    assert info[c_side].message.startswith("side work\n\nwith a body\nof two lines")
+    assert info[c_side].subject == "side work"
+    assert [(x.status, x.path, x.added) for x in info[c_main].changes] == [("A", "main.txt", 2)]
+    assert info[c_empty].changes == [] and info[c_last_empty].changes == []
+    assert info[c_merge].is_merge and info[c_merge].changes == []
+    assert info[c_merge].parents == [c_empty, c_side]
+    assert [(x.status, x.path, x.added, x.removed) for x in info[c_tail].changes] == \
+        [("M", "src/a.py", 1, 3)]
+    assert (info[c_tail].author_name, info[c_tail].author_email) == \
+        ("Test Human", "human@example.com")
+    # one rev means that commit alone; A..B means the range
+    assert [c.oid for c in changes.commit_range(repo_at(repo), c_main)] == [c_main]
+    assert len(changes.commit_range(repo_at(repo), f"{c_merge}..HEAD")) == 2
+
+
+# --- how many git processes each source starts ---------------------------------------------
+
+@pytest.fixture
+def git_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put a `git` shim first on PATH that logs its argv and execs the real git."""
+    real = shutil.which("git")
+    assert real
+    shim_dir = tmp_path / "shim"
+    shim_dir.mkdir()
+    log = tmp_path / "git.log"
+    shim = shim_dir / "git"
+    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_each_source_is_one_git_call(repo: Path, git_log: Path) -> None:
+    for i in range(30):
+        write(repo, f"many/{i}.txt", f"{i}\n")
+    commit_all(repo, "many")
+    r = repo_at(repo)
+    write(repo, "src/a.py", "new\n")
+    write(repo, "src/new.py", "new\n")
+    run_git("add", "-A", cwd=repo)
+    git_log.unlink()
+
+    assert len(changes.staged(r)) == 2
+    assert [c.split()[0] for c in calls(git_log)] == ["diff"]
+    git_log.unlink()
+
+    assert len(changes.between(r, "HEAD~1", "HEAD")) == 30
+    assert [c.split()[0] for c in calls(git_log)] == ["diff-tree"]
+    git_log.unlink()
+
+    got = changes.commits(r, ["--all"])
+    assert len(got) == 2 and sum(len(c.changes) for c in got) == 33
+    assert [c.split()[0] for c in calls(git_log)] == ["log"]
+
+
+def test_root_commit_changes_whatever_log_showroot_says(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", policy=None, files={"a.txt": "1\n", "b/c.txt": "2\n"})
+    run_git("config", "log.showRoot", "false", cwd=root)
+    (c,) = changes.commits(repo_at(root), ["HEAD"])
+    assert c.parents == []
+    assert sorted((x.status, x.path) for x in c.changes) == [("A", "a.txt"), ("A", "b/c.txt")]
+
+
+def test_discover_reads_head_like_git(tmp_path: Path, git_log: Path) -> None:
+    root = make_repo(tmp_path / "r", policy=None, files={"a": "1\n"})
+    wt = tmp_path / "wt"
+    run_git("worktree", "add", "-q", "-b", "agent/x.y-1", str(wt), cwd=root)
+    assert git.discover(str(wt)).branch == "agent/x.y-1"
+    assert git.discover(str(root)).branch == "main"
+    run_git("checkout", "-q", "--detach", cwd=wt)
+    assert git.discover(str(wt)).branch is None
+    run_git("checkout", "-q", "--orphan", "unborn", cwd=root)
+    assert git.discover(str(root)).branch == "unborn"
+    git_log.unlink()
+    git.discover(str(root))
+    assert [c.split()[0] for c in calls(git_log)] == ["rev-parse"]
+
+
+def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """discover (rev-parse), the base from config, the policy (cat-file), the index (diff)."""
+    from guardrails import checks, context
+    from tests.helpers import POLICY
+
+    root = make_repo(tmp_path / "r", policy=POLICY)
+    wt = tmp_path / "wt"
+    run_git("worktree", "add", "-q", "-b", "agent/auth", str(wt), cwd=root)
+    write(wt, "src/auth/x.py")
+    run_git("add", "-A", cwd=wt)
+    monkeypatch.setenv("CLAUDECODE", "1")
+    git_log.unlink()
+    found = checks.run(context.build(git.discover(str(wt))), ["scope"])
+    assert found == []
+    assert [c.split()[0] for c in calls(git_log)] == ["rev-parse", "config", "cat-file", "diff"]
