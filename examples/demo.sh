@@ -100,7 +100,7 @@ echo "   refused: nothing was committed (HEAD is still $(git log --format=%h -1)
 
 say "7. The billing agent follows the hint: unstage the stray file, commit again"
 git restore --staged -- src/auth/login.py
-git checkout -- src/auth/login.py
+git restore -- src/auth/login.py
 CLAUDECODE=1 git commit -m "billing: round totals" 2>&1 | indent
 echo "   accepted: $(git log --oneline -1)"
 
