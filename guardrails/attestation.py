@@ -244,10 +244,6 @@ def git_process(pid: Optional[int] = None, use_proc: bool = True) -> Optional[st
     return f"{found[0]}:{found[1]}" if found else None
 
 
-_GIT_GLOBAL_VALUE = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env",
-                     "--exec-path", "--attr-source", "--super-prefix")
-
-
 def git_argvs(pid: Optional[int] = None, use_proc: bool = True) -> list[list[str]]:
     """Command lines of the nearest ``git`` ancestor and, when that process's parent is git
     itself (``git rebase --continue`` runs ``git commit``), of that parent: nearest first."""
@@ -265,16 +261,10 @@ def git_argvs(pid: Optional[int] = None, use_proc: bool = True) -> list[list[str
 
 def subcommand(argv: Sequence[str]) -> Optional[str]:
     """``commit`` for ``git -C x -c a=b commit -m y``."""
-    i = 1
-    while i < len(argv):
-        a = argv[i]
-        if a in _GIT_GLOBAL_VALUE:
-            i += 2
-        elif a.startswith("-"):
-            i += 1
-        else:
-            return a
-    return None
+    from guardrails.git import command_args
+
+    args = command_args(argv)
+    return args[0] if args else None
 
 
 def is_amend(argv: Sequence[str]) -> bool:

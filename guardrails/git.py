@@ -158,6 +158,31 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     return b"".join(chunks), results.get("out2", b"")
 
 
+# git's global options that take the next word as their value (`git -C dir -c k=v commit`)
+GLOBAL_OPTS_WITH_VALUE = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
+                          "--super-prefix", "--config-env", "--list-cmds", "--attr-source")
+
+
+def command_args(argv: Sequence[str]) -> list[str]:
+    """The subcommand and its arguments of a git command line: ``git -C x -c k=v commit -q``
+    -> ``["commit", "-q"]``; ``git-receive-pack .`` -> ``["receive-pack", "."]``."""
+    if not argv:
+        return []
+    prog = os.path.basename(argv[0])
+    if prog.startswith("git-"):
+        return [prog[4:], *argv[1:]]
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a in GLOBAL_OPTS_WITH_VALUE:
+            i += 2
+        elif a.startswith("-"):
+            i += 1
+        else:
+            return list(argv[i:])
+    return []
+
+
 def zsplit(data: bytes) -> list[bytes]:
     """Split NUL-terminated git output (``-z``) into its fields."""
     parts = data.split(b"\0")

@@ -52,34 +52,12 @@ class Proc:
 
     @property
     def label(self) -> str:
+        from guardrails.git import command_args
+
         cmd = " ".join(("git", *command_args(self.argv))) if self.argv else "?"
         if len(cmd) > 100:
             cmd = cmd[:97] + "..."
         return f"pid {self.pid} ({cmd})"
-
-
-GLOBAL_OPTS_WITH_VALUE = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
-                          "--config-env")
-
-
-def command_args(argv: Sequence[str]) -> list[str]:
-    """``git -C x -c k=v commit -q`` -> ``["commit", "-q"]``; ``git-receive-pack .`` ->
-    ``["receive-pack", "."]``."""
-    if not argv:
-        return []
-    prog = os.path.basename(argv[0])
-    if prog.startswith("git-"):
-        return [prog[4:], *argv[1:]]
-    i = 1
-    while i < len(argv):
-        a = argv[i]
-        if a in GLOBAL_OPTS_WITH_VALUE:
-            i += 2
-        elif a.startswith("-"):
-            i += 1
-        else:
-            return list(argv[i:])
-    return []
 
 
 @dataclass(frozen=True)

@@ -105,13 +105,7 @@ class Scope:
 def default_base(repo: git.Repo, pol: Optional[policies.Policy]) -> str:
     if pol is not None:
         return pol.base
-    configured = policies.trusted_base(repo)
-    if configured:
-        return configured
-    for b in policies.DEFAULT_BASES:
-        if git.rev_parse(repo, f"refs/heads/{b}") is not None:
-            return b
-    return policies.DEFAULT_BASES[0]
+    return policies.local_base(repo) or policies.DEFAULT_BASES[0]
 
 
 def resolve_scope(repo: git.Repo, branch: str, task: Optional[str], allow: Sequence[str],

@@ -322,6 +322,18 @@ def trusted_base(repo: git.Repo) -> Optional[str]:
     return proc.stdout.decode().strip() or None
 
 
+def local_base(repo: git.Repo) -> Optional[str]:
+    """The local base branch by name, before any policy is read: the configured one, else the
+    first of main/master that exists; None when there is none."""
+    configured = trusted_base(repo)
+    if configured:
+        return configured
+    for b in DEFAULT_BASES:
+        if git.rev_parse(repo, f"refs/heads/{b}") is not None:
+            return b
+    return None
+
+
 def load_trusted(repo: git.Repo) -> Optional[Policy]:
     """The policy from the local base branch, or None when no base branch has one.
 

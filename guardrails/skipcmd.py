@@ -14,6 +14,8 @@ import re
 import shlex
 from collections.abc import Iterator
 
+from guardrails.git import GLOBAL_OPTS_WITH_VALUE
+
 SHELLS = ("sh", "bash", "zsh", "dash", "ksh", "fish")
 WRAPPERS = ("sudo", "env", "command", "exec", "nohup", "time", "nice", "timeout", "xargs",
             "builtin", "doas", "stdbuf", "ionice", "chronic")
@@ -25,8 +27,6 @@ COMMIT_VALUE_SHORT = "mFCctS"  # -S[keyid] and -u[mode] take only an attached va
 COMMIT_VALUE_LONG = ("--message", "--file", "--reuse-message", "--reedit-message", "--fixup",
                      "--squash", "--author", "--date", "--template", "--cleanup",
                      "--pathspec-from-file", "--trailer")
-GIT_GLOBAL_VALUE = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path",
-                    "--super-prefix", "--config-env", "--list-cmds", "--attr-source")
 SKIP_VARS = ("SKIP", "PREK_SKIP", "HUSKY", "HUSKY_SKIP_HOOKS", "PRE_COMMIT_ALLOW_NO_CONFIG",
              "LEFTHOOK", "LEFTHOOK_EXCLUDE", "OVERCOMMIT_DISABLE")
 MARKERS = ("--no-verify", "hookspath", "skip=", "husky", "pre_commit_allow_no_config")
@@ -120,7 +120,7 @@ def git_reasons(args: list[str]) -> list[str]:
                 reasons.append(f"git --config-env {val} redirects the hooks")
             i += 1 if "=" in a else 2
             continue
-        if a in GIT_GLOBAL_VALUE:
+        if a in GLOBAL_OPTS_WITH_VALUE:
             i += 2
             continue
         if a.startswith("-"):

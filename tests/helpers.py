@@ -36,6 +36,15 @@ def git(*args: str, cwd: PathLike, env: Optional[dict[str, str]] = None,
     return proc
 
 
+def gg(*args: str, cwd: PathLike, env: Optional[dict[str, str]] = None
+       ) -> subprocess.CompletedProcess[str]:
+    """Run the real `git-guardrails` command (from the venv on PATH)."""
+    full = dict(os.environ)
+    full.update(env or {})
+    return subprocess.run(["git-guardrails", *args], cwd=cwd, env=full, capture_output=True,
+                          text=True, check=False)
+
+
 def write(root: PathLike, rel: Union[str, bytes], content: Union[str, bytes] = "x\n") -> Path:
     """Write a file (creating directories); ``rel`` may be bytes for non-UTF-8 names."""
     base = os.fsencode(os.fspath(root))

@@ -11,17 +11,9 @@ from typing import Optional
 from guardrails import git as ggit
 from guardrails import session
 from tests.conftest import install_hooks
-from tests.helpers import add_worktree, commit_all, git, make_repo, write
+from tests.helpers import add_worktree, commit_all, gg, git, make_repo, write
 
 AGENT = {"CLAUDECODE": "1"}
-
-
-def gg(*args: str, cwd: Path, env: Optional[dict[str, str]] = None
-       ) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ)
-    full.update(env or {})
-    return subprocess.run(["git-guardrails", *args], cwd=cwd, env=full, capture_output=True,
-                          text=True, check=False)
 
 
 def hook(cwd: Path, env: Optional[dict[str, str]] = None, name: str = "clean-baseline"

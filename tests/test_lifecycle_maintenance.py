@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.helpers import add_worktree, git, make_repo
+from tests.helpers import add_worktree, gg, git, make_repo
 
 
 def _cfg(repo: Path, key: str) -> str:
@@ -13,8 +13,7 @@ def _cfg(repo: Path, key: str) -> str:
 
 
 def _gg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(["git-guardrails", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    proc = gg(*args, cwd=cwd)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 

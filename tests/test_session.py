@@ -5,21 +5,12 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
 from guardrails import git as ggit
 from guardrails import session
-from tests.helpers import add_worktree, commit_all, git, make_repo, write
-
-
-def gg(*args: str, cwd: os.PathLike[str] | str,
-       env: Optional[dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ)
-    full.update(env or {})
-    return subprocess.run(["git-guardrails", *args], cwd=cwd, env=full, capture_output=True,
-                          text=True, check=False)
+from tests.helpers import add_worktree, commit_all, gg, git, make_repo, write
 
 
 def record(wt: Path) -> dict[str, object]:

@@ -4,20 +4,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Optional
 
-from tests.helpers import commit_all, git, make_repo, write
-
-
-def gg(*args: str, cwd: Path, env: Optional[dict[str, str]] = None
-       ) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ)
-    full.update(env or {})
-    return subprocess.run(["git-guardrails", *args], cwd=cwd, env=full, capture_output=True,
-                          text=True, check=False)
+from tests.helpers import commit_all, gg, git, make_repo, write
 
 
 def status(cwd: Path, env: Optional[dict[str, str]] = None) -> dict[str, Any]:

@@ -4,19 +4,10 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Optional
 
 from guardrails import git as ggit
 from guardrails import session
-from tests.helpers import commit_all, git, make_repo, write
-
-
-def gg(*args: str, cwd: Path, env: Optional[dict[str, str]] = None
-       ) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ)
-    full.update(env or {})
-    return subprocess.run(["git-guardrails", *args], cwd=cwd, env=full, capture_output=True,
-                          text=True, check=False)
+from tests.helpers import commit_all, gg, git, make_repo, write
 
 
 def branches(repo: Path) -> set[str]:

@@ -19,14 +19,11 @@ from guardrails.findings import exit_code
 
 
 def _default_base(repo: git.Repo) -> str:
-    configured = policies.trusted_base(repo)
-    if configured:
-        return configured
-    for b in policies.DEFAULT_BASES:
-        if git.rev_parse(repo, f"refs/heads/{b}") is not None:
-            return b
-    raise GuardrailsError("no base branch: neither main nor master exists here",
-                          "git-guardrails review BRANCH --base BASE_BRANCH")
+    base = policies.local_base(repo)
+    if base is None:
+        raise GuardrailsError("no base branch: neither main nor master exists here",
+                              "git-guardrails review BRANCH --base BASE_BRANCH")
+    return base
 
 
 @click.command("review")

@@ -58,7 +58,7 @@ def parse(data: bytes) -> list[Update]:
 
 def subcommand(argv: Sequence[str]) -> str:
     """``commit`` for ``git -C x -c k=v commit -q``; ``receive-pack`` for git-receive-pack."""
-    from guardrails.gitlocks import command_args
+    from guardrails.git import command_args
 
     args = command_args(argv)
     return args[0] if args else ""
