@@ -318,8 +318,9 @@ def summary(repo: git.Repo, sess: Session, env: Env = None) -> list[str]:
     return lines
 
 
-def finish(repo: git.Repo, force: bool = False) -> list[str]:
-    """End this worktree's session; returns the lines to print."""
+def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> list[str]:
+    """End this worktree's session; returns the lines to print (with the short summary of
+    `git log` and the diffstat unless ``with_summary`` is False: the caller shows a review)."""
     try:
         sess = session.current(repo)
     except GuardrailsError:
@@ -336,7 +337,7 @@ def finish(repo: git.Repo, force: bool = False) -> list[str]:
                               "git guardrails start --task NAME   (or --allow 'PATTERN')")
     lines = [f"session finished: {sess.scope_label} on `{sess.branch}`"]
     try:
-        lines += summary(repo, sess)
+        lines += summary(repo, sess) if with_summary else []
     except GuardrailsError as e:
         if not force:
             raise

@@ -220,6 +220,7 @@ def test_corrupt_or_future_record(tmp_path: Path, content: bytes) -> None:
 
 
 def test_finish_prints_log_and_diffstat(tmp_path: Path) -> None:
+    """finish prints the review: the log since the base and the diffstat among it."""
     repo = make_repo(tmp_path / "repo")
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
     assert gg("start", cwd=wt).returncode == 0
@@ -227,7 +228,8 @@ def test_finish_prints_log_and_diffstat(tmp_path: Path) -> None:
     commit_all(wt, "add token module")
     proc = gg("finish", cwd=wt)
     assert proc.returncode == 0, proc.stderr
-    assert "1 commit(s) in main..HEAD" in proc.stdout and "add token module" in proc.stdout
+    assert "git log --oneline main..agent/auth" in proc.stdout
+    assert "add token module" in proc.stdout
     assert "src/auth/token.py | 2 ++" in proc.stdout
     assert not os.path.exists(session.path(ggit.discover(str(wt)).git_dir))
     again = gg("finish", cwd=wt)
