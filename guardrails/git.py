@@ -191,6 +191,18 @@ def zsplit(data: bytes) -> list[bytes]:
     return parts
 
 
+def config(cwd: Optional[str], pattern: str) -> dict[str, str]:
+    """The last value of every config key matching the regex ``pattern`` (git matches it
+    against lower-case names; the keys returned are lower-case), in one
+    ``git config --get-regexp`` — the same values ``git config --get KEY`` gives one by one."""
+    proc = run("config", "-z", "--get-regexp", pattern, cwd=cwd, ok=(0, 1))
+    values: dict[str, str] = {}
+    for item in zsplit(proc.stdout):
+        key, _, value = item.decode(errors="surrogateescape").partition("\n")
+        values[key.lower()] = value
+    return values
+
+
 def decode_path(raw: bytes) -> str:
     """A path from git as str; undecodable bytes survive as surrogates (os.fsdecode)."""
     return os.fsdecode(raw)
