@@ -13,7 +13,6 @@ from guardrails import policy as policies
 from guardrails.findings import WARNING, Finding
 from guardrails.policy import Policy, Task
 
-
 # every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
 CONFIG = r"^(guardrails\.base|core\.hookspath)$"
 
