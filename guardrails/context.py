@@ -13,6 +13,9 @@ from guardrails import policy as policies
 from guardrails.findings import WARNING, Finding
 from guardrails.policy import Policy, Task
 
+# every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
+CONFIG = r"^(guardrails\.base|core\.hookspath)$"
+
 
 @dataclass
 class Context:
@@ -24,6 +27,8 @@ class Context:
     agent: Optional[str]  # why this is an agent commit ("claude-code", "session", …) or None
     branch: Optional[str]
     notes: list[Finding] = field(default_factory=list)  # findings from building the context
+    # CONFIG's values, read once in the top level for the checks that need them (None: not read)
+    config: Optional[dict[str, str]] = None
 
     @property
     def enforced(self) -> bool:
@@ -39,7 +44,8 @@ class Context:
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
     repo = repo or git.discover()
-    pol = policies.load_trusted(repo)
+    config = git.config(repo.toplevel, CONFIG)
+    pol = policies.load_trusted(repo, config)
     sess = session.current(repo)
     branch = branch if branch is not None else repo.branch
     notes: list[Finding] = []
@@ -68,7 +74,7 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
 
     agent: Optional[str] = "session" if sess is not None else agents.from_env()
     return Context(repo=repo, policy=pol, session=sess, task=task, scope_source=source,
-                   agent=agent, branch=branch, notes=notes)
+                   agent=agent, branch=branch, notes=notes, config=config)
 
 
 def for_range(repo: git.Repo, pol: Optional[Policy], branch: Optional[str]) -> Context:

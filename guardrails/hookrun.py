@@ -2,7 +2,6 @@
 index (or, with PRE_COMMIT_FROM_REF/TO_REF, over each commit of the range), print, exit."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -22,12 +21,25 @@ def range_from_env() -> Optional[str]:
     return None
 
 
-def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
-             prog: str = "guardrails") -> int:
+def _format(argv: Optional[Sequence[str]], prog: str) -> str:
+    """The --format option. A hook's usual command line (nothing, or file names the runner
+    passes) is read without argparse, which costs ~3 ms to import and set up; anything that
+    looks like an option goes through argparse (same result, same errors and --help)."""
+    args = sys.argv[1:] if argv is None else argv
+    if not any(a.startswith("-") for a in args):
+        return "text"  # positional file names only: argparse would ignore them too
+    import argparse
+
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("filenames", nargs="*", help="ignored: the hook computes the change set")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
+    fmt: str = parser.parse_args(argv).format
+    return fmt
+
+
+def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
+             prog: str = "guardrails") -> int:
+    fmt = _format(argv, prog)
     try:
         from guardrails import checks, context, report
 
@@ -45,7 +57,7 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
             note_findings(ctx.repo.git_dir, found)  # for `git guardrails status`
         meta = {"policy": ctx.scope_source or None,
                 "task": ctx.task.name if ctx.task else None}
-        report.write(report.render(found, args.format, meta), sys.stdout)
+        report.write(report.render(found, fmt, meta), sys.stdout)
         from guardrails.findings import exit_code
 
         return exit_code(found)

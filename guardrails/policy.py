@@ -312,14 +312,16 @@ def load_at(repo: git.Repo, rev: str, label: Optional[str] = None) -> Optional[P
     return parse(blob.data, f"{label or rev}@{commit.oid[:7]}")
 
 
-def trusted_base(repo: git.Repo) -> Optional[str]:
+def trusted_base(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[str]:
     """The local base branch to read the policy from: $GUARDRAILS_BASE, else
-    `git config guardrails.base`, else main or master (whichever exists)."""
+    `git config guardrails.base`, else main or master (whichever exists). ``config``: values
+    already read with git.config() in the top level (saves a git process)."""
     env = os.environ.get("GUARDRAILS_BASE")
     if env:
         return env
-    proc = git.run("config", "--get", "guardrails.base", cwd=repo.toplevel, ok=(0, 1))
-    return proc.stdout.decode().strip() or None
+    if config is None:
+        config = git.config(repo.toplevel, r"^guardrails\.base$")
+    return config.get("guardrails.base", "").strip() or None
 
 
 def local_base(repo: git.Repo) -> Optional[str]:
@@ -334,13 +336,13 @@ def local_base(repo: git.Repo) -> Optional[str]:
     return None
 
 
-def load_trusted(repo: git.Repo) -> Optional[Policy]:
+def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:
     """The policy from the local base branch, or None when no base branch has one.
 
     Reads ``refs/heads/<base>`` only (never the work tree or the current branch). If the policy
     found names another ``base``, that branch's policy is read instead.
     """
-    configured = trusted_base(repo)
+    configured = trusted_base(repo, config)
     candidates = (configured,) if configured else DEFAULT_BASES
     specs = []
     for b in candidates:

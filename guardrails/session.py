@@ -11,7 +11,6 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
 from guardrails import git
@@ -26,22 +25,59 @@ FILENAME = "session.json"
 LAST_FINDING = "last-finding.json"
 
 
-@dataclass
 class Session:
-    branch: Optional[str]
-    baseline: Optional[str]  # the commit the session started from (None on an unborn branch)
-    started: float  # unix time
-    task: Optional[str] = None  # a task of the trusted policy …
-    allow: list[str] = field(default_factory=list)  # … or ad-hoc allow patterns
-    clean: bool = True  # whether `git status` was clean at start
-    allow_dirty: bool = False
-    dirty: dict[str, Optional[str]] = field(default_factory=dict)  # path -> blob id at start
-    agent: Optional[str] = None
-    base: Optional[str] = None  # the branch the work merges back into (for ahead/behind, review)
-    worktree: Optional[str] = None  # the worktree's top level when the session started
-    stash: Optional[str] = None  # `start --stash`: the stash commit holding the earlier changes
-    origin: str = "start"  # who recorded it: "start", "worktree add" or "post-checkout"
-    version: int = VERSION
+    """A worktree's session record (plain class, not a dataclass: require-checks loads it and
+    importing dataclasses costs ~6 ms of every commit; eq/repr/to_dict as a dataclass has)."""
+
+    FIELDS = ("branch", "baseline", "started", "task", "allow", "clean", "allow_dirty", "dirty",
+              "agent", "base", "worktree", "stash", "origin", "version")
+
+    def __init__(
+        self,
+        branch: Optional[str],
+        baseline: Optional[str],  # the commit the session started from (None: unborn branch)
+        started: float,  # unix time
+        task: Optional[str] = None,  # a task of the trusted policy …
+        allow: Optional[list[str]] = None,  # … or ad-hoc allow patterns
+        clean: bool = True,  # whether `git status` was clean at start
+        allow_dirty: bool = False,
+        dirty: Optional[dict[str, Optional[str]]] = None,  # path -> blob id at start
+        agent: Optional[str] = None,
+        base: Optional[str] = None,  # the branch the work merges back into (ahead/behind, review)
+        worktree: Optional[str] = None,  # the worktree's top level when the session started
+        stash: Optional[str] = None,  # `start --stash`: the stash commit of earlier changes
+        origin: str = "start",  # who recorded it: "start", "worktree add" or "post-checkout"
+        version: int = VERSION,
+    ) -> None:
+        self.branch = branch
+        self.baseline = baseline
+        self.started = started
+        self.task = task
+        self.allow: list[str] = [] if allow is None else allow
+        self.clean = clean
+        self.allow_dirty = allow_dirty
+        self.dirty: dict[str, Optional[str]] = {} if dirty is None else dirty
+        self.agent = agent
+        self.base = base
+        self.worktree = worktree
+        self.stash = stash
+        self.origin = origin
+        self.version = version
+
+    def to_dict(self) -> dict[str, Any]:
+        """What dataclasses.asdict gave: every field, lists and dicts copied."""
+        return {k: (v.copy() if isinstance(v, (list, dict)) else v)
+                for k, v in ((k, getattr(self, k)) for k in self.FIELDS)}
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        return "Session(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.FIELDS) + ")"
 
     @property
     def scope_label(self) -> str:
@@ -96,11 +132,24 @@ def load(git_dir: str) -> Optional[Session]:
         ) from None
 
 
-def _write_json(p: str, data: Any) -> None:
-    import tempfile
+def _mkstemp(directory: str) -> tuple[int, str]:
+    """``tempfile.mkstemp(prefix=".tmp.", dir=directory)`` without importing tempfile, which
+    pulls in shutil, random and hashlib (~5 ms of every commit-time hook that writes a record):
+    a new file, mode 0600, created exclusively."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for n in range(10000):
+        tmp = os.path.join(directory, f".tmp.{os.getpid()}.{time.time_ns():x}.{n}")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no temporary file name available in {directory}")
 
+
+def _write_json(p: str, data: Any) -> None:
     os.makedirs(os.path.dirname(p), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp.", dir=os.path.dirname(p))
+    fd, tmp = _mkstemp(os.path.dirname(p))
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
@@ -115,7 +164,7 @@ def _write_json(p: str, data: Any) -> None:
 def save(git_dir: str, session: Session) -> str:
     """Write atomically; returns the record's path."""
     p = path(git_dir)
-    _write_json(p, asdict(session))
+    _write_json(p, session.to_dict())
     return p
 
 

@@ -272,6 +272,7 @@ def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path)
 
     scope_only = calls("check-scope")
     combined = calls("run")
-    # + no-skipped-hooks' own two calls: `config` (core.hooksPath) and the staged patch
-    # (`git -c … diff`, so the shim logs "-c")
-    assert sorted(combined) == sorted([*scope_only, "merge-base", "config", "-c"])
+    # + no-skipped-hooks' own call, the staged patch (`git -c … diff`, so the shim logs "-c");
+    # its core.hooksPath comes with guardrails.base in the context's one `git config`
+    assert sorted(combined) == sorted([*scope_only, "merge-base", "-c"])
+    assert scope_only.count("config") == 1 and len(combined) == 6

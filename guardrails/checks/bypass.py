@@ -206,13 +206,15 @@ def skip_findings(env: Mapping[str, str], policy: Optional[str] = None) -> list[
 
 # --- hook types and core.hooksPath ------------------------------------------------------------
 
-def hooks_dir(repo: git.Repo, worktree: Optional[str] = None) -> tuple[str, Optional[str]]:
+def hooks_dir(repo: git.Repo, worktree: Optional[str] = None,
+              config: Optional[dict[str, str]] = None) -> tuple[str, Optional[str]]:
     """(resolved hooks directory, raw ``core.hooksPath`` or None) for a worktree, as git
-    resolves it there: a relative value is relative to that worktree's top level."""
+    resolves it there: a relative value is relative to that worktree's top level. ``config``:
+    values already read with git.config() in that worktree (saves a git process)."""
     top = worktree or repo.toplevel
-    proc = git.run("config", "--get", "core.hooksPath", cwd=top, ok=(0, 1))
-    raw = proc.stdout.decode(errors="surrogateescape").rstrip("\n") if proc.returncode == 0 \
-        else None
+    if config is None:
+        config = git.config(top, r"^core\.hookspath$")
+    raw = config.get("core.hookspath")
     if raw is None:
         return repo.common_path("hooks"), None
     return os.path.join(top, os.path.expanduser(raw)), raw
@@ -322,7 +324,7 @@ def check(ctx: Context) -> list[Finding]:
     policy = ctx.scope_source or None
     found = skip_findings(os.environ, policy)
     found += env_hookspath_findings(os.environ)
-    directory, raw = hooks_dir(ctx.repo)
+    directory, raw = hooks_dir(ctx.repo, config=ctx.config)
     found += hook_type_findings(directory, raw, "this worktree", policy)
     if raw is not None and not os.path.isabs(os.path.expanduser(raw)):
         found += relative_hookspath_findings(ctx.repo, raw, policy)
