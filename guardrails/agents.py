@@ -66,6 +66,19 @@ _GENERIC = ("1", "true", "yes")
 
 _TRAILER = re.compile(r"^co-authored-by:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 
+_COMPILED: list[tuple[tuple[tuple[re.Pattern[str], str], ...], ...]] = []
+
+
+def _compiled() -> tuple[tuple[tuple[re.Pattern[str], str], ...], ...]:
+    """The marker tables compiled once, on first use (from_commit runs for every commit of a
+    range, several times; hooks that never call it do not pay for the compiling)."""
+    if not _COMPILED:
+        _COMPILED.append((
+            tuple((re.compile(m.pattern, re.IGNORECASE), m.agent) for m in COMMIT_MARKERS),
+            tuple((re.compile(m.pattern, re.MULTILINE), m.agent) for m in MESSAGE_MARKERS),
+        ))
+    return _COMPILED[0]
+
 
 def env_marker(env: Optional[Mapping[str, str]] = None) -> Optional[tuple[str, str]]:
     """(``VAR=value``, agent) for the first agent marker in the environment, or None.
@@ -99,13 +112,13 @@ def from_env(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 def from_commit(author: str, committer: str, message: str) -> Optional[str]:
     """The agent a commit's metadata names: ``author``/``committer`` are "Name <email>"."""
     idents = [author, committer, *(m.strip() for m in _TRAILER.findall(message))]
-    for marker in COMMIT_MARKERS:
-        rx = re.compile(marker.pattern, re.IGNORECASE)
+    commit_rx, message_rx = _compiled()
+    for rx, agent in commit_rx:
         if any(rx.search(i) for i in idents):
-            return marker.agent
-    for mm in MESSAGE_MARKERS:
-        if re.search(mm.pattern, message, re.MULTILINE):
-            return mm.agent
+            return agent
+    for mrx, agent in message_rx:
+        if mrx.search(message):
+            return agent
     return None
 
 

@@ -63,12 +63,81 @@ def empty_id(repo: git.Repo) -> str:
 
 # --- patches and patch ids for commits ------------------------------------------------------
 
+class Prefetch:
+    """``git log -p --reverse REVS`` into ``git patch-id`` started in the background, so it
+    runs while the caller reads the same range's ``git log --raw`` (review.gather). Once the
+    caller knows the range's commits (oldest first, as ``git log --reverse REVS`` lists them),
+    :meth:`bind` hands the result to :func:`patches`/:func:`patch_ids` for exactly those oids:
+    the same bytes ``--no-walk=unsorted --stdin`` of them would print, in the same order."""
+
+    def __init__(self, repo: git.Repo, revs: Sequence[str]) -> None:
+        import threading
+
+        self.toplevel = repo.toplevel
+        self.hits: list[int] = []  # bypass.hit_lines of the whole output, scanned as it arrives
+        self._carry = b""  # the last, still incomplete line
+        self._base = 0  # its offset in the output
+        self.result: Optional[tuple[bytes, bytes]] = None
+        self.error: Optional[BaseException] = None
+        self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=True)
+        self.thread.start()
+
+    def _run(self, revs: list[str]) -> None:
+        try:
+            self.result = git.tee([*CONFIG, "log", "--reverse", *LOG_ARGS, *revs, "--"],
+                                  ["patch-id", "--stable"], cwd=self.toplevel,
+                                  on_chunk=self._scan)
+            self._scan(b"", last=True)
+        except BaseException as e:  # re-raised in the caller's thread by get()
+            self.error = e
+
+    def _scan(self, chunk: bytes, last: bool = False) -> None:
+        """The bypass check's literal scan, done line block by line block while git writes
+        (the caller's thread is waiting for this output meanwhile): hits are per line, so the
+        blocks' hits, shifted by their offsets, are the whole output's."""
+        from guardrails.checks.bypass import hit_lines
+
+        buf = self._carry + chunk
+        cut = len(buf) if last else buf.rfind(b"\n") + 1
+        if cut:
+            self.hits += [self._base + h for h in hit_lines(buf[:cut])]
+            self._base += cut
+        self._carry = buf[cut:]
+
+    def bind(self, oids: Sequence[str]) -> None:
+        _PENDING.clear()  # one range at a time: an unused earlier one is dropped
+        _PENDING[(self.toplevel, tuple(oids))] = self
+
+    def get(self) -> tuple[bytes, bytes]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+_PENDING: dict[tuple[str, tuple[str, ...]], Prefetch] = {}
+_HITS: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+
+
+def prefetched_hits(repo: git.Repo, oids: Sequence[str]) -> Optional[list[int]]:
+    """``bypass.hit_lines(patches(repo, oids))`` when a :class:`Prefetch` produced those
+    patches (and scanned them on the way), else None."""
+    return _HITS.get((repo.toplevel, tuple(oids)))
+
+
 @functools.lru_cache(maxsize=4)
 def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
     """(``git log -p`` of ``oids``, ``git patch-id --stable`` of it): the two processes run
     side by side, the log streamed into patch-id while it is produced."""
     if not oids:
         return b"", b""
+    pending = _PENDING.pop((toplevel, oids), None)
+    if pending is not None:
+        result = pending.get()
+        _HITS.clear()
+        _HITS[(toplevel, oids)] = pending.hits
+        return result
     return git.tee([*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS],
                    ["patch-id", "--stable"], cwd=toplevel,
                    input="".join(o + "\n" for o in oids).encode())

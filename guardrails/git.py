@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Optional
 
 from guardrails.errors import GuardrailsError
@@ -106,10 +106,12 @@ def out(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None) ->
 
 
 def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
-        input: Optional[bytes] = None) -> tuple[bytes, bytes]:
+        input: Optional[bytes] = None,
+        on_chunk: Optional[Callable[[bytes], None]] = None) -> tuple[bytes, bytes]:
     """stdout of read-only ``git *first`` (fed ``input``), which is also streamed into
     ``git *second`` while it is produced; returns both outputs. Two processes running side by
-    side (``git log -p`` into ``git patch-id``) instead of one after the other."""
+    side (``git log -p`` into ``git patch-id``) instead of one after the other. ``on_chunk``
+    sees each piece of the first output as it arrives (after the second process got it)."""
     import threading
 
     cmd1, cmd2 = ["git", *first], ["git", *second]
@@ -136,6 +138,8 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
             for chunk in iter(lambda: p1.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
                 chunks.append(chunk)
                 p2.stdin.write(chunk)  # type: ignore[union-attr]
+                if on_chunk is not None:
+                    on_chunk(chunk)
         finally:
             p2.stdin.close()  # type: ignore[union-attr]
 

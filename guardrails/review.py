@@ -130,7 +130,15 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     name, source = head_branch(repo, head, branch, env)
     label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
     pol = policies.load_at(repo, mb, label)
-    commits = changes.commits(repo, [f"{mb}..{head_oid}"]) if mb != head_oid else []
+    commits: list[Commit] = []
+    if mb != head_oid:
+        from guardrails import attestation
+
+        # the range checks' git log -p | git patch-id, started now to run beside the raw log
+        revs = [f"{mb}..{head_oid}"]
+        pending = attestation.Prefetch(repo, revs)
+        commits = changes.commits(repo, revs)
+        pending.bind([c.oid for c in commits])
     return Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
 
 

@@ -372,8 +372,11 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     agent = {c.oid for c in commits if is_agent_commit(ctx, c)}
     if not agent:
         return []
-    data = attestation.patches(ctx.repo, [c.oid for c in commits])
-    hits = hit_lines(data)
+    oids = [c.oid for c in commits]
+    data = attestation.patches(ctx.repo, oids)
+    hits = attestation.prefetched_hits(ctx.repo, oids)
+    if hits is None:
+        hits = hit_lines(data)
     if not hits:
         return []
     heads = [(m.start(), m.end(), m.group(1).decode())
