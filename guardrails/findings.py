@@ -42,7 +42,7 @@ def _needs_quoting(path: str) -> bool:
     return any(c < " " or c == "\x7f" or "\udc80" <= c <= "\udcff" for c in path)
 
 
-def _escape(path: str, quote: str) -> str:
+def _escape(path: str, quote: Optional[str]) -> str:
     out = []
     for c in path:
         if "\udc80" <= c <= "\udcff":
@@ -53,11 +53,17 @@ def _escape(path: str, quote: str) -> str:
             out.append("\\t")
         elif c < " " or c == "\x7f":
             out.append(f"\\x{ord(c):02x}")
-        elif c in ("\\", quote):
+        elif quote is not None and c in ("\\", quote):
             out.append("\\" + c)
         else:
             out.append(c)
     return "".join(out)
+
+
+def printable(s: str) -> str:
+    """One line whatever a message holds: control characters as ``\\n``, ``\\t`` or
+    ``\\xNN``, bytes that are not UTF-8 (surrogate escapes) as ``\\xNN``."""
+    return s if s.isprintable() else _escape(s, None)
 
 
 def show_path(path: str) -> str:

@@ -8,34 +8,13 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any, Optional
 
-from guardrails.findings import ERROR, Finding, show_path
+from guardrails.findings import ERROR, Finding, printable, show_path
 
 FORMATS = ("text", "json", "github", "sarif", "markdown")
 
 
 def _color(stream: IO[str]) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def printable(s: str) -> str:
-    """One line whatever a file name holds: control characters as ``\\n``, ``\\t`` or
-    ``\\xNN``, bytes that are not UTF-8 (surrogate escapes) as ``\\xNN``."""
-    if s.isprintable():
-        return s
-    out = []
-    for ch in s:
-        o = ord(ch)
-        if 0xDC80 <= o <= 0xDCFF:
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif o < 32 or o == 127:
-            out.append(f"\\x{o:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def text(findings: Sequence[Finding], meta: dict[str, Any], color: bool = False) -> str:

@@ -393,8 +393,7 @@ def test_check_range_json(tmp_path: Path) -> None:
                                   b"q'uo\"te", b"caf\xe9", "é中".encode(), b"back\\slash",
                                   b"-dash"])
 def test_hint_paths_round_trip_through_bash(name: bytes) -> None:
-    from guardrails.findings import shell_path, show_path
-    from guardrails.report import printable
+    from guardrails.findings import printable, shell_path, show_path
 
     path = os.fsdecode(name)
     proc = subprocess.run(["bash", "-c", f"printf %s {shell_path(path)}"],
