@@ -99,8 +99,8 @@ indent < "$DEMO/refused.txt"
 echo "   refused: nothing was committed (HEAD is still $(git log --format=%h -1), main's commit)"
 
 say "7. The billing agent follows the hint: unstage the stray file, commit again"
-git restore --staged -- src/auth/login.py
-git restore -- src/auth/login.py
+git restore --staged -- src/auth/login.py 2>&1 | indent
+git restore -- src/auth/login.py 2>&1 | indent   # post-checkout runs here too: record-baseline leaves it alone
 CLAUDECODE=1 git commit -m "billing: round totals" 2>&1 | indent
 echo "   accepted: $(git log --oneline -1)"
 
