@@ -10,14 +10,13 @@ commit will refer to still exists (a concurrent ``gc --prune=now`` can delete a 
 from __future__ import annotations
 
 import os
-import shlex
 import time
 from typing import Optional
 
 from guardrails import git, gitlocks
 from guardrails.changes import GITLINK, Change
 from guardrails.errors import GuardrailsError
-from guardrails.findings import WARNING, Finding
+from guardrails.findings import WARNING, Finding, shell_path, show_path
 
 # How long the hook waits (seconds); each can be set in the environment.
 LOCK_WAIT = ("GUARDRAILS_LOCK_WAIT", 10.0)  # for a lock held by a running git command
@@ -159,10 +158,11 @@ def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
             for p in wanted.get(parts[0], []):
                 found.append(Finding(
                     "refstore-missing-object",
-                    f"{p}: its staged content ({parts[0][:12]}) is missing from the object store "
+                    f"{show_path(p)}: its staged content ({parts[0][:12]}) is missing from the "
+                    "object store "
                     "(a concurrent `git gc --prune=now` or `git prune` removed it after "
                     "`git add`); committing now would create a broken commit",
-                    f"git add -- {shlex.quote(p)}   # the file is still in the work tree; then "
+                    f"git add -- {shell_path(p)}   # the file is still in the work tree; then "
                     "commit again",
                     path=p))
     return found
@@ -272,11 +272,12 @@ def verify_commit(repo: git.Repo) -> list[Finding]:
             meta, _, p = item.partition(b"\t")
             if meta.split(b" ")[-1].decode() in gone:
                 paths.append(os.fsdecode(p))
-        shown = " ".join(shlex.quote(p) for p in paths[:20]) or "-A"
+        shown = " ".join(shell_path(p) for p in paths[:20]) or "-A"
+        named = ", ".join(show_path(p) for p in paths[:5]) or ", ".join(m[:12] for m in missing[:5])
         found.append(Finding(
             "refstore-commit-broken",
             f"commit {commit[:12]} is broken: {len(missing)} of its objects are missing "
-            f"({', '.join(paths[:5]) or ', '.join(m[:12] for m in missing[:5])}); a concurrent "
+            f"({named}); a concurrent "
             "prune removed them while it was being made",
             f"the files are still in the work tree: git reset --soft HEAD~1 && git add -- "
             f"{shown} && git commit -C {commit[:12]}",

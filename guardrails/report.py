@@ -102,9 +102,9 @@ def grouped_text(findings: Sequence[Finding], meta: dict[str, Any],
 
     def emit(f: Finding, indent: str) -> None:
         c = red if f.severity == ERROR else yellow
-        lines.append(f"{indent}{c}{f.severity}[{f.rule}]{reset} {f.message}")
+        lines.append(f"{indent}{c}{f.severity}[{f.rule}]{reset} {printable(f.message)}")
         if f.hint:
-            lines.append(f"{indent}  {dim}fix:{reset} {f.hint}")
+            lines.append(f"{indent}  {dim}fix:{reset} {printable(f.hint)}")
 
     known = {c["oid"] for c in commits}
     for f in findings:
@@ -119,7 +119,8 @@ def grouped_text(findings: Sequence[Finding], meta: dict[str, Any],
         if not fs:
             continue
         who = f" ({c['agent']})" if c.get("agent") else ""
-        lines.append(f"{bold}commit {c['oid'][:12]}{reset} {c['subject']}{dim}{who}{reset}")
+        subject = printable(c["subject"])
+        lines.append(f"{bold}commit {c['oid'][:12]}{reset} {subject}{dim}{who}{reset}")
         for f in fs:
             emit(f, "  ")
     errors, warnings = _verdict(findings)

@@ -5,12 +5,10 @@ which the standalone hooks use directly); ``diagnose`` is the repository health 
 """
 from __future__ import annotations
 
-import shlex
-
 from guardrails import git, gitlocks
 from guardrails.changes import Commit
 from guardrails.context import Context
-from guardrails.findings import WARNING, Finding
+from guardrails.findings import WARNING, Finding, shell_path
 from guardrails.refguard import (
     GC_WAIT,
     LOCK_WAIT,
@@ -128,7 +126,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "refstore-worktree-locked",
                 f"worktree {path} is locked ({wt['locked'] or 'no reason given'}): gc and "
                 "`worktree prune/remove` leave it alone",
-                f"git worktree unlock {shlex.quote(path)}   # when no agent uses it any more",
+                f"git worktree unlock {shell_path(path)}   # when no agent uses it any more",
                 severity=WARNING, path=path))
         if "branch" in wt:
             branches.setdefault(wt["branch"], []).append(path)
@@ -138,7 +136,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "refstore-shared-branch",
                 f"{ref[len('refs/heads/'):]} is checked out in {len(paths)} worktrees "
                 f"({', '.join(paths)}): each commit moves the branch under the others",
-                f"git -C {shlex.quote(paths[-1])} switch -c "
+                f"git -C {shell_path(paths[-1])} switch -c "
                 f"{ref[len('refs/heads/'):]}-2   # give each worktree its own branch"))
     if sessions:
         from guardrails import native
