@@ -17,6 +17,7 @@ from typing import Any, Optional
 from guardrails import agents, changes, checks, context, git
 from guardrails import policy as policies
 from guardrails.changes import Change, Commit
+from guardrails.checks.branch import HOOK_CONFIG
 from guardrails.context import Context
 from guardrails.errors import GuardrailsError
 from guardrails.findings import ERROR, Finding, shell_path
@@ -260,13 +261,7 @@ BY_THE_WAY: dict[str, tuple[str, ...]] = {
         ".circleci/**", "Jenkinsfile", "azure-pipelines.yml", ".travis.yml", ".buildkite/**",
         ".drone.yml", "bitbucket-pipelines.yml", ".ci/**",
     ),
-    "hook config": (
-        ".guardrails.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".husky/**",
-        ".githooks/**", "lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lintstagedrc*",
-        ".claude/settings.json", ".claude/settings.local.json", ".claude/hooks/**",
-        ".codex/**", ".gemini/settings.json", ".cursor/hooks.json", ".aider.conf.yml",
-        ".clinerules/hooks/**", ".gitattributes", ".gitmodules",
-    ),
+    "hook config": (".guardrails.toml", *HOOK_CONFIG),  # the one list the CI check uses
     "build config": (
         "Makefile", "GNUmakefile", "*.mk", "CMakeLists.txt", "meson.build", "Dockerfile",
         "Dockerfile.*", "docker-compose*.yml", "compose*.yaml", "tox.ini", "noxfile.py",

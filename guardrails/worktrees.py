@@ -64,7 +64,7 @@ def parse_porcelain(data: bytes) -> list[dict[str, str]]:
     return records
 
 
-def _list_porcelain(repo: git.Repo, attempts: int = 6) -> bytes:
+def list_porcelain(repo: git.Repo, attempts: int = 6) -> bytes:
     """git 2.39 fails ``worktree list`` while another process is half-way through
     ``worktree add`` ("failed to read .git/worktrees/<id>/commondir"): retry briefly."""
     for n in range(attempts):
@@ -80,7 +80,7 @@ def _list_porcelain(repo: git.Repo, attempts: int = 6) -> bytes:
 
 def list_worktrees(repo: git.Repo) -> list[Worktree]:
     """Every worktree, the main one first (one git call)."""
-    data = _list_porcelain(repo)
+    data = list_porcelain(repo)
     admins = _admin_dirs(repo.common_dir)
     result: list[Worktree] = []
     for n, rec in enumerate(parse_porcelain(data)):

@@ -20,9 +20,10 @@ from guardrails.patterns import Matcher
 # Files that decide whether hooks run, or how agents run them (gitignore syntax).
 HOOK_CONFIG = (
     ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".husky/**", ".githooks/**",
-    "lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".claude/settings.json",
-    ".claude/settings.local.json", ".codex/config.toml", ".codex/hooks.json",
-    ".gemini/settings.json", ".cursor/hooks.json", ".aider.conf.yml",
+    "lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".lintstagedrc*",
+    ".claude/settings.json", ".claude/settings.local.json", ".claude/hooks/**", ".codex/**",
+    ".gemini/settings.json", ".cursor/hooks.json", ".aider.conf.yml", ".clinerules/hooks/**",
+    ".gitattributes", ".gitmodules",
 )
 
 _MERGE_MSG = re.compile(

@@ -46,36 +46,9 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 
 # --- doctor ------------------------------------------------------------------------------------
 
-def _config(repo: git.Repo) -> dict[str, str]:
-    proc = git.run("config", "-z", "--get-regexp", r"^(gc|maintenance)\.",
-                   cwd=repo.toplevel, ok=(0, 1))
-    out: dict[str, str] = {}
-    for item in git.zsplit(proc.stdout):
-        key, _, value = item.decode(errors="replace").partition("\n")
-        out[key.lower()] = value
-    return out
-
-
-def _worktrees(repo: git.Repo) -> list[dict[str, str]]:
-    data = git.out("worktree", "list", "--porcelain", "-z", cwd=repo.toplevel)
-    entries: list[dict[str, str]] = []
-    cur: dict[str, str] = {}
-    for field in git.zsplit(data):
-        if not field:
-            if cur:
-                entries.append(cur)
-            cur = {}
-            continue
-        key, _, value = field.decode(errors="surrogateescape").partition(" ")
-        cur[key] = value
-    if cur:
-        entries.append(cur)
-    return entries
-
-
 def diagnose(repo: git.Repo) -> list[Finding]:
     """Ref-store health of the whole repository, for ``git-guardrails doctor``."""
-    from guardrails import maintenance, session
+    from guardrails import maintenance, session, worktrees
 
     found: list[Finding] = []
     locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
@@ -85,7 +58,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                                   setting(STALE_AFTER))
         found += lock_findings([v for v in verdicts if v.state == "stale"])
     sessions = session.all_sessions(repo)
-    cfg = _config(repo)
+    cfg = git.config(repo.toplevel, r"^(gc|maintenance)\.")
     prune = cfg.get("gc.pruneexpire", "")
     if prune.strip().lower() == "now":
         found.append(Finding(
@@ -112,7 +85,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "git config gc.auto 0 && git config maintenance.auto false   # `git guardrails "
                 "start` does this; `finish` of the last session restores it"))
     branches: dict[str, list[str]] = {}
-    for wt in _worktrees(repo):
+    for wt in worktrees.parse_porcelain(worktrees.list_porcelain(repo)):
         path = wt.get("worktree", "?")
         if "prunable" in wt:
             found.append(Finding(
