@@ -20,7 +20,7 @@ def test_hook_ids_match_the_manifest() -> None:
     from guardrails.checks.bypass import HOOK_IDS
 
     ids = re.findall(r"^- id: (\S+)", (PROJECT / ".pre-commit-hooks.yaml").read_text(), re.M)
-    assert ids and set(ids) <= set(HOOK_IDS)
+    assert ids and set(ids) == set(HOOK_IDS)
 
 
 def test_added_lines_refused_with_file_and_line(tmp_path: Path, runner: str,
@@ -81,6 +81,25 @@ def test_range_scan_names_commit_file_and_line(tmp_path: Path) -> None:
     found = [f for f in _range(wt, "main..HEAD") if f["rule"] == "bypass-added-line"]
     assert sorted((f["commit"], f["path"], f["line"]) for f in found) == [
         (sha, "src/auth/ci.yml", 2), (sha, "src/auth/ci.yml", 4)]  # type: ignore[comparison-overlap]
+
+
+def test_range_scan_real_path_of_quoted_names(tmp_path: Path) -> None:
+    """git C-quotes non-ASCII and control-character names in diff headers; findings name the
+    real file and a fix command bash can run."""
+    from guardrails.findings import shell_path
+
+    repo = make_repo(tmp_path / "repo")
+    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    name = "src/auth/caf\u00e9 \"q\".sh"
+    write(wt, name, "git commit --no-verify -m x\n")
+    git("add", "-A", cwd=wt)
+    git("commit", "-q", "--no-verify", "-m", "sneak", cwd=wt)
+    found = [f for f in _range(wt, "main..HEAD") if f["rule"] == "bypass-added-line"]
+    assert [(f["path"], f["line"]) for f in found] == [(name, 1)]
+    assert shell_path(name) in str(found[0]["hint"])
+    proc = subprocess.run(["bash", "-c", f"cd {shell_path(str(wt))} && cat -- {shell_path(name)}"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "--no-verify" in proc.stdout
 
 
 def test_scan_diff_imports_unidiff_only_on_a_hit() -> None:

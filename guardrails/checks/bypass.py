@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from guardrails import agents, git
 from guardrails.attestation import HOOK_IDS
-from guardrails.findings import ERROR, WARNING, Finding
+from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
 
 if TYPE_CHECKING:
     from guardrails.changes import Commit
@@ -136,16 +136,45 @@ def _scan_plain(text: str, commit: Optional[str], policy: Optional[str]) -> list
     return found
 
 
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def diff_path(name: str) -> str:
+    """The real path of a diff header's file name: git C-quotes names with control characters,
+    quotes or non-ASCII bytes (``"b/caf\\303\\251.sh"``); undo that and the a/ b/ prefix."""
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        out = bytearray()
+        body, i = name[1:-1], 0
+        while i < len(body):
+            c = body[i]
+            if c == "\\" and i + 1 < len(body):
+                nxt, digits = body[i + 1], body[i + 1:i + 4]
+                if len(digits) == 3 and all(d in "01234567" for d in digits):
+                    out.append(int(digits, 8) & 0xFF)
+                    i += 4
+                    continue
+                out.append(_C_ESCAPES.get(nxt, ord(nxt)))
+                i += 2
+                continue
+            out += c.encode("utf-8", "surrogateescape")
+            i += 1
+        name = os.fsdecode(bytes(out))
+        if name.startswith(("a/", "b/")):
+            name = name[2:]
+    return name
+
+
 def _line_findings(path: str, lineno: Optional[int], value: str, commit: Optional[str],
                    policy: Optional[str]) -> list[Finding]:
     whys = line_reasons(value)
     if not whys:
         return []
+    path = diff_path(path)
     doc = path.lower().endswith(DOC_SUFFIXES) and not _is_agent_doc(path)
-    where = f"{path}:{lineno}" if lineno else path
-    fix = (f"remove it from {where} (git restore --staged -p -- {shlex.quote(path)})"
+    where = f"{show_path(path)}:{lineno}" if lineno else show_path(path)
+    fix = (f"remove it from {where} (git restore --staged -p -- {shell_path(path)})"
            if commit is None else
-           f"remove it in a new commit (git show {commit[:12]} -- {shlex.quote(path)})")
+           f"remove it in a new commit (git show {commit[:12]} -- {shell_path(path)})")
     return [Finding(
         "bypass-added-line",
         f"{where}: {'; '.join(dict.fromkeys(whys))}: {value.strip()[:120]}",
