@@ -95,7 +95,7 @@ def test_range_scan_real_path_of_quoted_names(tmp_path: Path) -> None:
     git("add", "-A", cwd=wt)
     git("commit", "-q", "--no-verify", "-m", "sneak", cwd=wt)
     found = [f for f in _range(wt, "main..HEAD") if f["rule"] == "bypass-added-line"]
-    assert [(f["path"], f["line"]) for f in found] == [(name, 1)]
+    assert [(f["path"], str(f["line"])) for f in found] == [(name, "1")]
     assert shell_path(name) in str(found[0]["hint"])
     proc = subprocess.run(["bash", "-c", f"cd {shell_path(str(wt))} && cat -- {shell_path(name)}"],
                           capture_output=True, text=True, check=False)
