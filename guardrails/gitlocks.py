@@ -224,25 +224,6 @@ def _ppid(pid: int) -> int:
         return 0
 
 
-def git_identity() -> Optional[str]:
-    """``pid:start`` of the nearest git ancestor (comm ``git`` or ``git-*``): the git command
-    running this hook. The skipped-hooks record (``<git-dir>/guardrails/checked.json``, key
-    ``git``) names the git process whose pre-commit stage ran in the same form."""
-    pid = os.getppid()
-    for _ in range(64):
-        stat = _read(f"/proc/{pid}/stat", 4096).decode(errors="replace")
-        if not stat or ")" not in stat:
-            return None
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        if comm == "git" or comm.startswith("git-"):
-            return f"{pid}:{fields[19]}"
-        pid = int(fields[1])
-        if pid <= 1:
-            return None
-    return None
-
-
 def parent_argv() -> tuple[str, ...]:
     """The command line of the git command running this hook: the nearest ancestor that is
     git (a hook shim's shell may sit in between). Empty when there is none (or no /proc)."""

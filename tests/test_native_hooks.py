@@ -109,11 +109,8 @@ def test_no_python_without_sessions(tmp_path: Path) -> None:
 def test_unchecked_commit_refused_when_checks_record_exists(tmp_path: Path) -> None:
     _repo, a, _ = agents(tmp_path)
     gd = Path(git("rev-parse", "--absolute-git-dir", cwd=a).stdout.strip())
-    write(a, "src/auth/x.py", "checked = 1\n")
-    git("add", "-A", cwd=a)
-    tree = git("write-tree", cwd=a).stdout.strip()
-    (gd / "guardrails" / "checked.json").write_text(f'{{"tree": "{tree}"}}')
-    assert git("commit", "-q", "--no-verify", "-m", "ok", cwd=a, check=False).returncode == 0
+    # the record names the git process whose pre-commit stage ran: here an earlier one
+    (gd / "guardrails" / "checked.json").write_text('{"git": "1:0", "diff": "x", "time": 0}')
     before = head(a)
     write(a, "src/auth/x.py", "never checked = 2\n")
     git("add", "-A", cwd=a)

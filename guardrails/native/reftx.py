@@ -6,7 +6,7 @@ branch, another session's branch, a branch checked out in another worktree, or a
 worktree's HEAD. A session commit (``git commit --no-verify`` or ``commit-tree`` + ``update-ref``)
 whose tree the pre-commit stage never checked is refused too, when the skipped-hooks check keeps
 its record (``<git-dir>/guardrails/checked.json``: key ``git`` = "<pid>:<start>" of the git
-command whose pre-commit stage ran, or ``tree``/``trees``).
+command whose pre-commit stage ran, written and compared by ``attestation.git_process``).
 
 ``committed``: every update made from a session, and every update of a session's branch, is
 appended to the journal. A session branch that moved to a commit not descending from the last
@@ -230,21 +230,15 @@ class Hook:
             return None  # the skipped-hooks check is not in use here
         if _in_progress(self.git_dir):
             return None
-        checked = {str(t) for t in (record.get("trees") or [])}
-        if record.get("tree"):
-            checked.add(str(record["tree"]))
         by_process = record.get("git")
-        if not checked and not by_process:
+        if not by_process:
             return None  # a record this version cannot read: do not guess
-        if by_process:
-            from guardrails.gitlocks import git_identity
+        from guardrails.attestation import git_process  # the function that wrote the record
 
-            if by_process == git_identity():
-                return None  # this very git command ran the pre-commit checks
+        if by_process == git_process():
+            return None  # this very git command ran the pre-commit checks
         tree = commit_tree(self.common, u.new)
         if tree is None:
-            return None
-        if tree in checked:
             return None
         if not Update.zero(u.old) and commit_tree(self.common, u.old) == tree:
             return None  # no content change (e.g. a reworded amend)
