@@ -123,12 +123,10 @@ def test_review_clean_branch_and_base_option(tmp_path: Path, gg: Run) -> None:
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_review_of_hook_skipping_agent(tmp_path: Path, gg: Run, fmt: str) -> None:
     """The docs agent skipped hooks and committed by plumbing: review lists both commits as
-    missing their attestation; with the attest module merged, its findings appear too."""
+    missing their attestation, and the attest check's findings fail it."""
     ids = agents_repo(tmp_path)
     rc, out, _ = gg(tmp_path / "repo", "review", "agent/docs", "--format", fmt)
-    from guardrails.checks import RANGE
-
-    assert rc == (1 if "attest" in RANGE else 0)  # both commits are inside the docs scope
+    assert rc == 1  # both commits are inside the docs scope: attest-missing fails them
     if fmt == "json":
         status = {c["oid"]: c["attestation"] for c in json.loads(out)["commits"]}
         assert status == {ids["docs_skip"]: "missing", ids["docs_plumb"]: "missing"}

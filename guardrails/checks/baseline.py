@@ -15,7 +15,7 @@ from typing import Optional
 from guardrails import git
 from guardrails.changes import Commit
 from guardrails.context import Context
-from guardrails.findings import Finding
+from guardrails.findings import Finding, shell_path, show_path
 
 
 def rebase_branch(git_dir: str) -> Optional[str]:
@@ -126,8 +126,8 @@ def check(ctx: Context) -> list[Finding]:
                         "session")
                 found.append(Finding(
                     "baseline-dirty-path",
-                    f"{p}: was dirty before the session started (--allow-dirty); {what}",
-                    f"git restore --staged -- {shlex.quote(p)}   (pre-session changes are "
+                    f"{show_path(p)}: was dirty before the session started (--allow-dirty); {what}",
+                    f"git restore --staged -- {shell_path(p)}   (pre-session changes are "
                     "committed outside the session, after git guardrails finish)",
                     path=p, policy=src))
     return found

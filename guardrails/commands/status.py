@@ -22,7 +22,7 @@ import click
 from guardrails import git, lifecycle, report, session, worktrees
 from guardrails import policy as policies
 from guardrails.errors import GuardrailsError
-from guardrails.findings import WARNING, Finding
+from guardrails.findings import WARNING, Finding, shell_path
 
 OTHER = git.OTHER_WORKTREE
 
@@ -134,7 +134,7 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
         if r.session == "unreadable":
             findings.append(Finding(
                 "session-unreadable", f"{r.path}: {r.note}",
-                f"git -C {r.path} guardrails finish --force", severity=WARNING))
+                f"git -C {shell_path(r.path)} guardrails finish --force", severity=WARNING))
     overlaps: list[dict[str, Any]] = []
     for i, a in enumerate(active):
         for b in active[i + 1:]:
@@ -163,8 +163,9 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
                 findings.append(Finding(
                     "status-stray-changes",
                     f"{where} has no session but changed while sessions are active: {shown}",
-                    f"an agent may have written there by absolute path; inspect: git -C {r.path} "
-                    "status, and move the changes to the agent's worktree", severity=WARNING,
+                    "an agent may have written there by absolute path; inspect: "
+                    f"git -C {shell_path(r.path)} status, and move the changes to the agent's "
+                    "worktree", severity=WARNING,
                     path=newer[0]))
     return rows, overlaps, findings
 
