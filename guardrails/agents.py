@@ -8,23 +8,40 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from typing import NamedTuple, Optional
+
+from guardrails.records import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
 
 
-class EnvMarker(NamedTuple):
+class EnvMarker(Frozen):
+    __slots__ = ("var", "agent")  # noqa: RUF023
     var: str
     agent: str
 
+    def __init__(self, var: str, agent: str) -> None:
+        super().__init__(var, agent)
 
-class CommitMarker(NamedTuple):
+
+class CommitMarker(Frozen):
+    __slots__ = ("pattern", "agent")  # noqa: RUF023
     pattern: str  # a regex searched in "Name <email>" of author, committer and co-author trailers
     agent: str
 
+    def __init__(self, pattern: str, agent: str) -> None:
+        super().__init__(pattern, agent)
 
-class MessageMarker(NamedTuple):
+
+class MessageMarker(Frozen):
+    __slots__ = ("pattern", "agent")  # noqa: RUF023
     pattern: str  # a regex searched (multi-line) in the commit message
     agent: str
+
+    def __init__(self, pattern: str, agent: str) -> None:
+        super().__init__(pattern, agent)
 
 
 ENV_MARKERS: tuple[EnvMarker, ...] = (

@@ -6,11 +6,13 @@ symlink and submodule changes are visible) and added/removed line counts for bud
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Optional
-
 from guardrails import git
+from guardrails.records import Record
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Optional
 
 GITLINK = "160000"
 SYMLINK = "120000"
@@ -19,8 +21,9 @@ DIFF_OPTS = ("--raw", "--numstat", "-z", "-M", "-C", "--no-abbrev", "--no-ext-di
              "--no-textconv", "--ignore-submodules=none")
 
 
-@dataclass
-class Change:
+class Change(Record):
+    __slots__ = ("status", "path", "old_path", "old_mode", "new_mode", "old_oid",  # noqa: RUF023
+                 "new_oid", "added", "removed")
     status: str  # A M D R C T (git's letters; U for unmerged)
     path: str  # the new path (for D: the deleted path)
     old_path: Optional[str]  # the source of a rename or copy
@@ -28,8 +31,21 @@ class Change:
     new_mode: str
     old_oid: str
     new_oid: str
-    added: Optional[int] = None  # None for binary files
-    removed: Optional[int] = None
+    added: Optional[int]  # None for binary files
+    removed: Optional[int]
+
+    def __init__(self, status: str, path: str, old_path: Optional[str], old_mode: str,
+                 new_mode: str, old_oid: str, new_oid: str, added: Optional[int] = None,
+                 removed: Optional[int] = None) -> None:
+        self.status = status
+        self.path = path
+        self.old_path = old_path
+        self.old_mode = old_mode
+        self.new_mode = new_mode
+        self.old_oid = old_oid
+        self.new_oid = new_oid
+        self.added = added
+        self.removed = removed
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -71,8 +87,9 @@ class Change:
         return what
 
 
-@dataclass
-class Commit:
+class Commit(Record):
+    __slots__ = ("oid", "parents", "author_name", "author_email", "committer_name",  # noqa: RUF023
+                 "committer_email", "message", "changes")
     oid: str
     parents: list[str]
     author_name: str
@@ -80,7 +97,19 @@ class Commit:
     committer_name: str
     committer_email: str
     message: str
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change]
+
+    def __init__(self, oid: str, parents: list[str], author_name: str, author_email: str,
+                 committer_name: str, committer_email: str, message: str,
+                 changes: Optional[list[Change]] = None) -> None:
+        self.oid = oid
+        self.parents = parents
+        self.author_name = author_name
+        self.author_email = author_email
+        self.committer_name = committer_name
+        self.committer_email = committer_email
+        self.message = message
+        self.changes = [] if changes is None else changes
 
     @property
     def subject(self) -> str:

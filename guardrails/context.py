@@ -4,31 +4,38 @@ Data flows one way: git -> changes -> policy/session -> checks -> findings -> re
 """
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
-from typing import Optional
-
 from guardrails import agents, changes, git, session
 from guardrails import policy as policies
 from guardrails.findings import WARNING, Finding
 from guardrails.policy import Policy, Task
 
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from typing import Optional
+
 # every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
 CONFIG = r"^(guardrails\.base|core\.hookspath)$"
 
 
-@dataclass
 class Context:
-    repo: git.Repo
-    policy: Optional[Policy]
-    session: Optional[session.Session]
-    task: Optional[Task]
-    scope_source: str  # provenance of the scope: "main@1a2b3c4" or "session (ad hoc)"
-    agent: Optional[str]  # why this is an agent commit ("claude-code", "session", …) or None
-    branch: Optional[str]
-    notes: list[Finding] = field(default_factory=list)  # findings from building the context
-    # CONFIG's values, read once in the top level for the checks that need them (None: not read)
-    config: Optional[dict[str, str]] = None
+    """What the checks share (a plain class: dataclasses cost every hook start-up)."""
+
+    def __init__(self, repo: git.Repo, policy: Optional[Policy],
+                 session: Optional[session.Session], task: Optional[Task],
+                 scope_source: str, agent: Optional[str], branch: Optional[str],
+                 notes: Optional[list[Finding]] = None,
+                 config: Optional[dict[str, str]] = None) -> None:
+        self.repo = repo
+        self.policy = policy
+        self.session = session
+        self.task = task
+        self.scope_source = scope_source  # "main@1a2b3c4", "session (ad hoc)": the scope's source
+        self.agent = agent  # why this is an agent commit ("claude-code", "session", …) or None
+        self.branch = branch
+        self.notes: list[Finding] = [] if notes is None else notes  # from building the context
+        # CONFIG's values, read once in the top level for the checks that need them (None: not read)
+        self.config = config
+        self._staged: Optional[list[changes.Change]] = None
 
     @property
     def enforced(self) -> bool:
@@ -37,9 +44,12 @@ class Context:
             self.policy is not None and self.policy.enforce == "always"
         )
 
-    @functools.cached_property
+    @property
     def staged(self) -> list[changes.Change]:
-        return changes.staged(self.repo)
+        """The index's changes against HEAD, read once."""
+        if self._staged is None:
+            self._staged = changes.staged(self.repo)
+        return self._staged
 
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:

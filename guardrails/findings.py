@@ -1,30 +1,31 @@
 """Finding: the one result type every check returns and every report renders."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from guardrails.records import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from typing import Optional
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Frozen):
+    __slots__ = ("rule", "message", "hint", "severity", "path", "commit", "line", "policy")  # noqa: RUF023
     rule: str  # a stable id from guardrails.rules (documented in docs/rules.md)
     message: str  # one line: what is wrong
-    hint: str = ""  # the fix, ideally the exact command
-    severity: str = ERROR  # "error" fails the hook/command; "warning" is printed only
-    path: Optional[str] = None
-    commit: Optional[str] = None
-    line: Optional[int] = None
-    policy: Optional[str] = None  # where the verdict's policy came from, e.g. main@1a2b3c4
+    hint: str  # the fix, ideally the exact command
+    severity: str  # "error" fails the hook/command; "warning" is printed only
+    path: Optional[str]
+    commit: Optional[str]
+    line: Optional[int]
+    policy: Optional[str]  # where the verdict's policy came from, e.g. main@1a2b3c4
 
-    def to_dict(self) -> dict[str, Any]:
-        # what dataclasses.asdict gives (fields in order), without its deep copy of each value:
-        # every field is a str, an int or None (ci's json report renders 10,000s of these)
-        return {"rule": self.rule, "message": self.message, "hint": self.hint,
-                "severity": self.severity, "path": self.path, "commit": self.commit,
-                "line": self.line, "policy": self.policy}
+    def __init__(self, rule: str, message: str, hint: str = "", severity: str = ERROR,
+                 path: Optional[str] = None, commit: Optional[str] = None,
+                 line: Optional[int] = None, policy: Optional[str] = None) -> None:
+        super().__init__(rule, message, hint, severity, path, commit, line, policy)
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -14,10 +14,14 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import IO, Optional
 
 from guardrails.errors import GuardrailsError
+from guardrails.records import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import IO, Optional
 
 # Lock timeouts (ms) for commands that write refs: git's defaults are 100 and 1000.
 WRITE_CONFIG = (
@@ -211,40 +215,7 @@ def decode_path(raw: bytes) -> str:
     return os.fsdecode(raw)
 
 
-class _Frozen:
-    """A frozen record with eq, hash and repr over ``__slots__``, as ``@dataclass(frozen=True)``
-    gives, without importing dataclasses (~6 ms of the require-checks hook's start-up)."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def __init__(self, *values: object) -> None:
-        for k, v in zip(self.__slots__, values):
-            object.__setattr__(self, k, v)
-
-    def _key(self) -> tuple[object, ...]:
-        return tuple(getattr(self, k) for k in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, _Frozen)
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__name__}("
-                + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")")
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}")
-
-
-class Repo(_Frozen):
+class Repo(Frozen):
     """Where things are: the worktree top level, its private git dir and the shared common dir."""
 
     __slots__ = ("toplevel", "git_dir", "common_dir", "object_format", "branch")  # noqa: RUF023
@@ -349,7 +320,7 @@ def rev_parse(repo: Repo, rev: str) -> Optional[str]:
     return proc.stdout.decode().strip() or None
 
 
-class Object(_Frozen):
+class Object(Frozen):
     __slots__ = ("oid", "type", "data")  # noqa: RUF023 (field order)
     oid: str
     type: str

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Optional
+
+from guardrails.records import Frozen, Record
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Optional
 
 # Shared lock files, relative to the common dir: (relative path, kind).
 COMMON_LOCKS: tuple[tuple[str, str], ...] = (
@@ -43,12 +47,16 @@ GC_PID_STALE = 12 * 3600.0  # git itself ignores a gc.pid older than 12 hours
 DEFAULT_STALE_AFTER = 60.0
 
 
-@dataclass(frozen=True)
-class Proc:
+class Proc(Frozen):
+    __slots__ = ("pid", "argv", "cwd", "git_dir")  # noqa: RUF023
     pid: int
     argv: tuple[str, ...]
     cwd: str
     git_dir: Optional[str]  # absolute $GIT_DIR of the process, when set
+
+    def __init__(self, pid: int, argv: tuple[str, ...], cwd: str,
+                 git_dir: Optional[str]) -> None:
+        super().__init__(pid, argv, cwd, git_dir)
 
     @property
     def label(self) -> str:
@@ -60,22 +68,31 @@ class Proc:
         return f"pid {self.pid} ({cmd})"
 
 
-@dataclass(frozen=True)
-class Lock:
+class Lock(Frozen):
+    __slots__ = ("path", "rel", "kind", "worktree", "age", "pid", "host")  # noqa: RUF023
     path: str  # absolute
     rel: str  # relative to the common dir, for messages
     kind: str  # packed-refs, ref, index, HEAD, config, gc, commit-graph, midx, reftable, …
     worktree: Optional[str]  # the private git dir of the worktree it belongs to; None if shared
     age: float  # seconds since it was created (mtime)
-    pid: Optional[int] = None  # the holder git recorded, if any
-    host: Optional[str] = None
+    pid: Optional[int]  # the holder git recorded, if any
+    host: Optional[str]
+
+    def __init__(self, path: str, rel: str, kind: str, worktree: Optional[str], age: float,
+                 pid: Optional[int] = None, host: Optional[str] = None) -> None:
+        super().__init__(path, rel, kind, worktree, age, pid, host)
 
 
-@dataclass
-class Verdict:
+class Verdict(Record):
+    __slots__ = ("lock", "state", "holders")  # noqa: RUF023
     lock: Lock
     state: str  # "live" (a holder is running), "young" (no holder seen yet), "stale"
-    holders: list[Proc] = field(default_factory=list)
+    holders: list[Proc]
+
+    def __init__(self, lock: Lock, state: str, holders: Optional[list[Proc]] = None) -> None:
+        self.lock = lock
+        self.state = state
+        self.holders = [] if holders is None else holders
 
     def holder_text(self) -> str:
         if self.lock.pid is not None:

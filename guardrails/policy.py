@@ -11,12 +11,15 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Optional
 
 from guardrails import git
 from guardrails.errors import GuardrailsError
+from guardrails.records import Frozen
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,27 +34,39 @@ GUARDRAILS_KEYS = ("base", "protected", "locked", "enforce")
 TASK_KEYS = ("branch", "allow", "max-files", "max-lines")
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(Frozen):
+    __slots__ = ("name", "branches", "allow", "max_files", "max_lines")  # noqa: RUF023
     name: str
     branches: tuple[str, ...]
     allow: tuple[str, ...]
-    max_files: Optional[int] = None
-    max_lines: Optional[int] = None
+    max_files: Optional[int]
+    max_lines: Optional[int]
+
+    def __init__(self, name: str, branches: tuple[str, ...], allow: tuple[str, ...],
+                 max_files: Optional[int] = None, max_lines: Optional[int] = None) -> None:
+        super().__init__(name, branches, allow, max_files, max_lines)
 
     def covers(self, branch: str) -> bool:
         return any(branch_match(branch, g) for g in self.branches)
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(Frozen):
+    __slots__ = ("source", "base", "protected", "locked", "enforce", "tasks", "raw")  # noqa: RUF023
     source: str  # provenance: "main@1a2b3c4", "HEAD~3@…", or a file path for a work-tree copy
-    base: str = "main"
-    protected: tuple[str, ...] = ()
-    locked: tuple[str, ...] = ()
-    enforce: str = "agents"
-    tasks: dict[str, Task] = field(default_factory=dict)
-    raw: bytes = b""
+    base: str
+    protected: tuple[str, ...]
+    locked: tuple[str, ...]
+    enforce: str
+    tasks: dict[str, Task]
+    raw: bytes
+
+    def __init__(self, source: str, base: str = "main", protected: tuple[str, ...] = (),
+                 locked: tuple[str, ...] = (), enforce: str = "agents",
+                 tasks: Optional[dict[str, Task]] = None, raw: bytes = b"") -> None:
+        super().__init__(source, base, protected, locked, enforce,
+                         {} if tasks is None else tasks, raw)
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as the dataclass was (a dict)
 
     def task_for_branch(self, branch: Optional[str]) -> Optional[Task]:
         if branch is None:

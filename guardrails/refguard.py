@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
 
 from guardrails import git, gitlocks
 from guardrails.changes import GITLINK, Change
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding, shell_path, show_path
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from typing import Optional
 
 # How long the hook waits (seconds); each can be set in the environment.
 LOCK_WAIT = ("GUARDRAILS_LOCK_WAIT", 10.0)  # for a lock held by a running git command

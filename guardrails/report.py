@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import IO, Any, Optional
 
 from guardrails.findings import ERROR, Finding, printable, show_path
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import IO, Any, Optional
 
 FORMATS = ("text", "json", "github", "sarif", "markdown")
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from typing import Optional
 
 from guardrails import attestation, git
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Optional
 
 # git commands that replay existing commits (they never run pre-commit)
 REPLAYS = ("rebase", "cherry-pick", "revert", "pull", "am")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Optional
 
 from guardrails import git
 from guardrails.errors import GuardrailsError
 
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, Optional
+
     from guardrails.findings import Finding
 
 VERSION = 1

@@ -1,8 +1,10 @@
 """guardrails: every pre-commit-stage check in one process (the fast path)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Optional
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -3,8 +3,10 @@ that turn hooks or approvals off, and missing hook types fail; a pass is recorde
 require-checks."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Optional
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

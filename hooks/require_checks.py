@@ -2,8 +2,10 @@
 commit the pre-commit stage did not check, else append ``Guardrails-Checked: <patch-id>``."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Optional
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

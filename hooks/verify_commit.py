@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Optional
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -6,11 +6,14 @@ Modules are imported only when run, so a hook pays only for the checks it runs.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
 
 from guardrails.changes import Commit
 from guardrails.context import Context
 from guardrails.findings import Finding
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # What the combined `guardrails` hook runs at pre-commit, in this order.
 PRE_COMMIT = ("baseline", "scope", "bypass", "refstore")

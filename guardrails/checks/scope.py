@@ -2,13 +2,15 @@
 none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
-from typing import Optional
-
 from guardrails import agents
 from guardrails.changes import Change, Commit
 from guardrails.context import Context
 from guardrails.findings import Finding, shell_path, show_path
 from guardrails.patterns import Matcher
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 def _no_task(ctx: Context, commit: Optional[str]) -> Finding:
