@@ -203,7 +203,9 @@ def diagnose(state: dict[str, Any]) -> dict[str, Any]:
                          "python -c pass": lambda: run([python, "-c", "pass"], wt, env)}, 15)
     git("reset", "-q", "--", str(p), cwd=wt, env=env)
     git("checkout", "-q", "--", str(p), cwd=wt, env=env)
-    return {"git_calls": [c.split(" ")[0] for c in calls],
+    from guardrails.git import command_args  # `git -C dir -c k=v diff …` -> diff
+
+    return {"git_calls": [(command_args(["git", *c.split(" ")]) or ["?"])[0] for c in calls],
             "direct_ms": {k: median_ms(v) for k, v in times.items()}}
 
 

@@ -12,7 +12,6 @@ being committed.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 
 from guardrails.errors import GuardrailsError
@@ -70,6 +69,136 @@ def _env(write: bool, extra: Optional[Mapping[str, Optional[str]]] = None) -> di
     return env
 
 
+class Completed(Frozen):
+    """A finished git process: what ``subprocess.CompletedProcess`` holds."""
+
+    __slots__ = ("args", "returncode", "stdout", "stderr")  # noqa: RUF023 (field order)
+    args: list[str]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    def __init__(self, args: list[str], returncode: int, stdout: bytes, stderr: bytes) -> None:
+        super().__init__(args, returncode, stdout, stderr)
+
+
+def _pipe() -> tuple[int, int]:
+    """A pipe (close-on-exec) whose ends are not fds 0-2, which the child's are dup2'd onto:
+    they are when one of our own standard streams is closed."""
+    r, w = os.pipe()
+    if min(r, w) < 3:
+        import fcntl
+
+        high = (fcntl.fcntl(r, fcntl.F_DUPFD_CLOEXEC, 3), fcntl.fcntl(w, fcntl.F_DUPFD_CLOEXEC, 3))
+        os.close(r)
+        os.close(w)
+        r, w = high
+    return r, w
+
+
+class Running:
+    """A git process started by :func:`start`; :meth:`wait` collects it.
+
+    Started with ``os.posix_spawnp`` and read with ``select.poll`` rather than through
+    ``subprocess``: importing subprocess (with locale, selectors, threading and signal) costs
+    ~3.5 ms of every hook process, more than most git calls a hook makes. Its stdin is the
+    caller's unless ``input`` is given; stdout and stderr are captured.
+    """
+
+    def __init__(self, cmd: list[str], cwd: Optional[str], env: dict[str, str],
+                 input: Optional[bytes]) -> None:
+        import signal
+
+        if cwd is not None:  # posix_spawn has no chdir (before Python 3.13): git -C does it
+            cmd = [cmd[0], "-C", cwd, *cmd[1:]]
+        self.cmd = cmd
+        self.input = input
+        self.in_w: Optional[int] = None
+        actions: list[tuple[int, int, int]] = []
+        child: list[int] = []
+        if input is not None:
+            in_r, self.in_w = _pipe()
+            child.append(in_r)
+            actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
+        self.out_r, out_w = _pipe()
+        self.err_r, err_w = _pipe()
+        child += (out_w, err_w)
+        actions += [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+        try:
+            # Python ignores SIGPIPE and SIGXFSZ; git must not inherit that (subprocess's
+            # restore_signals does the same)
+            self.pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=actions,
+                                       setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+        except FileNotFoundError:
+            self._close(self.in_w, self.out_r, self.err_r)
+            raise GuardrailsError(
+                "git is not installed or not on PATH", "install git (apt-get install git)",
+            ) from None
+        except BaseException:
+            self._close(self.in_w, self.out_r, self.err_r)
+            raise
+        finally:
+            self._close(*child)
+
+    @staticmethod
+    def _close(*fds: Optional[int]) -> None:
+        for fd in fds:
+            if fd is not None:
+                os.close(fd)
+
+    def wait(self) -> Completed:
+        import select
+
+        out: list[bytes] = []
+        err: list[bytes] = []
+        sinks = {self.out_r: out, self.err_r: err}
+        poller = select.poll()
+        for fd in sinks:
+            poller.register(fd, select.POLLIN)
+        data = memoryview(self.input or b"")
+        sent = 0
+        in_w = self.in_w
+        if in_w is not None:
+            if data:
+                os.set_blocking(in_w, False)
+                poller.register(in_w, select.POLLOUT)
+            else:
+                os.close(in_w)
+                in_w = None
+        try:
+            while sinks or in_w is not None:
+                for fd, _event in poller.poll():
+                    if fd == in_w:
+                        try:
+                            sent += os.write(in_w, data[sent:sent + (1 << 16)])
+                        except BrokenPipeError:  # git stopped reading: it says why on stderr
+                            sent = len(data)
+                        if sent >= len(data):
+                            poller.unregister(in_w)
+                            os.close(in_w)
+                            in_w = None
+                    elif fd in sinks:
+                        chunk = os.read(fd, 1 << 18)
+                        if chunk:
+                            sinks[fd].append(chunk)
+                        else:
+                            poller.unregister(fd)
+                            os.close(fd)
+                            del sinks[fd]
+        finally:
+            self._close(in_w, *sinks)
+            _, status = os.waitpid(self.pid, 0)
+        return Completed(self.cmd, os.waitstatus_to_exitcode(status), b"".join(out),
+                         b"".join(err))
+
+
+def start(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
+          env: Optional[Mapping[str, Optional[str]]] = None) -> Running:
+    """Start read-only ``git *args`` and return at once, so that git runs while the caller
+    goes on; ``.wait()`` gives the completed process (no retries, no exit-code check)."""
+    return Running(["git", *args], cwd, _env(False, env), input)
+
+
 def run(
     *args: str,
     cwd: Optional[str] = None,
@@ -78,7 +207,7 @@ def run(
     ok: Sequence[int] = (0,),
     retries: int = 6,
     env: Optional[Mapping[str, Optional[str]]] = None,
-) -> subprocess.CompletedProcess[bytes]:
+) -> Completed:
     """Run ``git *args``; return the completed process, raise GitError on an unexpected code.
 
     ``write=True`` adds lock timeouts and retries transient lock failures with backoff.
@@ -87,14 +216,7 @@ def run(
     cmd = ["git", *(WRITE_CONFIG if write else ()), *args]
     attempt = 0
     while True:
-        try:
-            proc = subprocess.run(
-                cmd, cwd=cwd, input=input, capture_output=True, env=_env(write, env), check=False,
-            )
-        except FileNotFoundError:
-            raise GuardrailsError(
-                "git is not installed or not on PATH", "install git (apt-get install git)",
-            ) from None
+        proc = Running(cmd, cwd, _env(write, env), input).wait()
         if proc.returncode in ok:
             return proc
         if write and attempt < retries and any(t in proc.stderr for t in TRANSIENT):
@@ -116,6 +238,7 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     ``git *second`` while it is produced; returns both outputs. Two processes running side by
     side (``git log -p`` into ``git patch-id``) instead of one after the other. ``on_chunk``
     sees each piece of the first output as it arrives (after the second process got it)."""
+    import subprocess
     import threading
 
     cmd1, cmd2 = ["git", *first], ["git", *second]

@@ -100,3 +100,37 @@ def make_repo(path: PathLike, policy: Optional[str] = POLICY,
 def add_worktree(repo: PathLike, path: PathLike, branch: str, base: str = "main") -> Path:
     git("worktree", "add", "-q", "-b", branch, str(path), base, cwd=repo)
     return Path(path)
+
+
+def counting_git(directory: Path) -> tuple[str, Path]:
+    """A ``git`` that records each invocation's argv, then runs the real git: returns the
+    directory to put first on PATH and the log to read with :func:`git_calls`."""
+    import shutil
+
+    real = shutil.which("git")
+    assert real is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "calls.log"
+    shim = directory / "git"
+    # argv NUL-separated, one record per call ending in \036: paths may hold spaces or newlines
+    shim.write_text(f'#!/bin/sh\n{{ printf "%s\\0" "$@"; printf "\\036"; }} >> "{log}"\n'
+                    f'exec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    return str(directory), log
+
+
+def git_calls(log: Path) -> list[list[str]]:
+    """Each git invocation :func:`counting_git` recorded, as its subcommand and arguments
+    (global options such as ``-C dir`` and ``-c key=value`` left out, as git reads them)."""
+    from guardrails.git import command_args
+
+    if not log.exists():
+        return []
+    records = log.read_bytes().split(b"\x1e")[:-1]
+    return [command_args(["git", *(os.fsdecode(a) for a in r.split(b"\0")[:-1])])
+            for r in records]
+
+
+def git_subcommands(log: Path) -> list[str]:
+    """The subcommand of each recorded git invocation, in order."""
+    return [c[0] if c else "" for c in git_calls(log)]

@@ -11,7 +11,16 @@ from typing import Optional
 from guardrails import git as ggit
 from guardrails import session
 from tests.conftest import install_hooks
-from tests.helpers import add_worktree, commit_all, gg, git, make_repo, write
+from tests.helpers import (
+    add_worktree,
+    commit_all,
+    counting_git,
+    gg,
+    git,
+    git_subcommands,
+    make_repo,
+    write,
+)
 
 AGENT = {"CLAUDECODE": "1"}
 
@@ -246,21 +255,13 @@ def test_record_baseline_on_worktree_add_under_runner(tmp_path: Path, runner: st
 
 
 def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path) -> None:
-    import shutil as sh
-
     repo, wt = started(tmp_path)
     for name in ("pre-commit", "prepare-commit-msg", "post-checkout"):  # no-skipped-hooks
         (repo / ".git" / "hooks" / name).write_text("#!/bin/sh\nexit 0\n")
         (repo / ".git" / "hooks" / name).chmod(0o755)
     write(wt, "src/auth/x.py")
     git("add", "-A", cwd=wt)
-    real = sh.which("git")
-    assert real is not None
-    shim_dir = tmp_path / "shim"
-    shim_dir.mkdir()
-    log = tmp_path / "git.log"
-    (shim_dir / "git").write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {real} "$@"\n')
-    (shim_dir / "git").chmod(0o755)
+    shim_dir, log = counting_git(tmp_path / "shim")
     env = {"PATH": f"{shim_dir}{os.pathsep}{os.environ['PATH']}"}
 
     def calls(name: str) -> list[str]:
@@ -268,11 +269,11 @@ def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path)
             log.unlink()
         proc = hook(wt, env, name=name)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        return log.read_text().split()
+        return git_subcommands(log)
 
     scope_only = calls("check-scope")
     combined = calls("run")
-    # + no-skipped-hooks' own call, the staged patch (`git -c … diff`, so the shim logs "-c");
-    # its core.hooksPath comes with guardrails.base in the context's one `git config`
-    assert sorted(combined) == sorted([*scope_only, "merge-base", "-c"])
+    # + no-skipped-hooks' own call, the staged patch (a second `diff`); its core.hooksPath
+    # comes with guardrails.base in the context's one `git config`
+    assert sorted(combined) == sorted([*scope_only, "merge-base", "diff"])
     assert scope_only.count("config") == 1 and len(combined) == 6

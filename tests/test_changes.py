@@ -11,7 +11,7 @@ import pytest
 
 from guardrails import changes, git
 from guardrails.changes import Change
-from tests.helpers import commit_all, make_repo, write
+from tests.helpers import commit_all, counting_git, git_subcommands, make_repo, write
 from tests.helpers import git as run_git
 
 FILES = {"src/a.py": "one\ntwo\nthree\n", "src/b.py": "b\n", "README.md": "readme\n"}
@@ -243,21 +243,15 @@ def test_commits_over_a_range_with_merge_and_empty_commits(repo: Path) -> None:
 
 @pytest.fixture
 def git_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put a `git` shim first on PATH that logs its argv and execs the real git."""
-    real = shutil.which("git")
-    assert real
-    shim_dir = tmp_path / "shim"
-    shim_dir.mkdir()
-    log = tmp_path / "git.log"
-    shim = shim_dir / "git"
-    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
-    shim.chmod(0o755)
+    """Put a `git` first on PATH that logs its argv and execs the real git."""
+    shim_dir, log = counting_git(tmp_path / "shim")
     monkeypatch.setenv("PATH", f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
     return log
 
 
 def calls(log: Path) -> list[str]:
-    return log.read_text().splitlines() if log.exists() else []
+    """The subcommands git was started with (``git -C dir diff`` -> ``diff``)."""
+    return git_subcommands(log)
 
 
 def test_each_source_is_one_git_call(repo: Path, git_log: Path) -> None:
@@ -271,16 +265,16 @@ def test_each_source_is_one_git_call(repo: Path, git_log: Path) -> None:
     git_log.unlink()
 
     assert len(changes.staged(r)) == 2
-    assert [c.split()[0] for c in calls(git_log)] == ["diff"]
+    assert calls(git_log) == ["diff"]
     git_log.unlink()
 
     assert len(changes.between(r, "HEAD~1", "HEAD")) == 30
-    assert [c.split()[0] for c in calls(git_log)] == ["diff-tree"]
+    assert calls(git_log) == ["diff-tree"]
     git_log.unlink()
 
     got = changes.commits(r, ["--all"])
     assert len(got) == 2 and sum(len(c.changes) for c in got) == 33
-    assert [c.split()[0] for c in calls(git_log)] == ["log"]
+    assert calls(git_log) == ["log"]
 
 
 def test_root_commit_changes_whatever_log_showroot_says(tmp_path: Path) -> None:
@@ -303,7 +297,7 @@ def test_discover_reads_head_like_git(tmp_path: Path, git_log: Path) -> None:
     assert git.discover(str(root)).branch == "unborn"
     git_log.unlink()
     git.discover(str(root))
-    assert [c.split()[0] for c in calls(git_log)] == ["rev-parse"]
+    assert calls(git_log) == ["rev-parse"]
 
 
 def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
@@ -321,4 +315,4 @@ def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
     git_log.unlink()
     found = checks.run(context.build(git.discover(str(wt))), ["scope"])
     assert found == []
-    assert [c.split()[0] for c in calls(git_log)] == ["rev-parse", "config", "cat-file", "diff"]
+    assert calls(git_log) == ["rev-parse", "config", "cat-file", "diff"]

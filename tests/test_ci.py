@@ -6,7 +6,6 @@ import importlib
 import json
 import os
 import re
-import stat
 import subprocess
 from pathlib import Path
 from typing import Any, Callable
@@ -16,7 +15,17 @@ import pytest
 from guardrails.cli import main
 from guardrails.findings import show_path
 from guardrails.rules import RULES
-from tests.helpers import POLICY, add_worktree, commit_all, git, make_repo, write
+from tests.helpers import (
+    POLICY,
+    add_worktree,
+    commit_all,
+    counting_git,
+    git,
+    git_calls,
+    git_subcommands,
+    make_repo,
+    write,
+)
 
 CI_VARS = ("GITHUB_HEAD_REF", "GITHUB_BASE_REF", "GITHUB_REF_NAME", "GITHUB_REF_TYPE",
            "GITHUB_STEP_SUMMARY", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
@@ -477,29 +486,20 @@ def fast_import(repo: Path, branch: str, start: str, n: int, stray_at: int) -> N
                    check=True)
 
 
-def counting_git(tmp: Path, log: Path) -> str:
-    """A `git` first on PATH that records each invocation and runs the real one."""
-    real = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True,
-                          check=True).stdout.strip()
-    shim = tmp / "shim"
-    shim.mkdir()
-    script = shim / "git"
-    script.write_text(f'#!/bin/sh\necho "$1" >> "{log}"\nexec "{real}" "$@"\n')
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return str(shim)
-
-
 def test_thousand_commits_few_git_processes(tmp_path: Path, gg: Run,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path / "repo")
     fast_import(repo, "agent/auth", head(repo), 1000, stray_at=617)
-    log = tmp_path / "git.log"
-    monkeypatch.setenv("PATH", f"{counting_git(tmp_path, log)}{os.pathsep}{os.environ['PATH']}")
+    shim_dir, log = counting_git(tmp_path / "shim")
+    monkeypatch.setenv("PATH", f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
     rc, doc = ci_json(gg, repo, "--base", "main", "--head", "agent/auth")
-    calls = log.read_text().split()
+    calls = git_subcommands(log)
     assert rc == 1
     assert len(doc["commits"]) == 1000
-    assert calls.count("log") == 1
+    # one `git log` for every commit's changes, one for every commit's patch (attestation)
+    logs = [c for c in git_calls(log) if c[0] == "log"]
+    assert len(logs) == 2 and sum("--raw" in c for c in logs) == 1 and \
+        sum("-p" in c for c in logs) == 1, logs
     assert len(calls) <= 12, calls
     stray = [f for f in doc["findings"] if f["rule"] == "scope-outside-allow"]
     assert [(f["path"], f["message"].split(":")[0]) for f in stray] == \

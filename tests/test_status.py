@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from tests.helpers import commit_all, gg, git, make_repo, write
+from tests.helpers import commit_all, counting_git, gg, git, git_calls, make_repo, write
 
 
 def status(cwd: Path, env: Optional[dict[str, str]] = None) -> dict[str, Any]:
@@ -109,19 +109,12 @@ def test_status_takes_no_index_lock_and_bounded_git_calls(tmp_path: Path) -> Non
                         cwd=wt).stdout.strip()) for wt in [repo, *wts]]
     before = [p.stat().st_mtime_ns for p in indexes]
     # count git processes with a PATH shim that logs and execs the real git
-    real = shutil.which("git")
-    assert real is not None
-    shim_dir = tmp_path / "shim"
-    shim_dir.mkdir()
-    log = tmp_path / "git.log"
-    shim = shim_dir / "git"
-    shim.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n')
-    shim.chmod(0o755)
+    shim_dir, log = counting_git(tmp_path / "shim")
     env = {"PATH": f"{shim_dir}{os.pathsep}{os.environ['PATH']}"}
     data = status(repo, env=env)
     assert len(data["worktrees"]) == 5
-    calls = log.read_text().splitlines()
-    assert sum(c.startswith("worktree list") for c in calls) == 1
+    calls = git_calls(log)
+    assert sum(c[:2] == ["worktree", "list"] for c in calls) == 1
     # fixed cost + at most 3 per worktree (status, rev-list, diff against the baseline)
     assert len(calls) <= 6 + 3 * 5, calls
     assert [p.stat().st_mtime_ns for p in indexes] == before
