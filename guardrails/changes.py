@@ -161,9 +161,12 @@ def _parse_diff(tokens: list[bytes], start: int) -> tuple[list[Change], int]:
     return changes, i
 
 
+STAGED = ("diff", "--cached", *DIFF_OPTS)
+
+
 def staged(repo: git.Repo) -> list[Change]:
     """What the next commit would change: the index against HEAD (or the empty tree)."""
-    data = git.out("diff", "--cached", *DIFF_OPTS, cwd=repo.toplevel)
+    data = git.out(*STAGED, cwd=repo.toplevel)
     return _parse_diff(git.zsplit(data), 0)[0]
 
 

@@ -199,6 +199,19 @@ def start(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
     return Running(["git", *args], cwd, _env(False, env), input)
 
 
+# read-only commands started ahead by prefetch(), by (args, cwd): run() collects them
+_PREFETCHED: dict[tuple[tuple[str, ...], Optional[str]], Running] = {}
+
+
+def prefetch(*args: str, cwd: Optional[str] = None) -> None:
+    """Start read-only ``git *args`` now; the :func:`run` (or :func:`out`) of exactly these
+    arguments later collects it instead of starting git then. A hook knows which git commands
+    its checks will run: started early, they run beside its Python work."""
+    key = (args, cwd)
+    if key not in _PREFETCHED:
+        _PREFETCHED[key] = start(*args, cwd=cwd)
+
+
 def run(
     *args: str,
     cwd: Optional[str] = None,
@@ -215,8 +228,13 @@ def run(
     """
     cmd = ["git", *(WRITE_CONFIG if write else ()), *args]
     attempt = 0
+    ahead = _PREFETCHED.pop((args, cwd), None) if _PREFETCHED and not (
+        write or input is not None or env) else None
     while True:
-        proc = Running(cmd, cwd, _env(write, env), input).wait()
+        if ahead is not None:
+            proc, ahead = ahead.wait(), None
+        else:
+            proc = Running(cmd, cwd, _env(write, env), input).wait()
         if proc.returncode in ok:
             return proc
         if write and attempt < retries and any(t in proc.stderr for t in TRANSIENT):

@@ -44,10 +44,13 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
              prog: str = "guardrails") -> int:
     fmt = _format(argv, prog)
     try:
-        from guardrails import checks, context, report
+        from guardrails import checks, context, git, report
 
-        ctx = context.build()
+        repo = git.discover()
         rng = range_from_env()
+        if rng is None:
+            checks.prefetch(repo, names)
+        ctx = context.build(repo)
         if rng is None:
             found = checks.run(ctx, names)
         else:

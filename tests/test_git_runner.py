@@ -85,3 +85,22 @@ def test_hook_modules_do_not_import_subprocess() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_prefetch_is_collected_by_the_same_run(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import counting_git, git_subcommands
+
+    repo = make_repo(tmp_path / "r", policy=None)
+    shim_dir, log = counting_git(tmp_path / "shim")
+    monkeypatch.setenv("PATH", f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
+    git.prefetch("rev-parse", "HEAD", cwd=str(repo))
+    git.prefetch("rev-parse", "HEAD", cwd=str(repo))  # once only
+    head = git.out("rev-parse", "HEAD", cwd=str(repo))
+    assert git.out("rev-parse", "HEAD", cwd=str(repo)) == head  # a second run starts git
+    assert git_subcommands(log) == ["rev-parse", "rev-parse"]
+    # a failing prefetched command raises in run(), as if run had started it
+    git.prefetch("rev-parse", "--verify", "nope", cwd=str(repo))
+    with pytest.raises(git.GitError):
+        git.run("rev-parse", "--verify", "nope", cwd=str(repo))
+    assert len(git_subcommands(log)) == 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 
+from guardrails import git
 from guardrails.changes import Commit
 from guardrails.context import Context
 from guardrails.findings import Finding
@@ -21,6 +22,15 @@ PRE_COMMIT = ("baseline", "scope", "bypass", "refstore")
 RANGE = ("scope", "bypass", "attest")
 # What `git-guardrails doctor` runs: modules exposing ``diagnose(repo) -> list[Finding]``.
 DOCTOR: tuple[str, ...] = ("bypass", "refstore")
+
+
+def prefetch(repo: git.Repo, names: Sequence[str]) -> None:
+    """Start ahead the git commands these checks will run on the index (modules exposing
+    ``prefetch(repo)``), so git works while the context is built (see git.prefetch)."""
+    for name in names:
+        mod = importlib.import_module(f"guardrails.checks.{name}")
+        if hasattr(mod, "prefetch"):
+            mod.prefetch(repo)
 
 
 def run(ctx: Context, names: Sequence[str]) -> list[Finding]:

@@ -21,6 +21,20 @@ if TYPE_CHECKING:
     from typing import Optional
 
 
+def descends(baseline: str) -> tuple[str, ...]:
+    """The one git command of this check: does HEAD still descend from the baseline?"""
+    return ("merge-base", "--is-ancestor", baseline, "HEAD")
+
+
+def prefetch(repo: git.Repo) -> None:
+    """Start that command ahead (see git.prefetch) when there is a session baseline."""
+    from guardrails import session
+
+    sess = session.current(repo)
+    if sess is not None and sess.baseline:
+        git.prefetch(*descends(sess.baseline), cwd=repo.toplevel)
+
+
 def rebase_branch(git_dir: str) -> Optional[str]:
     """The branch being rebased when HEAD is detached by a rebase in progress, else None."""
     for d in ("rebase-merge", "rebase-apply"):
@@ -104,8 +118,7 @@ def check(ctx: Context) -> list[Finding]:
                 f"git switch {shlex.quote(sess.branch)}   (or end the session: "
                 "git guardrails finish, and start one for this branch)", policy=src))
     if sess.baseline:
-        proc = git.run("merge-base", "--is-ancestor", sess.baseline, "HEAD",
-                       cwd=ctx.repo.toplevel, ok=(0, 1, 128))
+        proc = git.run(*descends(sess.baseline), cwd=ctx.repo.toplevel, ok=(0, 1, 128))
         if proc.returncode != 0:
             why = ("" if proc.returncode == 1 else
                    " (the baseline commit cannot be found: " +

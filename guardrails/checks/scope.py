@@ -2,7 +2,7 @@
 none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
-from guardrails import agents
+from guardrails import agents, changes, git
 from guardrails.changes import Change, Commit
 from guardrails.context import Context
 from guardrails.findings import Finding, shell_path, show_path
@@ -11,6 +11,11 @@ from guardrails.patterns import Matcher
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from typing import Optional
+
+
+def prefetch(repo: git.Repo) -> None:
+    """Start the staged changes' git command ahead (see git.prefetch)."""
+    git.prefetch(*changes.STAGED, cwd=repo.toplevel)
 
 
 def _no_task(ctx: Context, commit: Optional[str]) -> Finding:
