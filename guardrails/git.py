@@ -422,6 +422,54 @@ def discover(cwd: Optional[str] = None) -> Repo:
     )
 
 
+def hook_repo() -> Repo:
+    """:func:`discover` for a hook that git started, without starting git.
+
+    Git runs hooks at the top level of the worktree and, in a linked worktree, exports
+    ``GIT_DIR``; the main worktree has its ``.git`` directory there. Anything unusual makes it
+    ask git instead (``discover()``): ``GIT_WORK_TREE``/``GIT_COMMON_DIR``, a ``GIT_DIR``
+    other than the worktree's, a cwd that is not a worktree's top level, ``core.worktree``
+    or worktree config, another object format, or a HEAD the file does not say (reftable).
+    """
+    env = os.environ
+    if env.get("GIT_WORK_TREE") or env.get("GIT_COMMON_DIR"):
+        return discover()
+    top = os.getcwd()
+    dotgit = os.path.join(top, ".git")
+    if os.path.isdir(dotgit):
+        git_dir = dotgit
+    else:
+        try:
+            with open(dotgit, "rb") as f:
+                pointer = f.read(4096)
+        except OSError:
+            return discover()
+        if not pointer.startswith(b"gitdir: ") or pointer.count(b"\n") > 1:
+            return discover()
+        git_dir = os.path.normpath(os.path.join(top, os.fsdecode(pointer[8:].strip())))
+    given = env.get("GIT_DIR")
+    if given and os.path.normpath(os.path.join(top, given)) != git_dir:
+        return discover()
+    try:
+        with open(os.path.join(git_dir, "commondir"), "rb") as f:
+            common = os.path.normpath(os.path.join(git_dir, os.fsdecode(f.read().strip())))
+    except FileNotFoundError:
+        common = git_dir
+    except OSError:
+        return discover()
+    try:
+        with open(os.path.join(common, "config"), "rb") as f:
+            cfg = f.read(1 << 20).lower()
+    except OSError:
+        return discover()
+    ref = _head_ref(git_dir)
+    if ref is None or b"worktree" in cfg or b"objectformat" in cfg or b"refstorage" in cfg:
+        return discover()
+    branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") else None
+    return Repo(toplevel=top, git_dir=git_dir, common_dir=common, object_format="sha1",
+                branch=branch)
+
+
 def _head_ref(git_dir: str) -> Optional[bytes]:
     """What HEAD points at, read from ``<git-dir>/HEAD`` without starting git: the ref for a
     symbolic HEAD, b"" for a detached one; None when the file does not say (the reftable

@@ -46,7 +46,7 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
     try:
         from guardrails import checks, context, git, report
 
-        repo = git.discover()
+        repo = git.hook_repo()
         rng = range_from_env()
         if rng is None:
             checks.prefetch(repo, names)

@@ -171,34 +171,6 @@ def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
     return found
 
 
-def hook_repo() -> git.Repo:
-    """The repository a hook runs in, from what git exports to hooks (``GIT_DIR``, the hook's
-    cwd at the top level), without starting git; ``git.discover()`` elsewhere."""
-    gd = os.environ.get("GIT_DIR")
-    if not gd or os.environ.get("GIT_WORK_TREE") or os.environ.get("GIT_COMMON_DIR"):
-        return git.discover()
-    git_dir = os.path.abspath(gd)
-    try:
-        with open(os.path.join(git_dir, "commondir")) as f:
-            common = os.path.normpath(os.path.join(git_dir, f.read().strip()))
-    except FileNotFoundError:
-        common = git_dir
-    try:
-        with open(os.path.join(git_dir, "HEAD"), "rb") as f:
-            head = f.read(4096).strip()
-        with open(os.path.join(common, "config"), "rb") as f:
-            cfg = f.read(1 << 16).lower()
-    except OSError:
-        return git.discover()
-    if b"worktree" in cfg or not os.path.exists(os.path.join(os.getcwd(), ".git")):
-        return git.discover()  # core.worktree, worktree config or not at the top: ask git
-    branch = os.fsdecode(head[len(b"ref: refs/heads/"):]) if head.startswith(
-        b"ref: refs/heads/") else None
-    fmt = "sha256" if b"objectformat = sha256" in cfg else "sha1"
-    return git.Repo(toplevel=os.getcwd(), git_dir=git_dir, common_dir=common,
-                    object_format=fmt, branch=branch)
-
-
 def guard(argv: Optional[list[str]] = None) -> int:
     """The ``ref-store-guard`` hook on its own: the agent's own commit needs no policy, so it
     only loads one (for ``enforce = "always"``) when no session or agent marker says agent."""
@@ -213,7 +185,7 @@ def guard(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--format", choices=("text", "json"), default="text")
     args = ap.parse_args(argv)
     try:
-        repo = hook_repo()
+        repo = git.hook_repo()
         if session.current(repo) is None and agents.from_env() is None:
             from guardrails import policy
 

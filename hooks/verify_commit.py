@@ -17,10 +17,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("filenames", nargs="*", help="ignored")
     parser.parse_args(argv)
     try:
+        from guardrails import git, report
         from guardrails import refguard as refstore
-        from guardrails import report
 
-        found = refstore.verify_commit(refstore.hook_repo())
+        found = refstore.verify_commit(git.hook_repo())
     except Exception as e:  # a post-commit hook must never look like a failed commit
         sys.stderr.write(f"verify-commit: could not verify the commit: {e}\n")
         return 0

@@ -274,6 +274,8 @@ def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path)
     scope_only = calls("check-scope")
     combined = calls("run")
     # + no-skipped-hooks' own call, the staged patch (a second `diff`); its core.hooksPath
-    # comes with guardrails.base in the context's one `git config`
+    # comes with guardrails.base in the context's one `git config`; git.hook_repo() reads the
+    # repository from what git gives hooks, so neither runs `rev-parse`
     assert sorted(combined) == sorted([*scope_only, "merge-base", "diff"])
-    assert scope_only.count("config") == 1 and len(combined) == 6
+    assert scope_only.count("config") == 1 and "rev-parse" not in combined
+    assert len(combined) == 5

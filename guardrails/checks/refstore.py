@@ -14,7 +14,6 @@ from guardrails.refguard import (
     LOCK_WAIT,
     STALE_AFTER,
     guard,
-    hook_repo,
     lock_findings,
     missing_staged,
     setting,
@@ -23,7 +22,7 @@ from guardrails.refguard import (
 )
 
 __all__ = ["GC_WAIT", "LOCK_WAIT", "STALE_AFTER", "check", "check_commits", "diagnose", "guard",
-           "hook_repo", "lock_findings", "missing_objects", "missing_staged", "setting",
+           "lock_findings", "missing_objects", "missing_staged", "setting",
            "verify_commit", "wait_for_locks"]
 
 
