@@ -21,10 +21,13 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
-from typing import Any, Optional
 
 from guardrails import git
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, Optional
 
 TRAILER = "Guardrails-Checked"
 # Every hook id of .pre-commit-hooks.yaml (a test keeps them in step): SKIP naming one fails.
