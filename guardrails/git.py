@@ -107,7 +107,8 @@ class Running:
 
     def __init__(self, cmd: list[str], cwd: Optional[str], env: dict[str, str],
                  input: Optional[bytes]) -> None:
-        import signal
+        # signal's C core: the same numbers without building signal's enums (~0.4 ms)
+        import _signal  # type: ignore[import-not-found,unused-ignore]
 
         if cwd is not None:  # posix_spawn has no chdir (before Python 3.13): git -C does it
             cmd = [cmd[0], "-C", cwd, *cmd[1:]]
@@ -128,7 +129,7 @@ class Running:
             # Python ignores SIGPIPE and SIGXFSZ; git must not inherit that (subprocess's
             # restore_signals does the same)
             self.pid = os.posix_spawnp(cmd[0], cmd, env, file_actions=actions,
-                                       setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+                                       setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ))
         except FileNotFoundError:
             self._close(self.in_w, self.out_r, self.err_r)
             raise GuardrailsError(
