@@ -34,33 +34,31 @@ def _agent(repo: git.Repo) -> Optional[str]:
     return "enforce = \"always\"" if pol is not None and pol.enforce == "always" else None
 
 
-def _locate() -> tuple[git.Repo, Optional[str], list[str]]:
-    """The repository, HEAD and HEAD's parents in one ``git rev-parse`` (an unborn HEAD: None)."""
-    proc = git.run("rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir",
-                   "--show-object-format", "--show-toplevel", "HEAD", "HEAD^@", ok=(0, 128))
-    lines = proc.stdout.decode(errors="surrogateescape").splitlines()
-    if len(lines) < 4:
-        return git.discover(), None, []  # not a repository: discover() says so, exit 2
-    git_dir, common_dir, object_format, toplevel = lines[:4]
-    repo = git.Repo(toplevel=toplevel, git_dir=git_dir, common_dir=common_dir,
-                    object_format=object_format, branch=None)
-    if proc.returncode != 0:
-        return repo, None, []
-    return repo, lines[4], lines[5:]
+def _head(repo: git.Repo) -> tuple[Optional[str], list[str]]:
+    """HEAD and HEAD's parents in one ``git rev-parse`` (an unborn HEAD: None, [])."""
+    proc = git.run("rev-parse", "HEAD", "HEAD^@", cwd=repo.toplevel, ok=(0, 128))
+    lines = proc.stdout.decode().split()
+    if proc.returncode != 0 or not lines:
+        return None, []
+    return lines[0], lines[1:]
 
 
-def _parents(repo: git.Repo, head: Optional[str], head_parents: list[str], source: str,
-             amend: bool) -> tuple[list[str], bool]:
-    """(parents of the commit being made, whether it is a merge)."""
-    if amend and head is not None:
-        return head_parents, len(head_parents) > 1
-    parents = [head] if head else []
+def _parents(repo: git.Repo, source: str, amend: bool) -> tuple[list[str], bool]:
+    """(parents of the commit being made, whether it is a merge); ``[]``, False for a plain
+    commit, which needs neither (so no git runs for it)."""
+    merge_heads: list[str] = []
     if source == "merge":
         try:
             with open(repo.git_path("MERGE_HEAD")) as f:
-                parents += f.read().split()
+                merge_heads = f.read().split()
         except FileNotFoundError:
             pass
+    if not amend and not merge_heads:
+        return [], False
+    head, head_parents = _head(repo)
+    if amend and head is not None:
+        return head_parents, len(head_parents) > 1
+    parents = ([head] if head else []) + merge_heads
     return parents, len(parents) > 1
 
 
@@ -103,7 +101,7 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     if any(s in REPLAYS for s in subs) or (
             not subs and env.get("GIT_REFLOG_ACTION", "").split(" ")[0] in REPLAYS):
         return 0  # a rebase/cherry-pick replay keeps the original message and trailer
-    repo, head, head_parents = _locate()
+    repo = git.hook_repo()
     agent = _agent(repo)
     if agent is None:
         return 0
@@ -115,7 +113,7 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
         and rec.get("git") == me
     skips = _skips(env)
     amend = attestation.is_amend(argvs[0]) if argvs else (source == "commit" and obj == "HEAD")
-    parents, merge = _parents(repo, head, head_parents, source, amend)
+    parents, merge = _parents(repo, source, amend)
     if not checked or skips:
         pid = attestation.merge_id(repo, parents) if merge and not skips else None
         if pid is not None and pid == attestation.empty_id(repo):
