@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from json.encoder import encode_basestring_ascii as _escape_json
 
 from guardrails.findings import ERROR, Finding, printable, show_path
 
@@ -46,7 +47,54 @@ def as_json(findings: Sequence[Finding], meta: dict[str, Any]) -> str:
         "findings": [f.to_dict() for f in findings],
         "summary": {"errors": errors, "warnings": len(findings) - errors},
     }
-    return json.dumps(doc, indent=2) + "\n"
+    return dumps(doc) + "\n"
+
+
+class _Unusual(Exception):
+    pass
+
+
+def dumps(doc: Any) -> str:
+    """``json.dumps(doc, indent=2)``, the same text. With ``indent`` json runs its pure-Python
+    encoder (a third of a second for a 10,000-commit report); this escapes strings with json's
+    C function and lays out dicts, lists and scalars itself. Anything else: json.dumps."""
+    try:
+        return _encode(doc, "\n")
+    except _Unusual:
+        return json.dumps(doc, indent=2)
+
+
+def _encode(o: Any, pad: str) -> str:
+    t = type(o)
+    if t is str:
+        return _escape_json(o)
+    if t is dict:
+        if not o:
+            return "{}"
+        inner = pad + "  "
+        items = []
+        for k, v in o.items():
+            if type(k) is not str:
+                raise _Unusual
+            tv = type(v)  # the common scalars inline: most of a report's values
+            value = _escape_json(v) if tv is str else "null" if v is None else \
+                _encode(v, inner)
+            items.append(f"{inner}{_escape_json(k)}: {value}")
+        return "{" + ",".join(items) + pad + "}"
+    if t is list or t is tuple:
+        if not o:
+            return "[]"
+        inner = pad + "  "
+        return "[" + ",".join([inner + _encode(v, inner) for v in o]) + pad + "]"
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    if t is int:
+        return int.__repr__(o)
+    raise _Unusual
 
 
 def color_for(stream: IO[str]) -> bool:
