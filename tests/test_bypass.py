@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT, install_hooks
 from tests.helpers import add_worktree, git, make_repo, write
 from tests.test_attest import start
@@ -194,3 +196,26 @@ def test_standalone_no_skipped_hooks_attests(tmp_path: Path, runner: str,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert git("log", "-1", "--format=%B", cwd=wt).stdout.count("Guardrails-Checked:") == 1
     assert [f for f in _range(wt, "main..HEAD") if f["rule"].startswith("attest")] == []
+
+
+def test_hit_lines_re2_and_find_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The RE2 scan finds the lines the per-literal ``find`` scan finds: added lines only,
+    ASCII case folded, no Unicode folding (a Kelvin sign is not a k), each line once."""
+    import random
+
+    from guardrails.checks import bypass
+
+    if bypass._literal_rx() is None:
+        pytest.skip("google-re2 is not installed")
+    words = ["foo", "+", "-", " ", "\n", "\n+", "\n+++ ", "\n-", "HooKsPath", "SKIP",
+             "--No-Verify", "hoo\u212apath", "commit -n", "yolo", "x", *bypass._LITERALS]
+    rng = random.Random(6)
+    cases = ["", "+skip", "+++ b/skip\n+skip skip\n-skip\n +skip\n+SKIP", "+hoo\u212apath\n"]
+    cases += ["".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+              for _ in range(2000)]
+    for text in cases:
+        data = text.encode()
+        fast = bypass.hit_lines(data)
+        with monkeypatch.context() as m:
+            m.setattr(bypass, "_literal_rx", lambda: None)
+            assert bypass.hit_lines(data) == fast, data

