@@ -204,6 +204,25 @@ def _parse_log(tokens: list[bytes]) -> Iterator[Commit]:
         yield Commit(oid, parents.split(), an, ae, cn, ce, message, changes)
 
 
+_AGENTS: dict[tuple[str, ...], Optional[str]] = {}
+
+
+def agent_of(c: Commit) -> Optional[str]:
+    """The agent the commit's metadata names (agents.from_commit), worked out once per commit:
+    every range check and report row asks."""
+    key = (c.oid, c.author_name, c.author_email, c.committer_name, c.committer_email, c.message)
+    try:
+        return _AGENTS[key]
+    except KeyError:
+        pass
+    from guardrails import agents
+
+    found = _AGENTS[key] = agents.from_commit(f"{c.author_name} <{c.author_email}>",
+                                              f"{c.committer_name} <{c.committer_email}>",
+                                              c.message)
+    return found
+
+
 def commit_range(repo: git.Repo, spec: str) -> list[Commit]:
     """Commits of ``A..B`` (or ``A...B``, or one rev meaning its own commit)."""
     if ".." not in spec:

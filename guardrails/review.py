@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from guardrails import agents, changes, checks, context, git
+from guardrails import changes, checks, context, git
 from guardrails import policy as policies
 from guardrails.changes import Change, Commit
 from guardrails.checks.branch import HOOK_CONFIG
@@ -150,8 +150,7 @@ def is_agent_commit(ctx: Context, c: Commit) -> bool:
 
 
 def agent_of(c: Commit) -> Optional[str]:
-    return agents.from_commit(f"{c.author_name} <{c.author_email}>",
-                              f"{c.committer_name} <{c.committer_email}>", c.message)
+    return changes.agent_of(c)
 
 
 @dataclass

@@ -6,7 +6,7 @@ by the ``require-checks`` hook (guardrails/require.py).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from guardrails import attestation
 from guardrails.findings import Finding
@@ -23,29 +23,29 @@ def check(ctx: Context) -> list[Finding]:
     return []
 
 
-def _who(c: Commit) -> Optional[str]:
-    from guardrails import agents
-    from guardrails.checks.bypass import _commit_agent
-
-    return _commit_agent(c) or agents.from_env()
-
-
 def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     """Every agent commit (and every commit that carries the trailer) must carry the id of
-    its own change."""
+    its own change. The patch ids (the range's ``git log -p`` through ``git patch-id``) are
+    waited for only when some commit carries a trailer to compare them with."""
     from guardrails.checks.bypass import is_agent_commit
 
-    todo = [c for c in commits
-            if is_agent_commit(ctx, c) or attestation.trailer_values(c.message)]
+    todo = []
+    for c in commits:
+        values = attestation.trailer_values(c.message)
+        if values or is_agent_commit(ctx, c):
+            todo.append((c, values))
     if not todo:
         return []
-    ids = attestation.patch_ids(ctx.repo, [c.oid for c in commits])
+    ids = attestation.patch_ids(ctx.repo, [c.oid for c in commits]) \
+        if any(values for _, values in todo) else {}
     policy = ctx.scope_source or None
+    from guardrails import agents
+    from guardrails.changes import agent_of
+
+    env_agent = agents.from_env()  # who made a commit that does not say
     found: list[Finding] = []
-    for c in todo:
-        values = attestation.trailer_values(c.message)
-        actual = ids.get(c.oid, attestation.empty_id(ctx.repo))
-        who = _who(c)
+    for c, values in todo:
+        who = agent_of(c) or env_agent
         by = f" (agent: {who})" if who else ""
         subject = c.subject[:60]
         if not values:
@@ -57,7 +57,9 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
                 f"{c.oid[:12]}^   (in the agent's worktree, hooks installed)",
                 commit=c.oid, policy=policy,
             ))
-        elif actual not in values:
+            continue
+        actual = ids.get(c.oid, attestation.empty_id(ctx.repo))
+        if actual not in values:
             found.append(Finding(
                 "attest-mismatch",
                 f"\"{subject}\"{by} changed after it was checked: "

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Optional
 
-from guardrails import agents, git
+from guardrails import changes, git
 from guardrails import policy as policies
 from guardrails.changes import Commit
 from guardrails.context import Context
@@ -34,9 +34,7 @@ _MERGE_MSG = re.compile(
 
 
 def _is_agent(ctx: Context, c: Commit) -> bool:
-    return ctx.enforced or ctx.task is not None or agents.from_commit(
-        f"{c.author_name} <{c.author_email}>", f"{c.committer_name} <{c.committer_email}>",
-        c.message) is not None
+    return ctx.enforced or ctx.task is not None or changes.agent_of(c) is not None
 
 
 def protected(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
-from guardrails import agents, git
+from guardrails import git
 from guardrails.attestation import HOOK_IDS
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
 
@@ -365,8 +365,9 @@ def check(ctx: Context) -> list[Finding]:
 
 
 def _commit_agent(c: Commit) -> Optional[str]:
-    return agents.from_commit(f"{c.author_name} <{c.author_email}>",
-                              f"{c.committer_name} <{c.committer_email}>", c.message)
+    from guardrails.changes import agent_of
+
+    return agent_of(c)
 
 
 def is_agent_commit(ctx: Context, c: Commit) -> bool:

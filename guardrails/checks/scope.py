@@ -2,7 +2,7 @@
 none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
-from guardrails import agents, changes, git
+from guardrails import changes, git
 from guardrails.changes import Change, Commit
 from guardrails.context import Context
 from guardrails.findings import Finding, shell_path, show_path
@@ -11,6 +11,8 @@ from guardrails.patterns import Matcher
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from typing import Optional
+
+    from guardrails.policy import Task
 
 
 def prefetch(repo: git.Repo) -> None:
@@ -50,68 +52,101 @@ def _matcher(patterns: tuple[str, ...]) -> Matcher:
 
 def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None) -> list[Finding]:
     """Scope and budget findings for one change set (the index, or one commit)."""
-    pol, task = ctx.policy, ctx.task
+    task = ctx.task
     if task is None:
         return [_no_task(ctx, commit)]
-    source = ctx.scope_source
-    locked = _matcher(tuple(pol.locked) if pol else ())
-    allow = _matcher(tuple(task.allow))
+    pol = ctx.policy
     paths = {p for ch in chs for p in ch.paths}
-    in_locked = locked.matching(paths)
-    allowed = allow.matching(paths)
+    in_locked = _matcher(tuple(pol.locked) if pol else ()).matching(paths)
+    allowed = _matcher(tuple(task.allow)).matching(paths)
+    found = _path_findings(ctx, task, chs, commit, in_locked, allowed)
+    found += _files_budget(ctx, task, chs, commit)
+    found += _lines_budget(ctx, task, chs, commit)
+    return found
+
+
+def _label(ctx: Context, task: Task) -> str:
+    return f"task `{task.name}`" if ctx.scope_source != "session (ad hoc)" else \
+        "the ad-hoc session"
+
+
+def _path_findings(ctx: Context, task: Task, chs: list[Change], commit: Optional[str],
+                   in_locked: set[str], allowed: set[str]) -> list[Finding]:
+    """A finding per path outside the allow patterns or locked (matches computed by the
+    caller: one Matcher call for a whole range rather than one per commit)."""
     found: list[Finding] = []
-    base = pol.base if pol else "the base branch"
-    label = f"task `{task.name}`" if source != "session (ad hoc)" else "the ad-hoc session"
     for ch in chs:
         for p in ch.paths:
-            side, what = "", ch.describe()
-            if ch.status == "R":
-                side = " (rename source)" if p == ch.old_path else " (rename target)"
-                if p == ch.old_path:
-                    what = what.replace(f"from {show_path(p)}", f"to {show_path(ch.path)}")
-            if commit is None:
-                fix = f"git restore --staged -- {shell_path(p)}"
-                if ch.status == "R":
-                    fix = (f"git restore --staged -- {shell_path(ch.old_path or '')} "
-                           f"{shell_path(ch.path)}")
-            else:
-                fix = (f"revert this change in a new commit (git show {commit[:12]} -- "
-                       f"{shell_path(p)}), or move it to a branch whose task allows it")
-            if p in in_locked:
-                found.append(Finding(
-                    "scope-locked",
-                    f"{show_path(p)}: {what}{side}: locked by the policy; no agent "
-                    "commit may change it",
-                    f"{fix}; only a human may change locked paths, on {base}",
-                    path=p, commit=commit, policy=source,
-                ))
-            elif p not in allowed:
-                found.append(Finding(
-                    "scope-outside-allow",
-                    f"{show_path(p)}: {what}{side}: outside the allow patterns of "
-                    f"{label} ({', '.join(task.allow)})",
-                    f"{fix}; or widen [tasks.{task.name}].allow on "
-                    f"{pol.base if pol else 'the base branch'} (a human change)"
-                    if source != "session (ad hoc)" else fix,
-                    path=p, commit=commit, policy=source,
-                ))
-    if task.max_files is not None and len(chs) > task.max_files:
-        found.append(Finding(
-            "budget-max-files",
-            f"{len(chs)} files changed, more than max-files = {task.max_files} of {label}",
-            "split the change into smaller commits (git restore --staged -- PATH…, then commit "
-            "in parts)",
-            commit=commit, policy=source,
-        ))
-    lines = sum(ch.lines for ch in chs)
-    if task.max_lines is not None and lines > task.max_lines:
-        found.append(Finding(
-            "budget-max-lines",
-            f"{lines} lines added and removed, more than max-lines = {task.max_lines} of {label}",
-            "split the change into smaller commits (git add -p stages part of a file)",
-            commit=commit, policy=source,
-        ))
+            if p in allowed and p not in in_locked:
+                continue
+            found.append(_path_finding(ctx, task, ch, p, commit, p in in_locked))
     return found
+
+
+def _path_finding(ctx: Context, task: Task, ch: Change, p: str, commit: Optional[str],
+                  locked: bool) -> Finding:
+    pol, source = ctx.policy, ctx.scope_source
+    base = pol.base if pol else "the base branch"
+    side, what = "", ch.describe()
+    if ch.status == "R":
+        side = " (rename source)" if p == ch.old_path else " (rename target)"
+        if p == ch.old_path:
+            what = what.replace(f"from {show_path(p)}", f"to {show_path(ch.path)}")
+    if commit is None:
+        fix = f"git restore --staged -- {shell_path(p)}"
+        if ch.status == "R":
+            fix = (f"git restore --staged -- {shell_path(ch.old_path or '')} "
+                   f"{shell_path(ch.path)}")
+    else:
+        fix = (f"revert this change in a new commit (git show {commit[:12]} -- "
+               f"{shell_path(p)}), or move it to a branch whose task allows it")
+    if locked:
+        return Finding(
+            "scope-locked",
+            f"{show_path(p)}: {what}{side}: locked by the policy; no agent "
+            "commit may change it",
+            f"{fix}; only a human may change locked paths, on {base}",
+            path=p, commit=commit, policy=source,
+        )
+    return Finding(
+        "scope-outside-allow",
+        f"{show_path(p)}: {what}{side}: outside the allow patterns of "
+        f"{_label(ctx, task)} ({', '.join(task.allow)})",
+        f"{fix}; or widen [tasks.{task.name}].allow on "
+        f"{pol.base if pol else 'the base branch'} (a human change)"
+        if source != "session (ad hoc)" else fix,
+        path=p, commit=commit, policy=source,
+    )
+
+
+def _files_budget(ctx: Context, task: Task, chs: list[Change],
+                  commit: Optional[str]) -> list[Finding]:
+    if task.max_files is None or len(chs) <= task.max_files:
+        return []
+    return [Finding(
+        "budget-max-files",
+        f"{len(chs)} files changed, more than max-files = {task.max_files} of "
+        f"{_label(ctx, task)}",
+        "split the change into smaller commits (git restore --staged -- PATH…, then commit "
+        "in parts)",
+        commit=commit, policy=ctx.scope_source,
+    )]
+
+
+def _lines_budget(ctx: Context, task: Task, chs: list[Change],
+                  commit: Optional[str]) -> list[Finding]:
+    if task.max_lines is None:
+        return []
+    lines = sum(ch.lines for ch in chs)
+    if lines <= task.max_lines:
+        return []
+    return [Finding(
+        "budget-max-lines",
+        f"{lines} lines added and removed, more than max-lines = {task.max_lines} of "
+        f"{_label(ctx, task)}",
+        "split the change into smaller commits (git add -p stages part of a file)",
+        commit=commit, policy=ctx.scope_source,
+    )]
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -121,13 +156,23 @@ def check(ctx: Context) -> list[Finding]:
 
 
 def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
-    found: list[Finding] = []
-    for c in commits:
-        if c.is_merge:
-            continue
-        is_agent = ctx.enforced or ctx.task is not None or agents.from_commit(
-            f"{c.author_name} <{c.author_email}>", f"{c.committer_name} <{c.committer_email}>",
-            c.message) is not None
-        if is_agent:
-            found += check_changes(ctx, c.changes, commit=c.oid)
-    return found
+    """check_changes of every agent commit, with the paths of the whole range matched at once."""
+    todo = [c for c in commits if not c.is_merge and (
+        ctx.enforced or ctx.task is not None or changes.agent_of(c) is not None)]
+    task = ctx.task
+    if task is None:
+        return [_no_task(ctx, c.oid) for c in todo]
+    pol = ctx.policy
+    paths = {p for c in todo for ch in c.changes for p in ch.paths}
+    in_locked = _matcher(tuple(pol.locked) if pol else ()).matching(paths)
+    allowed = _matcher(tuple(task.allow)).matching(paths)
+    per_commit: list[list[Finding]] = []
+    for c in todo:
+        found = _path_findings(ctx, task, c.changes, c.oid, in_locked, allowed) \
+            if not paths.issubset(allowed) or in_locked else []
+        found += _files_budget(ctx, task, c.changes, c.oid)
+        per_commit.append(found)
+    if task.max_lines is not None:
+        for c, found in zip(todo, per_commit):
+            found += _lines_budget(ctx, task, c.changes, c.oid)
+    return [f for found in per_commit for f in found]
