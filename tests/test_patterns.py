@@ -9,14 +9,25 @@ Matcher may say "no" where git says "yes" — never the reverse. Everywhere else
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Union
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardrails.patterns import Matcher, PatternError, validate
+from guardrails.patterns import (
+    RE2_ABOVE,
+    RE2_WORK,
+    Matcher,
+    PatternError,
+    _resolver,
+    _rules,
+    pick_backend,
+    validate,
+)
+from tests import pathspec_oracle
 from tests.helpers import git
 
 BACKENDS = ("re2", "simple")
@@ -169,12 +180,108 @@ def test_bad_patterns_are_refused(bad: str) -> None:
     assert e.value.pattern == bad
 
 
-def test_re2_backend_resolves_ids_itself() -> None:
-    """The fast path (RE2::Set ids resolved by guardrails) is the one in use with re2, so the
-    differential test above covers it; pathspec's own resolution is only a fallback."""
+def test_both_backends_resolve_ids_themselves() -> None:
+    """With re2 the ids of the RE2::Set are resolved by guardrails (RE2 returns them in no
+    defined order); Python's re resolves by the order of its alternatives. Same answers."""
     pytest.importorskip("re2")
-    m = Matcher(["src/**", "!src/x/**", "*.md"], backend="re2")
-    assert m._resolve is not None
-    assert m.matching(["src/a.py", "src/x/b.py", "docs/c.md", "src/x/d.md"]) == \
-        {"src/a.py", "docs/c.md", "src/x/d.md"}
-    assert Matcher(["src/**"], backend="simple")._resolve is None
+    pats = ["src/**", "!src/x/**", "*.md"]
+    for backend in BACKENDS:
+        m = Matcher(pats, backend=backend)
+        assert m.matching(["src/a.py", "src/x/b.py", "docs/c.md", "src/x/d.md"]) == \
+            {"src/a.py", "docs/c.md", "src/x/d.md"}
+    assert Matcher([]).backend is None
+
+
+def test_the_default_backend_follows_the_size() -> None:
+    pytest.importorskip("re2")
+    assert pick_backend(30, 5) == "simple"
+    assert pick_backend(RE2_ABOVE, RE2_WORK // RE2_ABOVE) == "simple"
+    assert pick_backend(RE2_ABOVE + 1, 1) == "re2"
+    assert pick_backend(10, RE2_WORK) == "re2"
+    pats = [f"d{i}/**" for i in range(10)]
+    paths = [f"d{i % 20}/f{i}" for i in range(RE2_WORK // 10 + 1)]
+    assert Matcher(pats).matching(paths[:5]) == {p for p in paths[:5] if int(p[1:2]) < 10}
+    assert Matcher(pats).matching(paths) == Matcher(pats, backend="simple").matching(paths)
+
+
+def test_compiles_once_per_pattern_list() -> None:
+    pats = ["cache/**", "!cache/keep"]
+    validate(pats)
+    assert _rules(tuple(pats)) is _rules(tuple(pats))
+    Matcher(pats).match("cache/x")
+    assert _resolver(tuple(pats), "simple") is _resolver(tuple(pats), "simple")
+
+
+@pytest.mark.parametrize("bad", ["!", "! ", "a\\/b", "[z-a]", "x/[b-a]*/y"])
+def test_what_pathspec_refuses_is_refused(bad: str) -> None:
+    with pytest.raises(PatternError) as e:
+        Matcher(["ok/**", bad])
+    assert e.value.pattern == bad
+
+
+@pytest.mark.parametrize("noop", ["/", "/ ", "a[", "[]", "[!]", "x/[\\", "[z-a]/["])
+def test_what_pathspec_drops_matches_nothing(noop: str) -> None:
+    """As pathspec (and git) do: a ``[`` that does not close drops the whole line."""
+    for backend in BACKENDS:
+        assert Matcher([noop, "!a"], backend=backend).matching(["a", "b", "a[", "x/[\\"]) == set()
+
+
+# --- where guardrails follows git rather than pathspec ----------------------------------------
+
+def test_patterns_ending_in_a_or_a_ring_match_like_git(oracle: GitOracle) -> None:
+    """pathspec stripped white space from the one-character-per-byte text, taking the last byte
+    of ``à`` (0xa0) and ``Å`` (0x85): ``voilà`` never matched ``voilà``. git strips spaces."""
+    for pats in (["voilà"], ["Å/"], ["d/à"], ["x\xa0"]):
+        assert oracle.compare(pats, ["voilà", "Å/f", "d/à", "d/à/f", "x\xa0", "x"]) == []
+    assert Matcher(["voilà"]).match("docs/voilà")
+    assert Matcher(["voilà "]).match("voilà")  # the trailing space still goes
+
+
+def test_newlines_in_paths_are_ordinary_characters_like_git(oracle: GitOracle) -> None:
+    """pathspec's ``.`` does not match a newline (``*`` matched no path that is a newline, ``a``
+    no ``x\\n/a``) and its pure-Python backend's ``$`` matched before one; git's wildmatch
+    treats a newline like any other character."""
+    paths = ["\n", "x\ny.md", "a\n/b.md", "d\n", "d/\n", "\n/a", "a\n"]
+    for pats in (["*"], ["**"], ["*.md"], ["a"], ["*/"], ["d/**"], ["?"], ["!*", "a*"]):
+        assert oracle.compare(pats, paths) == []
+
+
+# --- against pathspec itself (tests/pathspec_oracle.py: the implementation before this one) ---
+
+PIECES = [*"ab/A*?[]!^-\\# .\t", "é", "**", "***", "/**/", "[ab]", "[!a]", "[^a]", "[]a]",
+          "[!]a]", "[a-c]", "[c-a]", "[a-]", "[]-]", "[[:alpha:]]", "[\\]", "\\*", "\\ ",
+          "\\!", "\\#", "\\[", "[é]", os.fsdecode(b"\xe9"), "[a-é]", "  ", "]", "[!", "[^",
+          "--", "&&", "\n"]
+PATH_NAMES = ["a", "b", "A", "ab", "ba", "!", "#", "[", "]", "*", "-", " ", "a ", "é", "à",
+              os.fsdecode(b"\xe9"), "\\", "x.md", "^", "", "\t", "\xa0"]
+
+any_pattern = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
+any_path = st.tuples(st.sampled_from(["", "", "", "/", "./"]),
+                     st.lists(st.sampled_from(PATH_NAMES), min_size=1, max_size=4).map("/".join)
+                     ).map("".join)
+
+
+def _outcome(matcher: Callable[..., Any], patterns: list[str], paths: list[str],
+             backend: str) -> Union[set[str], str]:
+    try:
+        return set(matcher(patterns, backend=backend).matching(paths))
+    except Exception as e:
+        return type(e).__name__
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # re, on pathspec's "[[" and "[]--]"
+@settings(max_examples=1000, deadline=None)
+@given(patterns=st.lists(any_pattern, min_size=1, max_size=4),
+       paths=st.lists(any_path, min_size=1, max_size=12))
+def test_matcher_agrees_with_pathspec(patterns: list[str], paths: list[str]) -> None:
+    """Same verdicts as pathspec's GitIgnoreSpec (its pure-Python backend) for both backends,
+    and a PatternError wherever pathspec raised. Generated patterns avoid the two places where
+    guardrails follows git instead (the tests above): a pattern ending in à or Å, a newline
+    in a path."""
+    expected = _outcome(pathspec_oracle.Matcher, patterns, paths, "simple")
+    for backend in BACKENDS:
+        got = _outcome(Matcher, patterns, paths, backend)
+        if isinstance(expected, str):
+            assert got == "PatternError", (backend, expected)
+        else:
+            assert got == expected, (backend, got ^ expected if isinstance(got, set) else got)
