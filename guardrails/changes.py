@@ -11,7 +11,7 @@ from guardrails.records import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
     from typing import Optional
 
 GITLINK = "160000"
@@ -19,6 +19,9 @@ SYMLINK = "120000"
 NULL_MODE = "000000"
 DIFF_OPTS = ("--raw", "--numstat", "-z", "-M", "-C", "--no-abbrev", "--no-ext-diff",
              "--no-textconv", "--ignore-submodules=none")
+# without --numstat, which costs two thirds of a long range's `git log --raw` (a content diff of
+# every file); see count_lines
+RAW_OPTS = tuple(o for o in DIFF_OPTS if o != "--numstat")
 
 
 class Change(Record):
@@ -89,7 +92,7 @@ class Change(Record):
 
 class Commit(Record):
     __slots__ = ("oid", "parents", "author_name", "author_email", "committer_name",  # noqa: RUF023
-                 "committer_email", "message", "changes")
+                 "committer_email", "message", "changes", "counted")
     oid: str
     parents: list[str]
     author_name: str
@@ -98,10 +101,11 @@ class Commit(Record):
     committer_email: str
     message: str
     changes: list[Change]
+    counted: bool  # whether the changes carry their line counts (else: count_lines)
 
     def __init__(self, oid: str, parents: list[str], author_name: str, author_email: str,
                  committer_name: str, committer_email: str, message: str,
-                 changes: Optional[list[Change]] = None) -> None:
+                 changes: Optional[list[Change]] = None, counted: bool = True) -> None:
         self.oid = oid
         self.parents = parents
         self.author_name = author_name
@@ -110,6 +114,7 @@ class Commit(Record):
         self.committer_email = committer_email
         self.message = message
         self.changes = [] if changes is None else changes
+        self.counted = counted
 
     @property
     def subject(self) -> str:
@@ -120,44 +125,72 @@ class Commit(Record):
         return len(self.parents) > 1
 
 
-def _parse_diff(tokens: list[bytes], start: int) -> tuple[list[Change], int]:
+def _fields(data: bytes) -> list[str]:
+    """git's ``-z`` output as str fields, decoded in one go: paths as :func:`git.decode_path`
+    decodes them, commit headers as UTF-8 with surrogate escapes."""
+    if _WHOLE:
+        text = data.decode("utf-8", "surrogateescape")
+        parts = text.split("\0")
+        if parts and parts[-1] == "":
+            parts.pop()
+        return parts
+    return [t.decode("utf-8", "surrogateescape") if t.lstrip(b"\n").startswith(b"\x01")
+            else git.decode_path(t) for t in git.zsplit(data)]
+
+
+def _whole() -> bool:
+    import sys
+
+    # UTF-8 decoding is per byte sequence, so one decode of the whole output equals a decode of
+    # each field; another file-system encoding decodes field by field
+    return sys.getfilesystemencoding() == "utf-8" and \
+        sys.getfilesystemencodeerrors() == "surrogateescape"
+
+
+_WHOLE = _whole()
+
+
+def _parse_diff(tokens: list[str], start: int) -> tuple[list[Change], int]:
     """Parse raw and numstat records from ``tokens[start:]`` until a commit header."""
     changes: list[Change] = []
     by_path: dict[str, Change] = {}
     i = start
     n = len(tokens)
     while i < n:
-        tok = tokens[i].lstrip(b"\n")
-        if tok.startswith(b"\x01"):
+        tok = tokens[i]
+        if tok[:1] == "\n":
+            tok = tok.lstrip("\n")
+        first = tok[:1]
+        if first == "\x01":
             break
-        if tok.startswith(b":"):
-            old_mode, new_mode, old_oid, new_oid, status = tok[1:].decode().split(" ")
+        if first == ":":
+            old_mode, new_mode, old_oid, new_oid, status = tok[1:].split(" ")
             letter = status[0]
-            if letter in "RC":
-                old, new = git.decode_path(tokens[i + 1]), git.decode_path(tokens[i + 2])
+            if letter == "R" or letter == "C":
+                old, new = tokens[i + 1], tokens[i + 2]
                 i += 3
             else:
-                old, new = None, git.decode_path(tokens[i + 1])
+                old, new = None, tokens[i + 1]
                 i += 2
             ch = Change(letter, new, old, old_mode, new_mode, old_oid, new_oid)
             changes.append(ch)
-            by_path.setdefault(new, ch)
+            if new not in by_path:
+                by_path[new] = ch
             continue
         if not tok:  # an empty commit's separator
             i += 1
             continue
         # numstat: "added\tremoved\tpath" or "added\tremoved\t" followed by old and new paths
-        added_s, removed_s, rest = tok.split(b"\t", 2)
-        if rest:
-            path = git.decode_path(rest)
+        added_s, removed_s, path = tok.split("\t", 2)
+        if path:
             i += 1
         else:
-            path = git.decode_path(tokens[i + 2])
+            path = tokens[i + 2]
             i += 3
         ch_or_none = by_path.get(path)
         if ch_or_none is not None:
-            ch_or_none.added = None if added_s == b"-" else int(added_s)
-            ch_or_none.removed = None if removed_s == b"-" else int(removed_s)
+            ch_or_none.added = None if added_s == "-" else int(added_s)
+            ch_or_none.removed = None if removed_s == "-" else int(removed_s)
     return changes, i
 
 
@@ -167,41 +200,88 @@ STAGED = ("diff", "--cached", *DIFF_OPTS)
 def staged(repo: git.Repo) -> list[Change]:
     """What the next commit would change: the index against HEAD (or the empty tree)."""
     data = git.out(*STAGED, cwd=repo.toplevel)
-    return _parse_diff(git.zsplit(data), 0)[0]
+    return _parse_diff(_fields(data), 0)[0]
 
 
 def between(repo: git.Repo, old: str, new: str) -> list[Change]:
     """Changes from tree-ish ``old`` to ``new``."""
     data = git.out("diff-tree", "-r", *DIFF_OPTS, old, new, "--", cwd=repo.toplevel)
-    return _parse_diff(git.zsplit(data), 0)[0]
+    return _parse_diff(_fields(data), 0)[0]
 
 
 _FORMAT = "%x01%H%x02%P%x02%an%x02%ae%x02%cn%x02%ce%x02%B"
 
 
-def commits(repo: git.Repo, revs: Sequence[str]) -> list[Commit]:
+def commits(repo: git.Repo, revs: Sequence[str], numstat: bool = True) -> list[Commit]:
     """Every commit ``git log revs`` lists, oldest first, with its changes: one git call.
 
     Merge commits carry no changes here (their parents' commits are listed on their own).
+    ``numstat=False``: without line counts (``counted`` False; :func:`count_lines` adds them
+    when a budget needs them), which saves git a content diff of every file.
     """
     # --root: a root commit's files are changes too, whatever log.showRoot says;
     # --no-show-signature: log.showSignature would mix gpg output into the records.
     data = git.out("log", "--reverse", "--root", "--no-show-signature", f"--format={_FORMAT}",
-                   *DIFF_OPTS, *revs, "--", cwd=repo.toplevel)
-    return list(_parse_log(git.zsplit(data)))
+                   *(DIFF_OPTS if numstat else RAW_OPTS), *revs, "--", cwd=repo.toplevel)
+    return _parse_log(_fields(data), numstat)
 
 
-def _parse_log(tokens: list[bytes]) -> Iterator[Commit]:
+def _parse_log(tokens: list[str], counted: bool = True) -> list[Commit]:
+    out: list[Commit] = []
     i = 0
-    while i < len(tokens):
-        tok = tokens[i].lstrip(b"\n")
-        if not tok.startswith(b"\x01"):
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i].lstrip("\n")
+        if not tok.startswith("\x01"):
             i += 1
             continue
-        fields = tok[1:].decode(errors="surrogateescape").split("\x02", 6)
-        oid, parents, an, ae, cn, ce, message = fields
+        oid, parents, an, ae, cn, ce, message = tok[1:].split("\x02", 6)
         changes, i = _parse_diff(tokens, i + 1)
-        yield Commit(oid, parents.split(), an, ae, cn, ce, message, changes)
+        out.append(Commit(oid, parents.split(), an, ae, cn, ce, message, changes, counted))
+    return out
+
+
+def count_lines(repo: git.Repo, commits: Sequence[Commit]) -> None:
+    """Add the line counts to the changes of the commits read without them.
+
+    ``commits``: a whole range as the range checks get it (the patches are keyed by it). The
+    counts come from that range's ``git log -p`` (attestation.patches), which the attestation
+    and bypass checks read anyway and for which git diffed every file already: the ``+`` and
+    ``-`` lines of each file's diff are what ``--numstat`` counts. What that patch cannot tell
+    (a rename or copy with edits: the patch has no renames; a mode-only change: binary or not)
+    is read for those commits alone, with one ``git diff-tree --stdin --numstat``."""
+    if all(c.counted for c in commits):
+        return
+    from guardrails import attestation
+
+    counts = attestation.line_counts(repo, [c.oid for c in commits])
+    again: list[Commit] = []
+    for c in commits:
+        if c.counted:
+            continue
+        files = counts.get(c.oid, {})
+        for ch in c.changes:
+            got = files.get(ch.path)
+            if got is None:
+                break
+            if ch.status == "R" or ch.status == "C":
+                if ch.old_oid != ch.new_oid:
+                    break
+                # the same blob under a new name: no line changed, unless it is binary
+                got = got if got[0] is None else (0, 0)
+            ch.added, ch.removed = got
+        else:
+            c.counted = True
+            continue
+        again.append(c)
+    if again:
+        data = git.out("diff-tree", "--stdin", "--root", "-r", "--no-show-signature",
+                       f"--format={_FORMAT}", *DIFF_OPTS, cwd=repo.toplevel,
+                       input="".join(c.oid + "\n" for c in again).encode())
+        fresh = {c.oid: c.changes for c in _parse_log(_fields(data))}
+        for c in again:
+            c.changes[:] = fresh.get(c.oid, c.changes)
+            c.counted = True
 
 
 _AGENTS: dict[tuple[str, ...], Optional[str]] = {}

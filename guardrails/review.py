@@ -135,10 +135,13 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     if mb != head_oid:
         from guardrails import attestation
 
-        # the range checks' git log -p | git patch-id, started now to run beside the raw log
+        # the range checks' git log -p | git patch-id, started now to run beside the raw log;
+        # the scope check's max-lines budget counts lines in it (the raw log has no --numstat)
         revs = [f"{mb}..{head_oid}"]
-        pending = attestation.Prefetch(repo, revs)
-        commits = changes.commits(repo, revs)
+        task = pol.task_for_branch(name) if pol is not None else None
+        pending = attestation.Prefetch(repo, revs,
+                                       lines=task is not None and task.max_lines is not None)
+        commits = changes.commits(repo, revs, numstat=False)  # the checks count lines if need be
         pending.bind([c.oid for c in commits])
     return Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
 

@@ -316,3 +316,56 @@ def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
     found = checks.run(context.build(git.discover(str(wt))), ["scope"])
     assert found == []
     assert calls(git_log) == ["rev-parse", "config", "cat-file", "diff"]
+
+
+def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
+                                                  git_log: Path) -> None:
+    """commits(numstat=False) + count_lines gives what --numstat gives, for every kind of
+    change; only a rename or copy with edits, or a mode-only change, needs diff-tree."""
+    from guardrails import attestation
+
+    base = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
+    write(repo, "src/a.py", "one\nTWO\nthree\nfour\n")
+    write(repo, "bin.dat", b"\0\1\2binary")
+    write(repo, "empty.txt", "")
+    write(repo, "sp ace.txt", "1\n2\n")
+    write(repo, "caf\u00e9.txt", "x\n")
+    write(repo, b"odd\nname\xff.txt", "y\n")
+    write(repo, "noeol.txt", "no newline")
+    commit_all(repo, "kinds")
+    run_git("mv", "src/b.py", "moved.py", cwd=repo)  # a pure rename: 0 0
+    write(repo, "bin.dat", b"\0\3\4binary!")
+    (repo / "empty.txt").unlink()
+    (repo / "sp ace.txt").unlink()
+    os.symlink("src/a.py", repo / "sp ace.txt")  # a type change: the file's lines and the link's
+    commit_all(repo, "rename, binary, delete, type change")
+    run_git("mv", "src/a.py", "lib.py", cwd=repo)
+    write(repo, "lib.py", "one\nTWO\nthree\nfour\nfive\n")  # a rename with an edit
+    commit_all(repo, "rename with edit")
+    p = repo / "noeol.txt"
+    p.chmod(p.stat().st_mode | stat.S_IXUSR)  # mode only
+    commit_all(repo, "mode")
+    sub = make_repo(tmp_path / "sub", policy=None, files={"s": "s\n"})
+    run_git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor/lib",
+            cwd=repo)
+    commit_all(repo, "submodule")
+    commit_all(repo, "empty", None, "--allow-empty")
+
+    r = repo_at(repo)
+    expected = changes.commits(r, [f"{base}..HEAD"])
+    git_log.unlink()
+    pending = attestation.Prefetch(r, [f"{base}..HEAD"], lines=True)
+    got = changes.commits(r, [f"{base}..HEAD"], numstat=False)
+    pending.bind([c.oid for c in got])
+    assert not any(c.counted for c in got)
+    changes.count_lines(r, got)
+    assert [(c.oid, c.changes) for c in got] == [(c.oid, c.changes) for c in expected]
+    assert all(c.counted for c in got)
+    kinds = {ch.path: (ch.added, ch.removed) for c in got for ch in c.changes}
+    assert kinds["bin.dat"] == (None, None) and kinds["moved.py"] == (0, 0)
+    assert kinds["lib.py"] == (1, 0) and kinds["sp ace.txt"] == (1, 2)
+    # one raw log, one patch log into patch-id, one diff-tree for the edited rename and the mode
+    assert sorted(calls(git_log)) == ["diff-tree", "log", "log", "patch-id"]
+    again = attestation.line_counts(r, [c.oid for c in got])  # the patch's own counting agrees
+    attestation._LINES.clear()
+    assert attestation.line_counts(r, [c.oid for c in got]) == again

@@ -506,3 +506,34 @@ def test_thousand_commits_few_git_processes(tmp_path: Path, gg: Run,
         [("docs/stray.md", "docs/stray.md")]
     subjects = {c["oid"]: c["subject"] for c in doc["commits"]}
     assert subjects[stray[0]["commit"]] == "step 617"
+
+
+def test_max_lines_counted_from_the_patch_log(tmp_path: Path, gg: Run,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw log has no --numstat: the budget's line counts come from the patch log (a pure
+    rename counts no line), and a rename with edits is read again by one diff-tree."""
+    repo = make_repo(tmp_path / "repo", POLICY.replace("max-lines = 1500", "max-lines = 4"))
+    git("checkout", "-q", "-b", "agent/auth", cwd=repo)
+    write(repo, "src/auth/big.py", "".join(f"{i}\n" for i in range(20)))
+    big = commit_all(repo, "twenty lines" + CLAUDE)
+    git("mv", "src/auth/big.py", "src/auth/moved.py", cwd=repo)
+    commit_all(repo, "a pure rename" + CLAUDE)
+    shim_dir, log = counting_git(tmp_path / "shim")
+    monkeypatch.setenv("PATH", f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
+    rc, doc = ci_json(gg, repo, "--base", "main")
+    assert rc == 1
+    budgets = [(f["commit"], f["message"].split(",")[0]) for f in doc["findings"]
+               if f["rule"] == "budget-max-lines"]
+    assert budgets == [(big, "20 lines added and removed")]
+    assert "diff-tree" not in git_subcommands(log)
+    git("mv", "src/auth/moved.py", "src/auth/edited.py", cwd=repo)
+    write(repo, "src/auth/edited.py", "".join(f"{i}\n" for i in range(25)))
+    edited = commit_all(repo, "a rename with edits" + CLAUDE)
+    log.unlink()
+    rc, doc = ci_json(gg, repo, "--base", "main")
+    assert rc == 1
+    budgets = [(f["commit"], f["message"].split(",")[0]) for f in doc["findings"]
+               if f["rule"] == "budget-max-lines"]
+    assert budgets == [(big, "20 lines added and removed"),
+                       (edited, "5 lines added and removed")]
+    assert git_subcommands(log).count("diff-tree") == 1

@@ -156,7 +156,9 @@ def check(ctx: Context) -> list[Finding]:
 
 
 def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
-    """check_changes of every agent commit, with the paths of the whole range matched at once."""
+    """check_changes of every agent commit, with the paths of the whole range matched at once;
+    line counts are read (changes.count_lines) only when a max-lines budget needs them, after
+    every path was checked."""
     todo = [c for c in commits if not c.is_merge and (
         ctx.enforced or ctx.task is not None or changes.agent_of(c) is not None)]
     task = ctx.task
@@ -173,6 +175,7 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
         found += _files_budget(ctx, task, c.changes, c.oid)
         per_commit.append(found)
     if task.max_lines is not None:
+        changes.count_lines(ctx.repo, commits)
         for c, found in zip(todo, per_commit):
             found += _lines_budget(ctx, task, c.changes, c.oid)
     return [f for found in per_commit for f in found]
