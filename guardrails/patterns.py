@@ -18,7 +18,9 @@ So ``backend=None`` uses re2 (when installed) above RE2_ABOVE patterns or RE2_WO
 
 Two places follow git where pathspec's regexes did not (tests/test_patterns.py shows both): a
 newline in a path is an ordinary character (pathspec's ``.`` skipped it, its ``$`` matched
-before it), and trailing white space is stripped as ASCII only (see ``_strip``). Paths are
+before it), and trailing white space is stripped as ASCII only (see ``_strip``). A pattern
+that git and pathspec would drop as matching nothing (an unclosed ``[``, ``/``) is refused
+rather than ignored (see ``_translate``). Paths are
 normalized as pathspec does (one leading ``/`` or ``./`` dropped).
 """
 from __future__ import annotations
@@ -63,6 +65,9 @@ class _Refused(Exception):
     pass
 
 
+NOTHING = "this pattern can match nothing: "
+
+
 def _bytewise(s: str) -> str:
     """One character per byte of the name, as git's wildmatch sees it: ``?`` and ``[…]``
     match one byte, so ``?`` does not match the two-byte ``é``. Undecodable names (surrogate
@@ -87,7 +92,7 @@ def _lit(c: str) -> str:
 
 def _bracket(seg: str, i: int, end: int, bad: list[str]) -> Optional[tuple[str, int]]:
     """The ``[...]`` starting after ``seg[i - 1]``: its regex and the index past it, or None
-    when it does not close (pathspec then drops the whole pattern, as git does).
+    when it does not close (git and pathspec then drop the whole pattern; we refuse it).
 
     pathspec finds the closing ``]`` (one right after the opening ``[``, ``[!`` or ``[^`` is
     literal), turns a leading ``!`` into ``^``, doubles backslashes and hands the rest to
@@ -128,9 +133,8 @@ def _bracket(seg: str, i: int, end: int, bad: list[str]) -> Optional[tuple[str, 
     return "[" + "^" * negate + "".join(items) + "]", j + 1
 
 
-def _glob(seg: str, bad: list[str]) -> Optional[str]:
-    """One path segment's glob as a regex (pathspec's ``_translate_segment_glob``); None when
-    a ``[`` does not close."""
+def _glob(seg: str, bad: list[str]) -> str:
+    """One path segment's glob as a regex (pathspec's ``_translate_segment_glob``)."""
     out: list[str] = []
     i, end = 0, len(seg)
     while i < end:
@@ -148,7 +152,8 @@ def _glob(seg: str, bad: list[str]) -> Optional[str]:
         elif c == "[":
             found = _bracket(seg, i, end, bad)
             if found is None:
-                return None
+                raise _Refused(NOTHING + "a '[' that does not close (git and pathspec drop such "
+                               "a pattern; a literal [ is written \\[)")
             rx, i = found
             out.append(rx)
         else:
@@ -166,13 +171,16 @@ def _strip(line: str) -> str:
 
 def _translate(line: str) -> Optional[Translated]:
     """One pattern line (already bytewise) as (include, kind, regex), pathspec's
-    ``GitIgnoreSpecPattern.pattern_to_regex``; None for a line that matches nothing (blank,
-    comment, ``/``, an unclosed ``[``). The regex is anchored at the start of the path and has
-    no end: ``BODY`` adds ``$`` for the path itself and ``/`` for a directory of it, the other
-    body kinds add ``/``."""
+    ``GitIgnoreSpecPattern.pattern_to_regex``; None for a blank line or a comment. A pattern
+    that pathspec (and git) would silently drop as matching nothing (``/``, an unclosed ``[``)
+    is refused: in ``locked`` such a typo would protect nothing. The regex is anchored at the
+    start of the path and has no end: ``BODY`` adds ``$`` for the path itself and ``/`` for a
+    directory of it, the other body kinds add ``/``."""
     line = _strip(line)
-    if not line or line[0] == "#" or line == "/":
+    if not line or line[0] == "#":
         return None
+    if line == "/":
+        raise _Refused(NOTHING + "'/' alone")
     include = line[0] != "!"
     if not include:
         line = line[1:]
@@ -214,10 +222,7 @@ def _translate(line: str) -> Optional[Translated]:
         else:
             if need_slash:
                 out.append("/")
-            rx = "[^/]+" if seg == "*" else _glob(seg, bad)
-            if rx is None:
-                return None
-            out.append(rx)
+            out.append("[^/]+" if seg == "*" else _glob(seg, bad))
             need_slash = True
     if bad:
         raise _Refused(bad[0])
@@ -242,8 +247,8 @@ def _regexes(t: Translated, end: str) -> tuple[Optional[str], Optional[str]]:
 
 
 def translate(patterns: Sequence[str]) -> list[Translated]:
-    """Every pattern as (include, kind, regex), dropping those that match nothing as pathspec
-    does; PatternError for the first that pathspec refuses."""
+    """Every pattern as (include, kind, regex); PatternError for the first that pathspec
+    refuses or would drop as matching nothing."""
     out: list[Translated] = []
     for p in patterns:
         if not p.strip() or p.lstrip().startswith("#"):

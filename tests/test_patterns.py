@@ -220,10 +220,14 @@ def test_what_pathspec_refuses_is_refused(bad: str) -> None:
 
 
 @pytest.mark.parametrize("noop", ["/", "/ ", "a[", "[]", "[!]", "x/[\\", "[z-a]/["])
-def test_what_pathspec_drops_matches_nothing(noop: str) -> None:
-    """As pathspec (and git) do: a ``[`` that does not close drops the whole line."""
-    for backend in BACKENDS:
-        assert Matcher([noop, "!a"], backend=backend).matching(["a", "b", "a[", "x/[\\"]) == set()
+def test_what_pathspec_drops_is_refused(oracle: GitOracle, noop: str) -> None:
+    """pathspec and git drop a line that can match nothing (a ``[`` that does not close, ``/``)
+    without a word; in ``locked`` such a typo would protect nothing, so guardrails refuses it."""
+    assert _pathspec_drops(noop)
+    assert oracle.ask([noop], ["a", "a[", "x/[\\"]) == {"a": False, "a[": False, "x/[\\": False}
+    with pytest.raises(PatternError) as e:
+        validate(["ok/**", noop])
+    assert e.value.pattern == noop and "can match nothing" in e.value.reason
 
 
 # --- where guardrails follows git rather than pathspec ----------------------------------------
@@ -261,6 +265,18 @@ any_path = st.tuples(st.sampled_from(["", "", "", "/", "./"]),
                      ).map("".join)
 
 
+def _pathspec_drops(p: str) -> bool:
+    """Whether pathspec reads ``p`` as a line that matches nothing (include None)."""
+    import pathspec
+
+    line = pathspec_oracle._git_equivalent(pathspec_oracle._bytewise(p))
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines([line], backend="simple")
+    except Exception:
+        return False
+    return all(pat.include is None for pat in spec.patterns)
+
+
 def _outcome(matcher: Callable[..., Any], patterns: list[str], paths: list[str],
              backend: str) -> Union[set[str], str]:
     try:
@@ -275,7 +291,8 @@ def _outcome(matcher: Callable[..., Any], patterns: list[str], paths: list[str],
        paths=st.lists(any_path, min_size=1, max_size=12))
 def test_matcher_agrees_with_pathspec(patterns: list[str], paths: list[str]) -> None:
     """Same verdicts as pathspec's GitIgnoreSpec (its pure-Python backend) for both backends,
-    and a PatternError wherever pathspec raised. Generated patterns avoid the two places where
+    and a PatternError wherever pathspec raised or dropped a pattern as matching nothing
+    (guardrails refuses those, see above). Generated patterns avoid the two places where
     guardrails follows git instead (the tests above): a pattern ending in à or Å, a newline
     in a path."""
     expected = _outcome(pathspec_oracle.Matcher, patterns, paths, "simple")
@@ -283,5 +300,7 @@ def test_matcher_agrees_with_pathspec(patterns: list[str], paths: list[str]) -> 
         got = _outcome(Matcher, patterns, paths, backend)
         if isinstance(expected, str):
             assert got == "PatternError", (backend, expected)
+        elif got == "PatternError":
+            assert any(_pathspec_drops(p) for p in patterns), (backend, got)
         else:
             assert got == expected, (backend, got ^ expected if isinstance(got, set) else got)

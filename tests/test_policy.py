@@ -71,6 +71,9 @@ def test_unknown_key_names_key_line_and_close_match(text: str, line: int, key: s
     ('[tasks.a]\nbranch = "agent/a"\nallow = []\n', 3, "allow: is empty"),
     ('[tasks.a]\nbranch = "agent/a"\nallow = ["src/**", "!"]\n', 3, "allow: bad pattern '!'"),
     ('[guardrails]\nlocked = ["a\\\\"]\n', 2, "locked: bad pattern"),
+    # git would drop it and lock nothing
+    ('[guardrails]\nlocked = ["src/auth/[secret"]\n', 2,
+     "locked: bad pattern 'src/auth/[secret': this pattern can match nothing"),
 ])
 def test_wrong_values_name_key_and_line(text: str, line: int, what: str) -> None:
     msg = parse_error(text)
