@@ -1,6 +1,6 @@
 """Matching a change of 100,000 paths against 200 patterns (a task's allow list plus the
-locked list, the work check-scope does per commit), with pathspec's re2 backend and with the
-pure-Python `simple` backend.
+locked list, the work check-scope does per commit), with the re2 backend (RE2::Set) and with
+the `simple` backend (Python's re).
 
     python -m bench.scope_scale [--paths 100000] [--patterns 200] [--repeat 3]
 
