@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from guardrails import changes, checks, context, git
@@ -22,6 +21,7 @@ from guardrails.context import Context
 from guardrails.errors import GuardrailsError
 from guardrails.findings import ERROR, Finding, shell_path
 from guardrails.patterns import Matcher
+from guardrails.records import Record
 
 # Where CI systems say which branch a pipeline runs for, in the order they are trusted.
 BRANCH_VARS = (
@@ -38,8 +38,11 @@ SHALLOW_FIX = ("fetch the whole history: GitHub Actions `actions/checkout` with 
 TRAILER = re.compile(r"^Guardrails-Checked:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 
 
-@dataclass
-class Range:
+# Records rather than dataclasses: ``import dataclasses`` brings ``inspect`` (~6 ms of every
+# ci run's start-up) and each class's generated methods.
+class Range(Record):
+    __slots__ = ("repo", "base", "head", "base_oid", "head_oid", "merge_base",  # noqa: RUF023
+                 "branch", "branch_from", "policy", "commits")
     repo: git.Repo
     base: str  # as given: "origin/main", a tag, a SHA
     head: str
@@ -49,7 +52,22 @@ class Range:
     branch: Optional[str]  # the head branch, which picks the task
     branch_from: str  # where the branch name came from: "--branch", "GITHUB_HEAD_REF", "HEAD", …
     policy: Optional[policies.Policy]
-    commits: list[Commit] = field(default_factory=list)
+    commits: list[Commit]
+
+    def __init__(self, repo: git.Repo, base: str, head: str, base_oid: str, head_oid: str,
+                 merge_base: str, branch: Optional[str], branch_from: str,
+                 policy: Optional[policies.Policy],
+                 commits: Optional[list[Commit]] = None) -> None:
+        self.repo = repo
+        self.base = base
+        self.head = head
+        self.base_oid = base_oid
+        self.head_oid = head_oid
+        self.merge_base = merge_base
+        self.branch = branch
+        self.branch_from = branch_from
+        self.policy = policy
+        self.commits = [] if commits is None else commits
 
     @property
     def policy_source(self) -> str:
@@ -156,13 +174,21 @@ def agent_of(c: Commit) -> Optional[str]:
     return changes.agent_of(c)
 
 
-@dataclass
-class Verdict:
+class Verdict(Record):
+    __slots__ = ("rng", "ctx", "findings", "attestation", "attest_checked")  # noqa: RUF023
     rng: Range
     ctx: Context
     findings: list[Finding]
     attestation: dict[str, str]  # oid -> present / missing / mismatch / - (not required)
     attest_checked: bool  # whether guardrails.checks.attest verified the trailers
+
+    def __init__(self, rng: Range, ctx: Context, findings: list[Finding],
+                 attestation: dict[str, str], attest_checked: bool) -> None:
+        self.rng = rng
+        self.ctx = ctx
+        self.findings = findings
+        self.attestation = attestation
+        self.attest_checked = attest_checked
 
 
 def judge(rng: Range) -> Verdict:
@@ -289,13 +315,21 @@ def diff_command(base: str, branch: str, path: Optional[str] = None) -> str:
     return f"{cmd} -- {shell_path(path)}" if path is not None else cmd
 
 
-@dataclass
-class Review:
+class Review(Record):
+    __slots__ = ("verdict", "label", "diff", "outside", "by_the_way")  # noqa: RUF023
     verdict: Verdict
     label: str  # the branch's name as the user wrote it (for commands)
     diff: list[Change]  # merge-base..head, net
     outside: list[str]  # paths outside the task's scope (or every path when no task)
     by_the_way: dict[str, str]  # path -> kind
+
+    def __init__(self, verdict: Verdict, label: str, diff: list[Change], outside: list[str],
+                 by_the_way: dict[str, str]) -> None:
+        self.verdict = verdict
+        self.label = label
+        self.diff = diff
+        self.outside = outside
+        self.by_the_way = by_the_way
 
 
 def review(v: Verdict, label: str) -> Review:
