@@ -537,3 +537,40 @@ def test_max_lines_counted_from_the_patch_log(tmp_path: Path, gg: Run,
     assert budgets == [(big, "20 lines added and removed"),
                        (edited, "5 lines added and removed")]
     assert git_subcommands(log).count("diff-tree") == 1
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--base", "main"], ["--base=main", "--head", "x", "--branch=agent/a"],
+    ["--base", "a", "--base", "b"], ["--base", ""], ["--base="], ["--format", "json"],
+    ["--format=sarif", "--output", "report.sarif"], ["--output=out.txt", "--head", "HEAD~2"],
+    ["--base", "-x"], ["--base"], ["--format", "JSON"], ["--bogus"], ["main"], ["-h"],
+    ["--help"], ["--base", "main", "--"], ["--output", "."], ["--bas", "main"],
+])
+def test_fast_command_line_reads_what_click_reads(tmp_path: Path, args: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ci` runs without click for a plain command line: the same values as the click command
+    would pass, and anything else is left to click (parse gives None)."""
+    import click
+
+    from guardrails.commands import ci
+
+    monkeypatch.chdir(tmp_path)
+    seen: list[dict[str, Any]] = []
+
+    def fake_run(base: Any, head: Any, branch: Any, fmt: Any, output: Any) -> int:
+        seen.append({"base": base, "head": head, "branch": branch, "fmt": fmt,
+                     "output": output})
+        return 0
+
+    monkeypatch.setattr(ci, "run", fake_run)
+    fast = ci.parse(args)
+    try:
+        ci.command.main(args=args, prog_name="ci", standalone_mode=False)
+    except click.ClickException:
+        assert fast is None
+        return
+    if "-h" in args or "--help" in args or "--" in args:
+        assert fast is None
+        return
+    assert seen and (fast is None or fast == seen[0])
+    assert fast is not None or args in (["--base", "-x"],)
