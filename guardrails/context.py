@@ -4,14 +4,14 @@ Data flows one way: git -> changes -> policy/session -> checks -> findings -> re
 """
 from __future__ import annotations
 
-from guardrails import agents, changes, git, session
-from guardrails import policy as policies
-from guardrails.findings import WARNING, Finding
-from guardrails.policy import Policy, Task
+from guardrails import changes, git, session
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from typing import Optional
+
+    from guardrails.findings import Finding
+    from guardrails.policy import Policy, Task
 
 # every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
 CONFIG = r"^(guardrails\.base|core\.hookspath)$"
@@ -52,7 +52,18 @@ class Context:
         return self._staged
 
 
+def prefetch(repo: git.Repo) -> None:
+    """Start :func:`build`'s ``git config`` ahead (see git.prefetch): a hook calls it before
+    importing the policy code (tomllib), so git runs meanwhile."""
+    git.prefetch(*git.config_args(CONFIG), cwd=repo.toplevel)
+
+
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
+    from guardrails import agents
+    from guardrails import policy as policies
+    from guardrails.findings import WARNING, Finding
+    from guardrails.policy import Task
+
     repo = repo or git.discover()
     config = git.config(repo.toplevel, CONFIG)
     pol = policies.load_trusted(repo, config)

@@ -44,12 +44,15 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
              prog: str = "guardrails") -> int:
     fmt = _format(argv, prog)
     try:
-        from guardrails import checks, context, git, report
+        from guardrails import checks, context, git
 
         repo = git.hook_repo()
         rng = range_from_env()
-        if rng is None:
+        if rng is None:  # git reads the index and config while the policy code is imported
+            context.prefetch(repo)
             checks.prefetch(repo, names)
+        from guardrails import report
+
         ctx = context.build(repo)
         if rng is None:
             found = checks.run(ctx, names)

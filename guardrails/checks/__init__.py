@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import importlib
 
-from guardrails import git
-from guardrails.changes import Commit
-from guardrails.context import Context
-from guardrails.findings import Finding
-
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from guardrails import git
+    from guardrails.changes import Commit
+    from guardrails.context import Context
+    from guardrails.findings import Finding
 
 # What the combined `guardrails` hook runs at pre-commit, in this order.
 PRE_COMMIT = ("baseline", "scope", "bypass", "refstore")

@@ -12,13 +12,14 @@ import os
 import shlex
 
 from guardrails import git
-from guardrails.changes import Commit
-from guardrails.context import Context
 from guardrails.findings import Finding, shell_path, show_path
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from typing import Optional
+
+    from guardrails.changes import Commit
+    from guardrails.context import Context
 
 
 def descends(baseline: str) -> tuple[str, ...]:

@@ -6,8 +6,6 @@ which the standalone hooks use directly); ``diagnose`` is the repository health 
 from __future__ import annotations
 
 from guardrails import git, gitlocks
-from guardrails.changes import Commit
-from guardrails.context import Context
 from guardrails.findings import WARNING, Finding, shell_path
 from guardrails.refguard import (
     GC_WAIT,
@@ -20,6 +18,11 @@ from guardrails.refguard import (
     verify_commit,
     wait_for_locks,
 )
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from guardrails.changes import Commit
+    from guardrails.context import Context
 
 __all__ = ["GC_WAIT", "LOCK_WAIT", "STALE_AFTER", "check", "check_commits", "diagnose", "guard",
            "lock_findings", "missing_objects", "missing_staged", "setting",

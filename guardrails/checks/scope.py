@@ -3,8 +3,6 @@ none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
 from guardrails import changes, git
-from guardrails.changes import Change, Commit
-from guardrails.context import Context
 from guardrails.findings import Finding, shell_path, show_path
 from guardrails.patterns import Matcher
 
@@ -12,6 +10,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); myp
 if TYPE_CHECKING:
     from typing import Optional
 
+    from guardrails.changes import Change, Commit
+    from guardrails.context import Context
     from guardrails.policy import Task
 
 
