@@ -196,11 +196,15 @@ def judge(rng: Range) -> Verdict:
     from guardrails.checks import branch
 
     ctx = context.for_range(rng.repo, rng.policy, rng.branch)
+    # Run first what needs nothing of the range's git log -p (still running in gather's
+    # Prefetch): the branch checks, then the attest check (it waits for the patch ids only
+    # when some commit carries a trailer), the rest last; findings in the usual order.
+    by_branch = branch.check_range(ctx, rng.commits)
     per_check: dict[str, list[Finding]] = {}
-    for name in checks.RANGE:
+    for name in sorted(checks.RANGE, key=lambda n: n != "attest"):
         per_check[name] = checks.run_commits(ctx, [name], rng.commits) if rng.commits else []
-    found = [f for fs in per_check.values() for f in fs]
-    found += branch.check_range(ctx, rng.commits)
+    found = [f for name in checks.RANGE for f in per_check[name]]
+    found += by_branch
     if rng.branch is None:
         found.insert(0, Finding(
             "ci-unknown-branch",
