@@ -110,6 +110,13 @@ def timed(cmd: Sequence[str], cwd: str) -> tuple[float, int, bytes]:
         return wall, usage.ru_maxrss, out.read()
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def gg_cmd() -> list[str]:
     exe = shutil.which("git-guardrails")
     return [exe] if exe else [sys.executable, "-m", "guardrails.cli"]
@@ -142,11 +149,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             attest, ranged = False, "?"
         print(f"checks.RANGE: {ranged}" + ("" if attest else
               "  (no attest check: the ratio excludes attestation)"))
+        print(f"load average before: {_load()} ({os.cpu_count()} CPUs; others' work on a "
+              "shared host shows in every figure)")
         print(f"{'commits':>8} {'git log':>9} {'git log -M -C':>14} {'ci':>8} "
               f"{'ci/log':>7} {'ci/log-MC':>10} {'ms/1k':>7} {'ci RSS':>9}")
         rows = []
+        # a kept history may be longer than this run's sizes: the first n commits of it
+        length = int(_git("rev-list", "--count", "main..agent/auth", cwd=root))
+        if length < max(sizes):
+            raise SystemExit(f"{root} has {length} agent commits, fewer than {max(sizes)}: "
+                             "use another --keep directory")
         for n in sizes:
-            tip = _git("rev-parse", f"agent/auth~{max(sizes) - n}", cwd=root).decode().strip()
+            tip = _git("rev-parse", f"agent/auth~{length - n}", cwd=root).decode().strip()
             rng = f"main..{tip}"
             plain = ["git", "log", "--raw", "-z", "--numstat", rng]
             same = ["git", "log", "--reverse", "--raw", "--numstat", "-z", "-M", "-C",
@@ -174,6 +188,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   f"git log x{b1['plain'] / b0['plain']:.1f}")
         print("ms/1k: ci milliseconds per 1,000 commits; ci RSS: the ci child's peak "
               "ru_maxrss (os.wait4 rusage)")
+        print(f"load average after: {_load()}")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
