@@ -209,10 +209,10 @@ def commit_heads(data: bytes) -> list[tuple[int, int, str]]:
 def split_patches(data: bytes) -> dict[str, bytes]:
     """commit id -> its diff text, from :func:`patches` output."""
     out: dict[str, bytes] = {}
-    heads = list(COMMIT_HEADER.finditer(data))
-    for i, m in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(data)
-        out[m.group(1).decode()] = data[m.end():end]
+    heads = commit_heads(data)
+    for i, (_, top, oid) in enumerate(heads):
+        end = heads[i + 1][0] if i + 1 < len(heads) else len(data)
+        out[oid] = data[top:end]
     return out
 
 

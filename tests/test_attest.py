@@ -420,3 +420,20 @@ def test_tee_streams_and_reports_failures(tmp_path: Path) -> None:
     assert second.decode().strip() == expected
     with pytest.raises(GuardrailsError):
         g.tee(["log", "no-such-rev"], ["patch-id", "--stable"], cwd=str(repo))
+
+
+def test_commit_heads_find_what_the_header_regex_finds() -> None:
+    """attestation.commit_heads (bytes.find) and COMMIT_HEADER.finditer agree."""
+    from guardrails import attestation
+
+    a, b = "a" * 40, "b" * 64
+    samples = [
+        b"", f"commit {a}".encode(), f"commit {a}\n".encode(),
+        f"commit {a}\n\ndiff --git a/x b/x\n+commit {a}\n-commit {b}\ncommit {b}\n".encode(),
+        f"xcommit {a}\ncommit {a[:39]}\ncommit {a}z\ncommit {b}\ncommit {a}".encode(),
+        f"\ncommit {a}\n\ncommit {b}\n\n".encode(),
+    ]
+    for data in samples:
+        want = [(m.start(), m.end(), m.group(1).decode())
+                for m in attestation.COMMIT_HEADER.finditer(data)]
+        assert attestation.commit_heads(data) == want, data

@@ -436,8 +436,7 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
         hits = hit_lines(data)
     if not hits:
         return []
-    heads = [(m.start(), m.end(), m.group(1).decode())
-             for m in attestation.COMMIT_HEADER.finditer(data)]
+    heads = attestation.commit_heads(data)
     starts = [h[0] for h in heads]
     found: list[Finding] = []
     for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
