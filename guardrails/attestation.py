@@ -328,12 +328,16 @@ def trailer_values(message: str) -> list[str]:
 
 # --- what is being committed now ---------------------------------------------------------------
 
+def staged_args(base: Optional[str] = None) -> tuple[str, ...]:
+    """The git arguments of :func:`staged_diff` (for git.prefetch)."""
+    return (*CONFIG, "diff", "--cached", *DIFF_ARGS, *([base] if base else []))
+
+
 def staged_diff(repo: git.Repo, base: Optional[str] = None) -> bytes:
     """The index against ``base`` (default HEAD, or the empty tree on an unborn branch) with
     the attestation's diff options: the text the pre-commit stage scans and fingerprints, and
     for a plain commit exactly what ``git log -p`` will show for it."""
-    return git.out(*CONFIG, "diff", "--cached", *DIFF_ARGS, *([base] if base else []),
-                   cwd=repo.toplevel)
+    return git.out(*staged_args(base), cwd=repo.toplevel)
 
 
 def fingerprint(diff: bytes) -> str:

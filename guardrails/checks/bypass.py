@@ -345,6 +345,13 @@ def env_hookspath_findings(env: Mapping[str, str]) -> list[Finding]:
 
 # --- the pre-commit stage -----------------------------------------------------------------------
 
+def prefetch(repo: git.Repo) -> None:
+    """Start the staged patch's git command ahead (see git.prefetch)."""
+    from guardrails import attestation
+
+    git.prefetch(*attestation.staged_args(), cwd=repo.toplevel)
+
+
 def check(ctx: Context) -> list[Finding]:
     if not ctx.enforced:
         return []
