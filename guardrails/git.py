@@ -20,7 +20,7 @@ from guardrails.records import Frozen
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
-    from typing import IO, Optional
+    from typing import Optional
 
 # Lock timeouts (ms) for commands that write refs: git's defaults are 100 and 1000.
 WRITE_CONFIG = (
@@ -256,55 +256,115 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     """stdout of read-only ``git *first`` (fed ``input``), which is also streamed into
     ``git *second`` while it is produced; returns both outputs. Two processes running side by
     side (``git log -p`` into ``git patch-id``) instead of one after the other. ``on_chunk``
-    sees each piece of the first output as it arrives (after the second process got it)."""
-    import subprocess
-    import threading
+    sees each piece of the first output as it arrives (after the second process got it).
 
-    cmd1, cmd2 = ["git", *first], ["git", *second]
+    One thread and one ``poll`` loop over both processes' pipes (no subprocess, no threads):
+    the first output is handed to the second process as soon as it is read."""
+    import select
+
+    env = _env(False)
+    p1 = Running(["git", *first], cwd, env, input or b"")
     try:
-        p1 = subprocess.Popen(cmd1, cwd=cwd, env=_env(False), stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        p2 = subprocess.Popen(cmd2, cwd=cwd, env=_env(False), stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise GuardrailsError(
-            "git is not installed or not on PATH", "install git (apt-get install git)",
-        ) from None
-    assert p1.stdin and p1.stdout and p1.stderr and p2.stdin and p2.stdout and p2.stderr
-    chunks: list[bytes] = []
-    results: dict[str, bytes] = {}
+        p2 = Running(["git", *second], cwd, env, b"")
+    except BaseException:
+        p1.wait()
+        raise
+    _widen(p1.out_r)
+    out1: list[bytes] = []
+    out2: list[bytes] = []
+    err1: list[bytes] = []
+    err2: list[bytes] = []
+    sinks = {p1.out_r: out1, p1.err_r: err1, p2.out_r: out2, p2.err_r: err2}
+    poller = select.poll()
+    for fd in sinks:
+        poller.register(fd, select.POLLIN)
+    # what is still to be written, per stdin: p1's input; for p2, what p1 wrote so far
+    todo: dict[int, list[bytes]] = {}
+    registered: set[int] = set()  # the stdins polled for POLLOUT
+    in1, in2 = p1.in_w, p2.in_w
+    p1.in_w = p2.in_w = None
+    assert in1 is not None and in2 is not None
+    os.set_blocking(in2, False)
+    open_in = {in1, in2}
+    if input:
+        os.set_blocking(in1, False)
+        todo[in1] = [input]
+        poller.register(in1, select.POLLOUT)
+        registered.add(in1)
+    else:
+        os.close(in1)
+        open_in.discard(in1)
 
-    def feed() -> None:
-        if input:
-            p1.stdin.write(input)  # type: ignore[union-attr]
-        p1.stdin.close()  # type: ignore[union-attr]
-
-    def pump() -> None:
+    def flush(fd: int) -> None:
+        """Write what ``fd`` can take now; close it once everything is written and, for p2's
+        stdin, p1's output has ended."""
+        queue = todo.get(fd, [])
         try:
-            for chunk in iter(lambda: p1.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
-                chunks.append(chunk)
-                p2.stdin.write(chunk)  # type: ignore[union-attr]
-                if on_chunk is not None:
-                    on_chunk(chunk)
-        finally:
-            p2.stdin.close()  # type: ignore[union-attr]
+            while queue:
+                n = os.write(fd, queue[0])
+                if n < len(queue[0]):
+                    queue[0] = queue[0][n:]
+                    break
+                queue.pop(0)
+        except BlockingIOError:
+            pass
+        except BrokenPipeError:  # it stopped reading: its stderr and exit code say why
+            queue.clear()
+        if queue:
+            if fd not in registered:
+                poller.register(fd, select.POLLOUT)
+                registered.add(fd)
+            return
+        if fd in registered:
+            poller.unregister(fd)
+            registered.discard(fd)
+        if fd == in1 or p1.out_r not in sinks:
+            os.close(fd)
+            open_in.discard(fd)
 
-    def drain(name: str, stream: IO[bytes]) -> None:
-        results[name] = stream.read()
+    try:
+        while sinks or open_in:
+            for fd, _event in poller.poll():
+                if fd in open_in:
+                    flush(fd)
+                elif fd in sinks:
+                    chunk = os.read(fd, 1 << 20)
+                    if chunk:
+                        sinks[fd].append(chunk)
+                        if fd == p1.out_r:
+                            todo.setdefault(in2, []).append(chunk)
+                            flush(in2)
+                            if on_chunk is not None:
+                                on_chunk(chunk)
+                        continue
+                    poller.unregister(fd)
+                    os.close(fd)
+                    del sinks[fd]
+                    if fd == p1.out_r and in2 in open_in:
+                        flush(in2)  # closes it once the rest is written
+    finally:
+        for fd in (*open_in, *sinks):
+            os.close(fd)
+        _, status1 = os.waitpid(p1.pid, 0)
+        _, status2 = os.waitpid(p2.pid, 0)
+    if os.waitstatus_to_exitcode(status1) != 0:
+        raise GitError(first, os.waitstatus_to_exitcode(status1), b"".join(err1))
+    if os.waitstatus_to_exitcode(status2) != 0:
+        raise GitError(second, os.waitstatus_to_exitcode(status2), b"".join(err2))
+    return b"".join(out1), b"".join(out2)
 
-    threads = [threading.Thread(target=feed), threading.Thread(target=pump),
-               threading.Thread(target=drain, args=("out2", p2.stdout)),
-               threading.Thread(target=drain, args=("err1", p1.stderr)),
-               threading.Thread(target=drain, args=("err2", p2.stderr))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if p1.wait() != 0:
-        raise GitError(first, p1.returncode, results.get("err1", b""))
-    if p2.wait() != 0:
-        raise GitError(second, p2.returncode, results.get("err2", b""))
-    return b"".join(chunks), results.get("out2", b"")
+
+def _widen(fd: int) -> None:
+    """A 1 MiB pipe buffer where Linux allows it (F_SETPIPE_SZ), so a fast writer is not
+    stopped every 64 KiB while the reader works on the last chunk."""
+    try:
+        import fcntl
+
+        setsize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux, Python >= 3.10
+        if setsize is not None:
+            fcntl.fcntl(fd, setsize, 1 << 20)
+    except (OSError, ImportError):
+        pass
 
 
 # git's global options that take the next word as their value (`git -C dir -c k=v commit`)

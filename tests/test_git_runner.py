@@ -132,3 +132,23 @@ def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
     checks.run(context.build(r), checks.PRE_COMMIT)
     assert git._PREFETCHED == {}
     assert sorted(git_subcommands(log)) == ["cat-file", "config", "diff", "diff"]
+
+
+def test_tee_streams_megabytes_through_both_processes(tmp_path: Path) -> None:
+    """git.tee: input to the first process, its output (megabytes, far beyond a pipe's buffer)
+    into the second as it is produced and to on_chunk piece by piece; the same bytes as running
+    the two one after the other. A failing second process raises with its own stderr."""
+    repo = make_repo(tmp_path / "r", policy=None)
+    write(repo, "big.txt", "y" * 200_000 + "\n")
+    commit_all(repo, "big")
+    specs = b"HEAD:big.txt\n" * 30  # ~6 MB out of cat-file
+    seen: list[bytes] = []
+    first, second = git.tee(["cat-file", "--batch"], ["hash-object", "--stdin"],
+                            cwd=str(repo), input=specs, on_chunk=seen.append)
+    assert first == git.out("cat-file", "--batch", cwd=str(repo), input=specs)
+    assert b"".join(seen) == first and len(seen) > 1
+    assert second == git.out("hash-object", "--stdin", cwd=str(repo), input=first)
+    with pytest.raises(git.GitError) as e:
+        git.tee(["cat-file", "--batch"], ["hash-object", "--no-such-option"], cwd=str(repo),
+                input=specs)
+    assert b"no-such-option" in e.value.stderr
