@@ -5,6 +5,9 @@ import json
 import re
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from guardrails import report
 from guardrails.findings import WARNING, Finding
 from guardrails.rules import RULES
@@ -83,3 +86,19 @@ def test_grouped_text_colour_only_when_asked() -> None:
     assert "\033[31merror[scope-locked]" in coloured
     assert re.sub(r"\033\[\d+m", "", coloured) == plain
     assert plain.splitlines()[1] == f"commit {'c' * 12} s (aider)"
+
+
+_json_scalars = (st.none() | st.booleans() | st.integers() | st.text()
+                 | st.text(alphabet=st.sampled_from("\x00\x1f\"\\/\u2028\ud800é😀 \n\t")))
+_json_docs = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=4)
+                          | st.tuples(inner, inner)
+                          | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+                          max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(doc=_json_docs)
+def test_dumps_is_json_dumps_with_indent_2(doc: object) -> None:
+    """report.dumps lays JSON out itself (json's indent path is pure Python): the very text
+    json.dumps(doc, indent=2) gives, for every document a report can hold."""
+    assert report.dumps(doc) == json.dumps(doc, indent=2)
