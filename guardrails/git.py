@@ -269,7 +269,7 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     except BaseException:
         p1.wait()
         raise
-    _widen(p1.out_r)
+    wide = _widen(p1.out_r)
     out1: list[bytes] = []
     out2: list[bytes] = []
     err1: list[bytes] = []
@@ -279,16 +279,17 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     for fd in sinks:
         poller.register(fd, select.POLLIN)
     # what is still to be written, per stdin: p1's input; for p2, what p1 wrote so far
-    todo: dict[int, list[bytes]] = {}
+    todo: dict[int, list[memoryview]] = {}  # views: a partial write does not copy the rest
     registered: set[int] = set()  # the stdins polled for POLLOUT
     in1, in2 = p1.in_w, p2.in_w
     p1.in_w = p2.in_w = None
     assert in1 is not None and in2 is not None
+    _widen(in2)
     os.set_blocking(in2, False)
     open_in = {in1, in2}
     if input:
         os.set_blocking(in1, False)
-        todo[in1] = [input]
+        todo[in1] = [memoryview(input)]
         poller.register(in1, select.POLLOUT)
         registered.add(in1)
     else:
@@ -332,10 +333,12 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
                     if chunk:
                         sinks[fd].append(chunk)
                         if fd == p1.out_r:
-                            todo.setdefault(in2, []).append(chunk)
+                            todo.setdefault(in2, []).append(memoryview(chunk))
                             flush(in2)
                             if on_chunk is not None:
                                 on_chunk(chunk)
+                            if wide and len(chunk) < COALESCE:
+                                time.sleep(0.001)  # let git fill the pipe: fewer wake-ups
                         continue
                     poller.unregister(fd)
                     os.close(fd)
@@ -354,17 +357,25 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     return b"".join(out1), b"".join(out2)
 
 
-def _widen(fd: int) -> None:
+# A read of the first output shorter than this means tee keeps up with git, which writes a few
+# KiB at a time: waking for each piece cost ~25 ms of CPU per 1,000 commits of ``git log -p``.
+# With a 1 MiB pipe, tee waits 1 ms after such a read while git goes on writing into it.
+COALESCE = 1 << 16
+
+
+def _widen(fd: int) -> bool:
     """A 1 MiB pipe buffer where Linux allows it (F_SETPIPE_SZ), so a fast writer is not
-    stopped every 64 KiB while the reader works on the last chunk."""
+    stopped every 64 KiB while the reader works on the last chunk; whether it was set."""
     try:
         import fcntl
 
         setsize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux, Python >= 3.10
-        if setsize is not None:
-            fcntl.fcntl(fd, setsize, 1 << 20)
+        if setsize is None:
+            return False
+        fcntl.fcntl(fd, setsize, 1 << 20)
     except (OSError, ImportError):
-        pass
+        return False
+    return True
 
 
 # git's global options that take the next word as their value (`git -C dir -c k=v commit`)
