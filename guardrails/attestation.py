@@ -245,13 +245,29 @@ def _header_path(header: bytes) -> bytes:
     return name[2:]  # the "a/" of --src-prefix
 
 
+def _hunk_lines(data: bytes, i: int, stop: int) -> tuple[int, int]:
+    """(added, removed) lines of one file's hunks, the first at ``data[i:]`` (its newline), up
+    to ``stop``, read from the hunk headers: with ``-U0`` a hunk holds exactly the lines its
+    ``@@ -a,b +c,d @@`` counts (``,n`` left out: 1), and reading the headers is cheaper than
+    counting every ``+``/``-`` line."""
+    added = removed = 0
+    find = data.find
+    while i != -1:
+        eol = find(b" @@", i + 4, stop)
+        old, _, new = data[i + 4:eol].partition(b" ")
+        removed += int(old.partition(b",")[2] or b"1")
+        added += int(new.partition(b",")[2] or b"1")
+        i = find(b"\n@@ ", eol, stop)
+    return added, removed
+
+
 def patch_lines(data: bytes) -> dict[str, dict[str, tuple[Optional[int], Optional[int]]]]:
     """commit id -> path -> (added, removed) lines, from :func:`patches` output: what
     ``--numstat`` says of that commit's files without rename detection (None, None: binary).
     A mode-only change of a file is left out: its patch does not show whether it is binary."""
     out: dict[str, dict[str, tuple[Optional[int], Optional[int]]]] = {}
     heads = commit_heads(data)
-    find, count = data.find, data.count
+    find = data.find
     for k, (_, top, oid) in enumerate(heads):
         end = heads[k + 1][0] if k + 1 < len(heads) else len(data)
         files: dict[str, tuple[Optional[int], Optional[int]]] = {}
@@ -267,7 +283,7 @@ def patch_lines(data: bytes) -> dict[str, dict[str, tuple[Optional[int], Optiona
             hunk = find(b"\n@@ ", eol, stop)
             got: tuple[Optional[int], Optional[int]]
             if hunk != -1:
-                got = (count(b"\n+", hunk, stop), count(b"\n-", hunk, stop))
+                got = _hunk_lines(data, hunk, stop)
             elif find(b"\nGIT binary patch\n", eol, stop) != -1 or \
                     find(b"\nBinary files ", eol, stop) != -1:
                 got = (None, None)

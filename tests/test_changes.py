@@ -332,9 +332,13 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
     write(repo, "caf\u00e9.txt", "x\n")
     write(repo, b"odd\nname\xff.txt", "y\n")
     write(repo, "noeol.txt", "no newline")
+    write(repo, "hunks.py", "".join(f"def f{i}():\n    return {i}\n" for i in range(8)))
     commit_all(repo, "kinds")
     run_git("mv", "src/b.py", "moved.py", cwd=repo)  # a pure rename: 0 0
     write(repo, "bin.dat", b"\0\3\4binary!")
+    # three hunks, their headers with the function's name after the second @@
+    write(repo, "hunks.py", "".join(f"def f{i}():\n    return {i * 10 if i in (1, 4) else i}\n"
+                                    for i in range(8)) + "x = 1\ny = 2\n")
     (repo / "empty.txt").unlink()
     (repo / "sp ace.txt").unlink()
     os.symlink("src/a.py", repo / "sp ace.txt")  # a type change: the file's lines and the link's
@@ -363,6 +367,7 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
     assert all(c.counted for c in got)
     kinds = {ch.path: (ch.added, ch.removed) for c in got for ch in c.changes}
     assert kinds["bin.dat"] == (None, None) and kinds["moved.py"] == (0, 0)
+    assert kinds["hunks.py"] == (4, 2)
     assert kinds["lib.py"] == (1, 0) and kinds["sp ace.txt"] == (1, 2)
     # one raw log, one patch log into patch-id, one diff-tree for the edited rename and the mode
     assert sorted(calls(git_log)) == ["diff-tree", "log", "log", "patch-id"]
