@@ -143,7 +143,8 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
 
 def rollback_findings(repo: git.Repo) -> list[Finding]:
     """Journaled rollbacks not yet repaired, and session branches rolled back right now."""
-    seen = {(str(e["ref"]), str(e["lost"])) for e in rollbacks(repo)}
+    journaled = rollbacks(repo)  # one `merge-base --is-ancestor` per entry: read once
+    seen = {(str(e["ref"]), str(e["lost"])) for e in journaled}
     live = [e for e in live_rollbacks(repo) if (e["ref"], e["lost"]) not in seen]
     return [Finding(
         "refstore-rollback",
@@ -152,4 +153,4 @@ def rollback_findings(repo: git.Repo) -> list[Finding]:
         f" in {e.get('worktree', '?')})",
         str(e.get("restore", f"git cherry-pick {e['lost']}")),
         commit=str(e["lost"]),
-    ) for e in [*rollbacks(repo), *live]]
+    ) for e in [*journaled, *live]]
