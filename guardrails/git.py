@@ -411,16 +411,17 @@ def zsplit(data: bytes) -> list[bytes]:
     return parts
 
 
-def config_args(pattern: str) -> tuple[str, ...]:
+def config_args(pattern: str, local: bool = False) -> tuple[str, ...]:
     """The git arguments :func:`config` runs for ``pattern`` (to :func:`prefetch` them)."""
-    return ("config", "-z", "--get-regexp", pattern)
+    return ("config", *(("--local",) if local else ()), "-z", "--get-regexp", pattern)
 
 
-def config(cwd: Optional[str], pattern: str) -> dict[str, str]:
+def config(cwd: Optional[str], pattern: str, local: bool = False) -> dict[str, str]:
     """The last value of every config key matching the regex ``pattern`` (git matches it
     against lower-case names; the keys returned are lower-case), in one
-    ``git config --get-regexp`` — the same values ``git config --get KEY`` gives one by one."""
-    proc = run(*config_args(pattern), cwd=cwd, ok=(0, 1))
+    ``git config --get-regexp`` — the same values ``git config --get KEY`` gives one by one.
+    ``local``: the repository's own config file only (``--local``)."""
+    proc = run(*config_args(pattern, local), cwd=cwd, ok=(0, 1))
     values: dict[str, str] = {}
     for item in zsplit(proc.stdout):
         key, _, value = item.decode(errors="surrogateescape").partition("\n")

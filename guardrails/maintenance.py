@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Optional
 
 from guardrails import git
 
@@ -24,9 +23,10 @@ def _state_path(repo: git.Repo) -> str:
     return repo.common_path("guardrails", STATE)
 
 
-def _get(repo: git.Repo, key: str) -> Optional[str]:
-    proc = git.run("config", "--local", "--get", key, cwd=repo.toplevel, ok=(0, 1))
-    return proc.stdout.decode().strip() if proc.returncode == 0 else None
+def _local(repo: git.Repo) -> dict[str, str]:
+    """The repository's own values of KEYS, in one ``git config --local``."""
+    pattern = "^(" + "|".join(k.replace(".", r"\.") for k, _ in KEYS) + ")$"
+    return git.config(repo.toplevel, pattern, local=True)
 
 
 def automatic(cfg: Mapping[str, str]) -> list[str]:
@@ -45,8 +45,9 @@ def suspend(repo: git.Repo) -> bool:
     """Turn automatic maintenance off for the repository; record what it was the first time.
     Idempotent. Returns True when a setting was changed."""
     state = _state_path(repo)
+    current = _local(repo)
     if not os.path.exists(state):
-        previous = {key: _get(repo, key) for key, _ in KEYS}
+        previous = {key: current.get(key) for key, _ in KEYS}
         os.makedirs(os.path.dirname(state), exist_ok=True)
         tmp = state + ".tmp"
         with open(tmp, "w") as f:
@@ -54,7 +55,7 @@ def suspend(repo: git.Repo) -> bool:
         os.replace(tmp, state)
     changed = False
     for key, value in KEYS:
-        if _get(repo, key) != value:
+        if current.get(key) != value:
             git.run("config", "--local", key, value, cwd=repo.toplevel, write=True)
             changed = True
     return changed
