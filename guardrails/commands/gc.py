@@ -13,22 +13,18 @@ SAFE_PRUNE = "2.weeks.ago"
 SAFE_WORKTREE_PRUNE = "3.months.ago"
 
 
-def _config(repo: git.Repo, key: str) -> Optional[str]:
-    proc = git.run("config", "--get", key, cwd=repo.toplevel, ok=(0, 1))
-    return proc.stdout.decode().strip() if proc.returncode == 0 else None
-
-
 def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
             aggressive: bool = False) -> tuple[list[str], list[str]]:
     """The git command line for a safe gc, and notes on what was made safer."""
     notes: list[str] = []
     args: list[str] = []
-    expiry = prune if prune is not None else _config(repo, "gc.pruneExpire")
+    cfg = git.config(repo.toplevel, r"^gc\.(pruneexpire|worktreepruneexpire)$")
+    expiry = prune if prune is not None else cfg.get("gc.pruneexpire")
     if sessions and expiry is not None and expiry.strip().lower() in UNSAFE_EXPIRY:
         notes.append(f"prune expiry {expiry!r} ignored while {sessions} session(s) are active "
                      f"(it deletes objects agents have just written); using {SAFE_PRUNE}")
         expiry = SAFE_PRUNE
-    wexpiry = _config(repo, "gc.worktreePruneExpire")
+    wexpiry = cfg.get("gc.worktreepruneexpire")
     if sessions and wexpiry is not None and wexpiry.strip().lower() in UNSAFE_EXPIRY:
         notes.append(f"gc.worktreePruneExpire={wexpiry} ignored while sessions are active; "
                      f"using {SAFE_WORKTREE_PRUNE}")
