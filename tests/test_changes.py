@@ -300,10 +300,8 @@ def test_discover_reads_head_like_git(tmp_path: Path, git_log: Path) -> None:
     assert calls(git_log) == ["rev-parse"]
 
 
-def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """discover (rev-parse), the base from config, the policy (cat-file), the index (diff)."""
-    from guardrails import checks, context
+def agent_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A linked worktree of task auth's branch with an allowed change staged by an agent."""
     from tests.helpers import POLICY
 
     root = make_repo(tmp_path / "r", policy=POLICY)
@@ -312,10 +310,39 @@ def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
     write(wt, "src/auth/x.py")
     run_git("add", "-A", cwd=wt)
     monkeypatch.setenv("CLAUDECODE", "1")
+    return wt
+
+
+def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """discover (rev-parse), the base from config, the policy (cat-file), the index (diff)."""
+    from guardrails import checks, context
+
+    wt = agent_change(tmp_path, monkeypatch)
     git_log.unlink()
     found = checks.run(context.build(git.discover(str(wt))), ["scope"])
     assert found == []
     assert calls(git_log) == ["rev-parse", "config", "cat-file", "diff"]
+
+
+def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
+        tmp_path: Path, git_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each prefetch (context's config, scope's raw diff, bypass's patch; with a session, the
+    baseline's merge-base) is collected by the run of the same arguments: none is started
+    twice, none is left running for nothing."""
+    from guardrails import checks, context
+
+    wt = agent_change(tmp_path, monkeypatch)
+    git_log.unlink()
+    monkeypatch.chdir(wt)
+    r = git.hook_repo()
+    context.prefetch(r)
+    checks.prefetch(r, checks.PRE_COMMIT)
+    ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, _ in git._PREFETCHED)
+    assert ahead == ["config", "diff", "diff"]
+    checks.run(context.build(r), checks.PRE_COMMIT)
+    assert git._PREFETCHED == {}
+    assert sorted(calls(git_log)) == ["cat-file", "config", "diff", "diff"]
 
 
 def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,

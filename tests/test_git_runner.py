@@ -106,34 +106,6 @@ def test_prefetch_is_collected_by_the_same_run(tmp_path: Path,
     assert len(git_subcommands(log)) == 3
 
 
-def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each prefetch (context's config, scope's raw diff, bypass's patch; with a session, the
-    baseline's merge-base) is collected by the run of the same arguments: none is started
-    twice, none is left running for nothing."""
-    from guardrails import checks, context
-    from tests.helpers import POLICY, counting_git, git_subcommands, write
-    from tests.helpers import git as run_git
-
-    repo = make_repo(tmp_path / "r", policy=POLICY)
-    wt = tmp_path / "wt"
-    run_git("worktree", "add", "-q", "-b", "agent/auth", str(wt), cwd=repo)
-    write(wt, "src/auth/x.py")
-    run_git("add", "-A", cwd=wt)
-    monkeypatch.setenv("CLAUDECODE", "1")
-    shim_dir, log = counting_git(tmp_path / "shim")
-    monkeypatch.setenv("PATH", f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.chdir(wt)
-    r = git.hook_repo()
-    context.prefetch(r)
-    checks.prefetch(r, checks.PRE_COMMIT)
-    ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, _ in git._PREFETCHED)
-    assert ahead == ["config", "diff", "diff"]
-    checks.run(context.build(r), checks.PRE_COMMIT)
-    assert git._PREFETCHED == {}
-    assert sorted(git_subcommands(log)) == ["cat-file", "config", "diff", "diff"]
-
-
 def test_tee_streams_megabytes_through_both_processes(tmp_path: Path) -> None:
     """git.tee: input to the first process, its output (megabytes, far beyond a pipe's buffer)
     into the second as it is produced and to on_chunk piece by piece; the same bytes as running
