@@ -55,14 +55,18 @@ def check_changes(ctx: Context, chs: list[Change], commit: Optional[str] = None)
     task = ctx.task
     if task is None:
         return [_no_task(ctx, commit)]
-    pol = ctx.policy
-    paths = {p for ch in chs for p in ch.paths}
-    in_locked = _matcher(tuple(pol.locked) if pol else ()).matching(paths)
-    allowed = _matcher(tuple(task.allow)).matching(paths)
+    in_locked, allowed = _matches(ctx, task, {p for ch in chs for p in ch.paths})
     found = _path_findings(ctx, task, chs, commit, in_locked, allowed)
     found += _files_budget(ctx, task, chs, commit)
     found += _lines_budget(ctx, task, chs, commit)
     return found
+
+
+def _matches(ctx: Context, task: Task, paths: set[str]) -> tuple[set[str], set[str]]:
+    """(those in the policy's locked patterns, those in the task's allow patterns)."""
+    pol = ctx.policy
+    return (_matcher(tuple(pol.locked) if pol else ()).matching(paths),
+            _matcher(tuple(task.allow)).matching(paths))
 
 
 def _label(ctx: Context, task: Task) -> str:
@@ -164,10 +168,8 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     task = ctx.task
     if task is None:
         return [_no_task(ctx, c.oid) for c in todo]
-    pol = ctx.policy
     paths = {p for c in todo for ch in c.changes for p in ch.paths}
-    in_locked = _matcher(tuple(pol.locked) if pol else ()).matching(paths)
-    allowed = _matcher(tuple(task.allow)).matching(paths)
+    in_locked, allowed = _matches(ctx, task, paths)
     per_commit: list[list[Finding]] = []
     for c in todo:
         found = _path_findings(ctx, task, c.changes, c.oid, in_locked, allowed) \
