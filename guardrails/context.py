@@ -44,6 +44,11 @@ class Context:
             self.policy is not None and self.policy.enforce == "always"
         )
 
+    def is_agent_commit(self, c: changes.Commit) -> bool:
+        """The contract's "agent commit" for a commit of a range: checks are enforced, a task
+        covers the branch, or the commit's own metadata marks an agent."""
+        return self.enforced or self.task is not None or changes.agent_of(c) is not None
+
     @property
     def staged(self) -> list[changes.Change]:
         """The index's changes against HEAD, read once."""

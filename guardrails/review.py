@@ -164,16 +164,6 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     return Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
 
 
-def is_agent_commit(ctx: Context, c: Commit) -> bool:
-    """The contract's CI definition: a task covers the branch, or the metadata marks an agent
-    (or the policy says enforce = "always")."""
-    return ctx.enforced or ctx.task is not None or agent_of(c) is not None
-
-
-def agent_of(c: Commit) -> Optional[str]:
-    return changes.agent_of(c)
-
-
 class Verdict(Record):
     __slots__ = ("rng", "ctx", "findings", "attestation", "attest_checked")  # noqa: RUF023
     rng: Range
@@ -236,7 +226,7 @@ def attestation_status(ctx: Context, commits: Sequence[Commit],
             out[c.oid] = "-"
         elif "mismatch" in text or "differ" in text:
             out[c.oid] = "mismatch"
-        elif fs or (TRAILER.search(c.message) is None and is_agent_commit(ctx, c)):
+        elif fs or (TRAILER.search(c.message) is None and ctx.is_agent_commit(c)):
             out[c.oid] = "missing"
         elif TRAILER.search(c.message):
             out[c.oid] = "present"
@@ -253,8 +243,8 @@ def commit_rows(v: Verdict) -> list[dict[str, Any]]:
             "oid": c.oid,
             "subject": c.subject,
             "author": f"{c.author_name} <{c.author_email}>",
-            "agent": agent_of(c),
-            "agent_commit": is_agent_commit(v.ctx, c),
+            "agent": changes.agent_of(c),
+            "agent_commit": v.ctx.is_agent_commit(c),
             "merge": c.is_merge,
             "attestation": v.attestation.get(c.oid, "-"),
         })

@@ -27,12 +27,10 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     """Every agent commit (and every commit that carries the trailer) must carry the id of
     its own change. The patch ids (the range's ``git log -p`` through ``git patch-id``) are
     waited for only when some commit carries a trailer to compare them with."""
-    from guardrails.checks.bypass import is_agent_commit
-
     todo = []
     for c in commits:
         values = attestation.trailer_values(c.message)
-        if values or is_agent_commit(ctx, c):
+        if values or ctx.is_agent_commit(c):
             todo.append((c, values))
     if not todo:
         return []

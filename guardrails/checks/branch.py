@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Optional
 
-from guardrails import changes, git
+from guardrails import git
 from guardrails import policy as policies
 from guardrails.changes import Commit
 from guardrails.context import Context
@@ -33,10 +33,6 @@ _MERGE_MSG = re.compile(
 )
 
 
-def _is_agent(ctx: Context, c: Commit) -> bool:
-    return ctx.enforced or ctx.task is not None or changes.agent_of(c) is not None
-
-
 def protected(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
     pol, branch = ctx.policy, ctx.branch
     if pol is None or branch is None or not pol.is_protected(branch):
@@ -48,7 +44,7 @@ def protected(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
         f"(git branch agent/NAME {c.oid[:12]}) and revert it on {branch} "
         f"(git revert {c.oid[:12]})",
         commit=c.oid, policy=pol.source,
-    ) for c in commits if not c.is_merge and _is_agent(ctx, c)]
+    ) for c in commits if not c.is_merge and ctx.is_agent_commit(c)]
 
 
 def config_changed(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
@@ -68,7 +64,7 @@ def config_changed(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
     found: list[Finding] = []
     for p in sorted(kinds):
         cs = touched[p]
-        agent = any(_is_agent(ctx, c) for c in cs)
+        agent = any(ctx.is_agent_commit(c) for c in cs)
         shas = ", ".join(c.oid[:12] for c in cs[:5]) + (" …" if len(cs) > 5 else "")
         see = f"git log -p {cs[0].oid[:12]}^..{cs[-1].oid[:12]} -- {shell_path(p)}"
         if kinds[p] == "policy":

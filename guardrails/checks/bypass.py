@@ -371,17 +371,6 @@ def check(ctx: Context) -> list[Finding]:
     return found
 
 
-def _commit_agent(c: Commit) -> Optional[str]:
-    from guardrails.changes import agent_of
-
-    return agent_of(c)
-
-
-def is_agent_commit(ctx: Context, c: Commit) -> bool:
-    """The range checks' notion of an agent commit (as the scope check decides it)."""
-    return ctx.enforced or ctx.task is not None or _commit_agent(c) is not None
-
-
 @functools.lru_cache(maxsize=1)
 def _literal_rx() -> Any:
     """The literals as one case-insensitive RE2 alternation over Latin-1 bytes (ASCII letters
@@ -433,7 +422,7 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 
     from guardrails import attestation
 
-    agent = {c.oid for c in commits if is_agent_commit(ctx, c)}
+    agent = {c.oid for c in commits if ctx.is_agent_commit(c)}
     if not agent:
         return []
     oids = [c.oid for c in commits]

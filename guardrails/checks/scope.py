@@ -163,8 +163,7 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     """check_changes of every agent commit, with the paths of the whole range matched at once;
     line counts are read (changes.count_lines) only when a max-lines budget needs them, after
     every path was checked."""
-    todo = [c for c in commits if not c.is_merge and (
-        ctx.enforced or ctx.task is not None or changes.agent_of(c) is not None)]
+    todo = [c for c in commits if not c.is_merge and ctx.is_agent_commit(c)]
     task = ctx.task
     if task is None:
         return [_no_task(ctx, c.oid) for c in todo]
