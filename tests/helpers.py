@@ -112,8 +112,12 @@ def counting_git(directory: Path) -> tuple[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "calls.log"
     shim = directory / "git"
-    # argv NUL-separated, one record per call ending in \036: paths may hold spaces or newlines
-    shim.write_text(f'#!/bin/sh\n{{ printf "%s\\0" "$@"; printf "\\036"; }} >> "{log}"\n'
+    # argv NUL-separated, one record per call ending in \036: paths may hold spaces or newlines.
+    # Hooks run git processes side by side: a lock on the log keeps each record in one piece.
+    shim.write_text('#!/bin/sh\n'
+                    '{ if command -v flock >/dev/null; then flock 9; fi\n'
+                    '  printf "%s\\0" "$@"; printf "\\036"; } 9>>"$0.lock" >>'
+                    f'"{log}"\n'
                     f'exec "{real}" "$@"\n')
     shim.chmod(0o755)
     return str(directory), log
