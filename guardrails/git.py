@@ -148,49 +148,96 @@ class Running:
                 os.close(fd)
 
     def wait(self) -> Completed:
-        import select
-
         out: list[bytes] = []
         err: list[bytes] = []
-        sinks = {self.out_r: out, self.err_r: err}
-        poller = select.poll()
-        for fd in sinks:
-            poller.register(fd, select.POLLIN)
-        data = memoryview(self.input or b"")
-        sent = 0
-        in_w = self.in_w
-        if in_w is not None:
-            if data:
-                os.set_blocking(in_w, False)
-                poller.register(in_w, select.POLLOUT)
-            else:
-                os.close(in_w)
-                in_w = None
+        feeds = {self.in_w: self.input or b""} if self.in_w is not None else {}
+        self.in_w = None
         try:
-            while sinks or in_w is not None:
-                for fd, _event in poller.poll():
-                    if fd == in_w:
-                        try:
-                            sent += os.write(in_w, data[sent:sent + (1 << 16)])
-                        except BrokenPipeError:  # git stopped reading: it says why on stderr
-                            sent = len(data)
-                        if sent >= len(data):
-                            poller.unregister(in_w)
-                            os.close(in_w)
-                            in_w = None
-                    elif fd in sinks:
-                        chunk = os.read(fd, 1 << 18)
-                        if chunk:
-                            sinks[fd].append(chunk)
-                        else:
-                            poller.unregister(fd)
-                            os.close(fd)
-                            del sinks[fd]
+            _pump(feeds, {self.out_r: out, self.err_r: err})
         finally:
-            self._close(in_w, *sinks)
             _, status = os.waitpid(self.pid, 0)
         return Completed(self.cmd, os.waitstatus_to_exitcode(status), b"".join(out),
                          b"".join(err))
+
+
+def _pump(feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
+          relay: Optional[tuple[int, int]] = None,
+          on_chunk: Optional[Callable[[bytes], None]] = None) -> None:
+    """The one ``poll`` loop over child processes' pipes: write each ``feeds`` pipe its bytes,
+    then close it; read each ``sinks`` pipe to its end into its list; close every fd given.
+    ``relay`` (source, destination): what the source sink yields is also written to the
+    destination pipe, which is closed once the source has ended, and shown to ``on_chunk``."""
+    import select
+
+    poller = select.poll()
+    for fd in sinks:
+        poller.register(fd, select.POLLIN)
+    # what is still to be written, per pipe (views: a partial write does not copy the rest)
+    todo: dict[int, list[memoryview]] = {fd: [memoryview(data)] for fd, data in feeds.items()}
+    src, dst = relay if relay is not None else (-1, -1)
+    if relay is not None:
+        todo[dst] = []
+    polled: set[int] = set()  # the pipes polled for POLLOUT
+    coalesce = relay is not None and _widen(src)
+    if relay is not None:
+        _widen(dst)
+
+    def flush(fd: int) -> None:
+        """Write what ``fd`` takes now; close it once all is written (the relay's destination:
+        and its source has ended)."""
+        queue = todo[fd]
+        try:
+            while queue:
+                n = os.write(fd, queue[0])
+                if n < len(queue[0]):
+                    queue[0] = queue[0][n:]
+                    break
+                queue.pop(0)
+        except BlockingIOError:
+            pass
+        except BrokenPipeError:  # it stopped reading: its stderr and exit code say why
+            queue.clear()
+        if queue:
+            if fd not in polled:
+                poller.register(fd, select.POLLOUT)
+                polled.add(fd)
+            return
+        if fd in polled:
+            poller.unregister(fd)
+            polled.discard(fd)
+        if fd != dst or src not in sinks:
+            os.close(fd)
+            del todo[fd]
+
+    try:
+        for fd in list(todo):
+            os.set_blocking(fd, False)
+            if fd != dst:
+                flush(fd)
+        while sinks or todo:
+            for fd, _event in poller.poll():
+                if fd in todo:
+                    flush(fd)
+                elif fd in sinks:
+                    chunk = os.read(fd, 1 << 20 if fd == src else 1 << 18)
+                    if chunk:
+                        sinks[fd].append(chunk)
+                        if fd == src:
+                            todo[dst].append(memoryview(chunk))
+                            flush(dst)
+                            if on_chunk is not None:
+                                on_chunk(chunk)
+                            if coalesce and len(chunk) < COALESCE:
+                                time.sleep(0.001)  # let git fill the pipe: fewer wake-ups
+                        continue
+                    poller.unregister(fd)
+                    os.close(fd)
+                    del sinks[fd]
+                    if fd == src and dst in todo:
+                        flush(dst)  # closes it once the rest is written
+    finally:
+        for fd in (*todo, *sinks):
+            os.close(fd)
 
 
 def start(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
@@ -258,10 +305,8 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     side (``git log -p`` into ``git patch-id``) instead of one after the other. ``on_chunk``
     sees each piece of the first output as it arrives (after the second process got it).
 
-    One thread and one ``poll`` loop over both processes' pipes (no subprocess, no threads):
+    One ``poll`` loop over both processes' pipes (:func:`_pump`; no subprocess, no threads):
     the first output is handed to the second process as soon as it is read."""
-    import select
-
     env = _env(False)
     p1 = Running(["git", *first], cwd, env, input or b"")
     try:
@@ -269,85 +314,18 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     except BaseException:
         p1.wait()
         raise
-    wide = _widen(p1.out_r)
+    assert p1.in_w is not None and p2.in_w is not None
+    feeds = {p1.in_w: input or b""}
     out1: list[bytes] = []
     out2: list[bytes] = []
     err1: list[bytes] = []
     err2: list[bytes] = []
     sinks = {p1.out_r: out1, p1.err_r: err1, p2.out_r: out2, p2.err_r: err2}
-    poller = select.poll()
-    for fd in sinks:
-        poller.register(fd, select.POLLIN)
-    # what is still to be written, per stdin: p1's input; for p2, what p1 wrote so far
-    todo: dict[int, list[memoryview]] = {}  # views: a partial write does not copy the rest
-    registered: set[int] = set()  # the stdins polled for POLLOUT
-    in1, in2 = p1.in_w, p2.in_w
+    relay = (p1.out_r, p2.in_w)
     p1.in_w = p2.in_w = None
-    assert in1 is not None and in2 is not None
-    _widen(in2)
-    os.set_blocking(in2, False)
-    open_in = {in1, in2}
-    if input:
-        os.set_blocking(in1, False)
-        todo[in1] = [memoryview(input)]
-        poller.register(in1, select.POLLOUT)
-        registered.add(in1)
-    else:
-        os.close(in1)
-        open_in.discard(in1)
-
-    def flush(fd: int) -> None:
-        """Write what ``fd`` can take now; close it once everything is written and, for p2's
-        stdin, p1's output has ended."""
-        queue = todo.get(fd, [])
-        try:
-            while queue:
-                n = os.write(fd, queue[0])
-                if n < len(queue[0]):
-                    queue[0] = queue[0][n:]
-                    break
-                queue.pop(0)
-        except BlockingIOError:
-            pass
-        except BrokenPipeError:  # it stopped reading: its stderr and exit code say why
-            queue.clear()
-        if queue:
-            if fd not in registered:
-                poller.register(fd, select.POLLOUT)
-                registered.add(fd)
-            return
-        if fd in registered:
-            poller.unregister(fd)
-            registered.discard(fd)
-        if fd == in1 or p1.out_r not in sinks:
-            os.close(fd)
-            open_in.discard(fd)
-
     try:
-        while sinks or open_in:
-            for fd, _event in poller.poll():
-                if fd in open_in:
-                    flush(fd)
-                elif fd in sinks:
-                    chunk = os.read(fd, 1 << 20)
-                    if chunk:
-                        sinks[fd].append(chunk)
-                        if fd == p1.out_r:
-                            todo.setdefault(in2, []).append(memoryview(chunk))
-                            flush(in2)
-                            if on_chunk is not None:
-                                on_chunk(chunk)
-                            if wide and len(chunk) < COALESCE:
-                                time.sleep(0.001)  # let git fill the pipe: fewer wake-ups
-                        continue
-                    poller.unregister(fd)
-                    os.close(fd)
-                    del sinks[fd]
-                    if fd == p1.out_r and in2 in open_in:
-                        flush(in2)  # closes it once the rest is written
+        _pump(feeds, sinks, relay, on_chunk)
     finally:
-        for fd in (*open_in, *sinks):
-            os.close(fd)
         _, status1 = os.waitpid(p1.pid, 0)
         _, status2 = os.waitpid(p2.pid, 0)
     if os.waitstatus_to_exitcode(status1) != 0:
