@@ -217,32 +217,12 @@ def split_patches(data: bytes) -> dict[str, bytes]:
 
 
 _DIFF_GIT = b"\ndiff --git "
-_C_ESCAPES = {b"a"[0]: 7, b"b"[0]: 8, b"t"[0]: 9, b"n"[0]: 10, b"v"[0]: 11, b"f"[0]: 12,
-              b"r"[0]: 13}
 
 
 def _header_path(header: bytes) -> bytes:
     """The path of a ``diff --git a/P b/P`` line (after ``diff --git ``): without renames both
     names are the same, so each is half of the line, C-quoted alike when git quotes them."""
-    name = header[:(len(header) - 1) // 2]
-    if name[:1] == b'"' and name[-1:] == b'"':
-        out = bytearray()
-        body, i = name[1:-1], 0
-        while i < len(body):
-            c = body[i]
-            if c == 92 and i + 1 < len(body):  # a backslash
-                digits = body[i + 1:i + 4]
-                if len(digits) == 3 and all(48 <= d <= 55 for d in digits):
-                    out.append(int(digits, 8) & 0xFF)
-                    i += 4
-                    continue
-                out.append(_C_ESCAPES.get(body[i + 1], body[i + 1]))
-                i += 2
-                continue
-            out.append(c)
-            i += 1
-        name = bytes(out)
-    return name[2:]  # the "a/" of --src-prefix
+    return git.unquote(header[:(len(header) - 1) // 2])[2:]  # [2:]: --src-prefix's "a/"
 
 
 def _hunk_lines(data: bytes, i: int, stop: int) -> tuple[int, int]:

@@ -407,6 +407,34 @@ def config(cwd: Optional[str], pattern: str, local: bool = False) -> dict[str, s
     return values
 
 
+# C escapes git writes in quoted names besides \ooo octal and \" \\ (which stand for themselves)
+_C_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12,
+              ord("r"): 13}
+
+
+def unquote(name: bytes) -> bytes:
+    """A name as git C-quotes it where ``-z`` is not available (diff headers, ``core.quotePath``:
+    ``"caf\303\251.sh"``), unquoted; a name not in double quotes is returned as it is."""
+    if len(name) < 2 or name[:1] != b'"' or name[-1:] != b'"':
+        return name
+    out = bytearray()
+    body, i = name[1:-1], 0
+    while i < len(body):
+        c = body[i]
+        if c == 92 and i + 1 < len(body):  # a backslash
+            digits = body[i + 1:i + 4]
+            if len(digits) == 3 and all(48 <= d <= 55 for d in digits):
+                out.append(int(digits, 8) & 0xFF)
+                i += 4
+                continue
+            out.append(_C_ESCAPES.get(body[i + 1], body[i + 1]))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return bytes(out)
+
+
 def decode_path(raw: bytes) -> str:
     """A path from git as str; undecodable bytes survive as surrogates (os.fsdecode)."""
     return os.fsdecode(raw)

@@ -124,3 +124,19 @@ def test_tee_streams_megabytes_through_both_processes(tmp_path: Path) -> None:
         git.tee(["cat-file", "--batch"], ["hash-object", "--no-such-option"], cwd=str(repo),
                 input=specs)
     assert b"no-such-option" in e.value.stderr
+
+
+def test_unquote_reads_names_as_git_quotes_them(tmp_path: Path) -> None:
+    """git.unquote of `git ls-files` (C-quoted names) gives `git ls-files -z`'s bytes."""
+    repo = make_repo(tmp_path / "r", policy=None)
+    names = [b"plain.txt", "caf\u00e9.txt".encode(), b"tab\there", b"new\nline", b'q"uote',
+             b"back\\slash", b"bad\xff.bin", b"bell\x07"]
+    for n in names:
+        (repo / os.fsdecode(n)).write_bytes(b"x\n")
+    quoted = subprocess.run(["git", "-c", "core.quotePath=true", "ls-files", "-o"], cwd=repo,
+                            capture_output=True, check=True).stdout.split(b"\n")[:-1]
+    raw = subprocess.run(["git", "ls-files", "-o", "-z"], cwd=repo, capture_output=True,
+                         check=True).stdout.split(b"\0")[:-1]
+    assert len(quoted) == len(raw) >= len(names)
+    assert [git.unquote(q) for q in quoted] == raw
+    assert any(q.startswith(b'"') for q in quoted)

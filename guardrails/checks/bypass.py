@@ -136,29 +136,11 @@ def _scan_plain(text: str, commit: Optional[str], policy: Optional[str]) -> list
     return found
 
 
-_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
-
-
 def diff_path(name: str) -> str:
     """The real path of a diff header's file name: git C-quotes names with control characters,
     quotes or non-ASCII bytes (``"b/caf\\303\\251.sh"``); undo that and the a/ b/ prefix."""
     if len(name) >= 2 and name[0] == name[-1] == '"':
-        out = bytearray()
-        body, i = name[1:-1], 0
-        while i < len(body):
-            c = body[i]
-            if c == "\\" and i + 1 < len(body):
-                nxt, digits = body[i + 1], body[i + 1:i + 4]
-                if len(digits) == 3 and all(d in "01234567" for d in digits):
-                    out.append(int(digits, 8) & 0xFF)
-                    i += 4
-                    continue
-                out.append(_C_ESCAPES.get(nxt, ord(nxt)))
-                i += 2
-                continue
-            out += c.encode("utf-8", "surrogateescape")
-            i += 1
-        name = os.fsdecode(bytes(out))
+        name = os.fsdecode(git.unquote(os.fsencode(name)))
         if name.startswith(("a/", "b/")):
             name = name[2:]
     return name
