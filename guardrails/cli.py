@@ -82,17 +82,14 @@ class _Pacified:
 
 
 def _fast(args: list[str]) -> Optional[int]:
-    """What click's ``main(standalone_mode=False)`` and :func:`main` do around a command, for
-    a command run without click."""
-    from guardrails import report
-
+    """A FAST command's ``fast(args)``, with what click's ``main(standalone_mode=False)`` does
+    around a command (Ctrl-C, a closed stdout); None: leave the command line to click."""
     mod = importlib.import_module(f"guardrails.commands.{COMMANDS[args[0]]}")
     try:
         rv: Optional[int] = mod.fast(args[1:])
-    except GuardrailsError as e:
-        report.echo_err(f"git-guardrails: error: {e}")
-        return 2
     except (EOFError, KeyboardInterrupt):
+        from guardrails import report
+
         report.echo_err("")
         report.echo_err("Aborted!")
         return 1
@@ -107,20 +104,12 @@ def _fast(args: list[str]) -> Optional[int]:
     return rv
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(argv) if argv is not None else sys.argv[1:]
-    if args and args[0] in FAST and COMPLETE_VAR not in os.environ:
-        rv = _fast(args)
-        if rv is not None:
-            return rv
+def _click(argv: Optional[Sequence[str]]) -> int:
     import click
 
     try:
         ret: Any = _group().main(args=list(argv) if argv is not None else None,
                                  prog_name="git-guardrails", standalone_mode=False)
-    except GuardrailsError as e:
-        click.echo(f"git-guardrails: error: {e}", err=True)
-        return 2
     except click.exceptions.Abort:
         click.echo("Aborted!", err=True)
         return 1
@@ -128,6 +117,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         e.show()
         return 2
     return ret if isinstance(ret, int) else 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        if args and args[0] in FAST and COMPLETE_VAR not in os.environ:
+            rv = _fast(args)
+            if rv is not None:
+                return rv
+        return _click(argv)
+    except GuardrailsError as e:
+        from guardrails import report
+
+        report.echo_err(f"git-guardrails: error: {e}")
+        return 2
 
 
 if __name__ == "__main__":
