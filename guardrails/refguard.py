@@ -165,8 +165,9 @@ def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
                     "object store "
                     "(a concurrent `git gc --prune=now` or `git prune` removed it after "
                     "`git add`); committing now would create a broken commit",
-                    f"git add -- {shell_path(p)}   # the file is still in the work tree; then "
-                    "commit again",
+                    f"git add --renormalize -- {shell_path(p)}   # from the work tree, where "
+                    "the file still is (a plain `git add` skips a file whose stat the index "
+                    "already has); then commit again",
                     path=p))
     return found
 
@@ -254,8 +255,8 @@ def verify_commit(repo: git.Repo) -> list[Finding]:
             f"commit {commit[:12]} is broken: {len(missing)} of its objects are missing "
             f"({named}); a concurrent "
             "prune removed them while it was being made",
-            f"the files are still in the work tree: git reset --soft HEAD~1 && git add -- "
-            f"{shown} && git commit -C {commit[:12]}",
+            f"the files are still in the work tree: git reset --soft HEAD~1 && "
+            f"git add --renormalize -- {shown} && git commit -C {commit[:12]}",
             commit=commit))
     if repo.branch:
         ref = f"refs/heads/{repo.branch}"

@@ -15,7 +15,7 @@ from guardrails import gitlocks
 from guardrails.checks import refstore
 from tests.conftest import install_hooks
 from tests.helpers import add_worktree, git, make_repo, write
-from tests.refstore_helpers import start_session
+from tests.refstore_helpers import start_session, stat_clean
 
 SLOW_HOOK = """#!/bin/sh
 cat >/dev/null
@@ -258,14 +258,15 @@ def test_commit_refused_over_stale_lock_and_missing_object(
     assert "refstore-stale-lock" in out and f"rm -f -- {lock}" in out
     lock.unlink()
     # the staged blob vanishes (what a concurrent `gc --prune=now` does between add and commit)
+    stat_clean(wt, "src/auth/new.py")  # so a plain `git add` would skip it
     oid = git("rev-parse", ":src/auth/new.py", cwd=wt).stdout.strip()
     (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
     proc = git("commit", "-m", "broken", cwd=wt, check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "refstore-missing-object" in out and "git add -- src/auth/new.py" in out
+    assert "refstore-missing-object" in out and "git add --renormalize -- src/auth/new.py" in out
     assert git("rev-parse", "HEAD", cwd=wt).stdout == before
-    git("add", "--", "src/auth/new.py", cwd=wt)
+    git("add", "--renormalize", "--", "src/auth/new.py", cwd=wt)
     proc = git("commit", "-m", "fixed", cwd=wt, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert git("fsck", "--no-dangling", cwd=repo, check=False).returncode == 0

@@ -7,7 +7,7 @@ from guardrails import git as ggit
 from guardrails.checks import refstore
 from tests.conftest import install_hooks
 from tests.helpers import add_worktree, git, make_repo, write
-from tests.refstore_helpers import commit_file, head, journal, start_session
+from tests.refstore_helpers import commit_file, head, journal, start_session, stat_clean
 
 
 def _setup(tmp_path: Path) -> tuple[Path, Path]:
@@ -27,17 +27,18 @@ def test_broken_commit_reported_with_recovery(tmp_path: Path) -> None:
     repo, wt = _setup(tmp_path)
     assert commit_file(wt, "src/auth/x.py", "lost content\n", "--no-verify").returncode == 0
     c = head(wt)
+    stat_clean(wt, "src/auth/x.py")  # so a plain `git add` would skip it
     oid = git("rev-parse", "HEAD:src/auth/x.py", cwd=wt).stdout.strip()
     (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()  # what a racing prune leaves
     found = refstore.verify_commit(ggit.discover(str(wt)))
     assert [f.rule for f in found] == ["refstore-commit-broken"]
     assert "src/auth/x.py" in found[0].message and found[0].commit == c
-    assert found[0].hint.endswith(f"git reset --soft HEAD~1 && git add -- src/auth/x.py && "
-                                  f"git commit -C {c[:12]}")
+    assert found[0].hint.endswith(f"git reset --soft HEAD~1 && git add --renormalize -- "
+                                  f"src/auth/x.py && git commit -C {c[:12]}")
     assert [e["kind"] for e in journal(repo)] == ["commit-broken"]
     # the recovery works: the file is still in the work tree
     git("reset", "--soft", "HEAD~1", cwd=wt)
-    git("add", "--", "src/auth/x.py", cwd=wt)
+    git("add", "--renormalize", "--", "src/auth/x.py", cwd=wt)
     git("commit", "-q", "--no-verify", "-C", c, cwd=wt)
     assert git("fsck", "--no-dangling", cwd=repo, check=False).returncode == 0
     assert refstore.verify_commit(ggit.discover(str(wt))) == []
