@@ -128,6 +128,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
     from guardrails.refstore import journal
 
     found += journal.rollback_findings(repo)
+    found += journal.damaged_branches(repo)
     return found
 
 
