@@ -10,6 +10,7 @@ import pytest
 
 from guardrails import git as ggit
 from guardrails.checks import refstore
+from guardrails.findings import Finding
 from guardrails.refstore import journal as gjournal
 from tests.conftest import requires_ref_format
 from tests.helpers import add_worktree, git, write
@@ -302,7 +303,7 @@ def test_skipped_hooks_record_by_git_process(tmp_path: Path) -> None:
     assert proc.returncode != 0 and "never saw" in proc.stderr
 
 
-def _rollback_findings(repo: Path) -> list[refstore.Finding]:
+def _rollback_findings(repo: Path) -> list[Finding]:
     return [f for f in refstore.diagnose(ggit.discover(str(repo))) if f.rule == "refstore-rollback"]
 
 
