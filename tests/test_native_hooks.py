@@ -12,7 +12,7 @@ from guardrails import git as ggit
 from guardrails.checks import refstore
 from guardrails.findings import Finding
 from guardrails.refstore import journal as gjournal
-from tests.conftest import requires_ref_format
+from tests.conftest import requires_git, requires_ref_format
 from tests.helpers import add_worktree, git, write
 from tests.refstore_helpers import (
     agents,
@@ -433,3 +433,25 @@ def test_checked_commits_record_is_bounded(tmp_path: Path) -> None:
     kept = reftx.read_checked(str(gd), 0)
     assert len(kept) == reftx.KEEP_CHECKED
     assert kept[-1][0] == f"{2 * reftx.KEEP_CHECKED:040x}"
+
+
+@requires_git(2, 45, why="reftable refs")
+def test_reftable_branch_checked_out_elsewhere_is_refused(tmp_path: Path) -> None:
+    """In a reftable repository every HEAD file says `ref: refs/heads/.invalid`: the hook must
+    ask git which branch each worktree has, or a session could move a branch checked out in a
+    plain worktree."""
+    from tests.refstore_helpers import start_session
+
+    repo = tmp_path / "rt"
+    git("init", "-q", "-b", "main", "--ref-format=reftable", str(repo), cwd=tmp_path)
+    git("commit", "-q", "--allow-empty", "-m", "one", cwd=repo)
+    a = add_worktree(repo, tmp_path / "a", "agent/auth")
+    c = add_worktree(repo, tmp_path / "c", "human/c")
+    cli("install", cwd=repo, check=True)
+    start_session(a, "agent/auth", "auth")
+    before = head(c)
+    git("commit", "-q", "--allow-empty", "-m", "two", cwd=a)
+    proc = git("update-ref", "refs/heads/human/c", "HEAD", cwd=a, check=False)
+    assert proc.returncode != 0
+    assert f"human/c is checked out in another worktree ({c})" in proc.stderr, proc.stderr
+    assert head(c) == before

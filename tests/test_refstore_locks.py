@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 from guardrails import git as ggit
 from guardrails.checks import refstore
 from guardrails.refstore import locks as gitlocks
-from tests.conftest import install_hooks
+from tests.conftest import install_hooks, requires_git
 from tests.helpers import add_worktree, git, make_repo, write
 from tests.refstore_helpers import start_session, stat_clean
 
@@ -78,6 +79,9 @@ STALE_KINDS = [
     ("objects/info/commit-graph.lock", "commit-graph"),
     ("objects/pack/multi-pack-index.lock", "midx"),
     ("reftable/tables.list.lock", "reftable"),
+    # compaction locks each table it merges (auto-compaction after every reftable write)
+    ("reftable/0x000000000001-0x000000000004-1a2b3c4d.ref.lock", "reftable"),
+    ("worktrees/a/reftable/tables.list.lock", "reftable"),
     ("objects/maintenance.lock", "maintenance"),
     ("worktrees/a/HEAD.lock", "HEAD"),
     ("worktrees/a/index.lock", "index"),
@@ -270,3 +274,55 @@ def test_commit_refused_over_stale_lock_and_missing_object(
     proc = git("commit", "-m", "fixed", cwd=wt, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert git("fsck", "--no-dangling", cwd=repo, check=False).returncode == 0
+
+
+@requires_git(2, 45, why="reftable refs")
+def test_reftable_ref_update_holds_a_lock_the_guard_waits_for(tmp_path: Path) -> None:
+    """A reftable repository whatever this leg's default: a ref update in flight holds
+    reftable/tables.list.lock; the guard sees it as a live lock and names the holder."""
+    repo = tmp_path / "rt"
+    git("init", "-q", "-b", "main", "--ref-format=reftable", str(repo), cwd=tmp_path)
+    write(repo, "f", "1\n")
+    git("add", "f", cwd=repo)
+    git("commit", "-q", "-m", "one", cwd=repo)
+    wt = add_worktree(repo, tmp_path / "a", "agent/auth")
+    assert (repo / ".git" / "reftable" / "tables.list").is_file()
+    r = ggit.discover(str(wt))
+    assert r.branch == "agent/auth"  # not the `.invalid` placeholder of the HEAD file
+    proc, _ready = slow_git(tmp_path, repo, 30, "update-ref", "refs/heads/other", "HEAD")
+    try:
+        held = [lk for lk in gitlocks.scan(r.common_dir, [r.git_dir]) if lk.kind == "reftable"]
+        assert [lk.rel for lk in held] == ["reftable/tables.list.lock"]
+        found = refstore.wait_for_locks(r, wait=0.3, gc_wait=0.3, stale_after=60)
+        assert [f.rule for f in found] == ["refstore-lock-held"]
+        assert "reftable/tables.list.lock: reftable lock held" in found[0].message
+        assert f"pid {proc.pid} (git " in found[0].message
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # the killed writer left the lock: stale once old, with the exact command
+    lock = repo / ".git" / "reftable" / "tables.list.lock"
+    assert lock.exists()
+    _age(lock, 3600)
+    found = refstore.wait_for_locks(r, wait=0.2, gc_wait=0.2, stale_after=60)
+    assert [f.rule for f in found] == ["refstore-stale-lock"]
+    assert found[0].hint.startswith(f"rm -f -- {lock}")
+
+
+@requires_git(2, 45, why="reftable refs")
+def test_hook_repo_in_a_reftable_worktree(tmp_path: Path) -> None:
+    """git.hook_repo() reads HEAD files to avoid a git process; a reftable HEAD file is the
+    placeholder `ref: refs/heads/.invalid`: it must ask git and get the real branch."""
+    repo = tmp_path / "rt"
+    git("init", "-q", "-b", "main", "--ref-format=reftable", str(repo), cwd=tmp_path)
+    git("commit", "-q", "--allow-empty", "-m", "one", cwd=repo)
+    wt = add_worktree(repo, tmp_path / "a", "agent/auth")
+    gd = Path(git("rev-parse", "--absolute-git-dir", cwd=wt).stdout.strip())
+    assert (gd / "HEAD").read_text().strip() == "ref: refs/heads/.invalid"
+    out = tmp_path / "out"
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'from guardrails import git; "
+                    f"r = git.hook_repo(); print(r.branch, r.git_dir)' > {out}\n")
+    hook.chmod(0o755)
+    git("commit", "-q", "--allow-empty", "-m", "two", cwd=wt)
+    assert out.read_text().split() == ["agent/auth", str(gd)]

@@ -95,12 +95,20 @@ def _read_json(path: str) -> Optional[dict[str, Any]]:
         return None
 
 
+INVALID = "\0reftable"  # head_branch: HEAD is the reftable backend's placeholder
+
+
 def head_branch(git_dir: str) -> Optional[str]:
+    """The branch a worktree has checked out, from its HEAD file; INVALID in a reftable
+    repository, whose HEAD file only says ``ref: refs/heads/.invalid`` (the real HEAD is in the
+    reftable stack: ask git, see Hook.heads)."""
     try:
         with open(os.path.join(git_dir, "HEAD"), "rb") as f:
             head = f.read(4096).strip()
     except OSError:
         return None
+    if head == b"ref: refs/heads/.invalid":
+        return INVALID
     if head.startswith(b"ref: refs/heads/"):
         return os.fsdecode(head[len(b"ref: refs/heads/"):])
     return None
@@ -229,10 +237,30 @@ class Hook:
                            f"worktree {self.where(gd)})"
         from guardrails import git
 
+        heads: Optional[dict[str, str]] = None
         for gd in git.worktree_git_dirs(self.repo):
-            if gd != self.git_dir and head_branch(gd) == branch:
+            if gd == self.git_dir:
+                continue
+            name = head_branch(gd)
+            if name == INVALID:
+                heads = self.heads() if heads is None else heads
+                name = heads.get(gd)
+            if name == branch:
                 return gd, f"checked out in another worktree ({self.where(gd)})"
         return None
+
+    def heads(self) -> dict[str, str]:
+        """git dir -> checked-out branch of every worktree, from one ``git worktree list``
+        (for reftable, where HEAD files are placeholders)."""
+        from guardrails.git import worktrees
+
+        by_top = {os.path.normpath(top): gd for gd, top in self.roots.items()}
+        out: dict[str, str] = {}
+        for wt in worktrees.parse_porcelain(worktrees.list_porcelain(self.repo)):
+            gd = by_top.get(os.path.normpath(wt.get("worktree", "")))
+            if gd and wt.get("branch", "").startswith("refs/heads/"):
+                out[gd] = wt["branch"][len("refs/heads/"):]
+        return out
 
     # --- prepared ----------------------------------------------------------------------------
 
