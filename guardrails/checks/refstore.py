@@ -87,8 +87,8 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 f"{len(sessions)} session(s) active but automatic maintenance is on "
                 f"({', '.join(on)}): git runs gc/repack/pack-refs after commits, racing the "
                 "agents' writes",
-                "git config gc.auto 0 && git config maintenance.auto false   # `git guardrails "
-                "start` does this; `finish` of the last session restores it"))
+                maintenance.suspend_command(cfg) + "   # what `git guardrails start` sets; "
+                "the last `finish` restores the previous values"))
     branches: dict[str, list[str]] = {}
     for wt in worktrees.parse_porcelain(worktrees.list_porcelain(repo)):
         path = wt.get("worktree", "?")
