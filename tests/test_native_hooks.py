@@ -455,3 +455,44 @@ def test_reftable_branch_checked_out_elsewhere_is_refused(tmp_path: Path) -> Non
     assert proc.returncode != 0
     assert f"human/c is checked out in another worktree ({c})" in proc.stderr, proc.stderr
     assert head(c) == before
+
+
+@requires_ref_format("files")  # the pack-refs race writes the loose ref; reftable has none
+def test_prune_after_a_rollback_is_never_silent(tmp_path: Path) -> None:
+    """Issue 14 (2.55, files): a commit reported as made, rolled back by a pack-refs race and
+    then pruned by a human's `gc --prune=now`: doctor names the branch and the commit, and
+    says where its changes still are (not a merge of a commit that no longer exists)."""
+    repo, a, _ = agents(tmp_path)
+    x = head(a)
+    assert commit_file(a, "src/auth/x.py", "lost work\n").returncode == 0
+    y = head(a)
+    (repo / ".git" / "refs" / "heads" / "agent" / "auth").write_text(x + "\n")
+    git("reflog", "expire", "--expire=now", "--all", cwd=repo)
+    git("gc", "-q", "--prune=now", cwd=repo)
+    assert git("cat-file", "-e", y, cwd=repo, check=False).returncode != 0
+    proc = cli("doctor", cwd=repo)
+    assert proc.returncode == 1, proc.stdout
+    assert "agent/auth was rolled back" in proc.stdout and y[:12] in proc.stdout
+    assert "pruned" in proc.stdout and f"git -C {a} status" in proc.stdout
+    assert "lost work" in git("diff", "--cached", cwd=a).stdout  # where the hint points
+
+
+def test_doctor_names_a_session_branch_a_prune_broke(tmp_path: Path) -> None:
+    """After any prune: a session branch whose commits miss objects, or whose journaled commit
+    is gone, is named by doctor (exit 1), with the branch, session and commit."""
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    assert commit_file(a, "src/auth/y.py", "2\n").returncode == 0
+    tip = head(a)
+    blob = git("rev-parse", f"{tip}:src/auth/y.py", cwd=a).stdout.strip()
+    loose = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    assert loose.exists()
+    loose.unlink()  # what a prune racing `git add` leaves: a commit whose blob is gone
+    proc = cli("doctor", "--format", "json", cwd=repo)
+    assert proc.returncode == 1
+    import json
+
+    found = [f for f in json.loads(proc.stdout)["findings"]
+             if f["rule"] == "refstore-commit-broken"]
+    assert len(found) == 1 and "agent/auth (session auth" in found[0]["message"]
+    assert blob[:12] in found[0]["message"] and found[0]["commit"] == tip

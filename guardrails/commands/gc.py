@@ -63,6 +63,24 @@ def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
     return args, notes
 
 
+# A reftable stack compaction (pack-refs, the maintenance pack-refs task) gives up when another
+# process adds a table meanwhile; beside agents committing, that is the common case.
+RETRY_ON = (b"data concurrently modified",)
+
+
+def _run_retrying(repo: git.Repo, args: list[str], attempts: int = 4) -> git.Completed:
+    import time
+
+    for n in range(attempts):
+        try:
+            return git.run(*args, cwd=repo.toplevel, write=True)
+        except git.GitError as e:
+            if n == attempts - 1 or not any(m in e.stderr for m in RETRY_ON):
+                raise
+            time.sleep(0.2 * 2 ** n)
+    raise AssertionError("unreachable")
+
+
 @click.command("gc")
 @click.option("--wait", is_flag=True,
               help="Run even while sessions are active: wait for in-flight git operations, "
@@ -103,7 +121,7 @@ def command(wait: bool, timeout: float, prune: Optional[str], aggressive: bool) 
         args, notes = gc_args(repo, prune, len(active), aggressive, maintenance=modern)
         for n in notes:
             click.echo(f"git-guardrails gc: {n}", err=True)
-        proc = git.run(*args, cwd=repo.toplevel, write=True)
+        proc = _run_retrying(repo, args)
         err = proc.stderr.decode(errors="replace").strip()
         if err:
             click.echo(err, err=True)

@@ -165,6 +165,17 @@ def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
     return merge or f"git -C {shlex.quote(top)} merge --no-edit {lost[:12]}"
 
 
+def _missing(repo: git.Repo, oids: list[str]) -> set[str]:
+    """Which of ``oids`` are not in the object store (one ``cat-file --batch-check``)."""
+    wanted = sorted({o for o in oids if o and not set(o) <= {"0"}})
+    if not wanted:
+        return set()
+    out = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", cwd=repo.toplevel,
+                  input="".join(o + "\n" for o in wanted).encode(),
+                  ok=(0, 128)).stdout.decode(errors="replace")
+    return {ln.split()[0] for ln in out.splitlines() if ln.endswith(" missing")}
+
+
 def damaged_branches(repo: git.Repo) -> list[Finding]:
     """Session branches a prune damaged: the tip (or a commit, tree or blob between the
     baseline and the tip) is missing, or a commit the journal saw land on the branch in this
@@ -178,18 +189,18 @@ def damaged_branches(repo: git.Repo) -> list[Finding]:
     if not sessions:
         return found
     refs = {f"refs/heads/{s.branch}": s for _gd, s in sessions}
+    superseded: set[str] = set()  # rewritten on purpose, or already reported as rolled back
     for e in read(repo.common_dir):
         ref, new = e.get("ref"), e.get("new")
+        if e.get("kind") in ("rewrite", "rollback") and isinstance(e.get("old"), str):
+            superseded.add(str(e["old"]))
+            superseded.add(str(e.get("lost") or ""))
         if e.get("kind") == "update" and ref in refs and isinstance(new, str) and \
                 not set(new) <= {"0"} and float(e.get("time") or 0) >= refs[ref].started - 1:
             journaled.setdefault(str(ref), []).append((new, float(e.get("time") or 0)))
-    wanted = sorted({oid for items in journaled.values() for oid, _ in items})
-    missing_objects: set[str] = set()
-    if wanted:
-        out = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
-                      cwd=repo.toplevel, input="".join(o + "\n" for o in wanted).encode(),
-                      ok=(0, 128)).stdout.decode(errors="replace")
-        missing_objects = {ln.split()[0] for ln in out.splitlines() if ln.endswith(" missing")}
+    for ref, items in journaled.items():
+        journaled[ref] = [(o, t) for o, t in items if o not in superseded]
+    missing_objects = _missing(repo, [oid for items in journaled.values() for oid, _ in items])
     from guardrails.refstore import locks
 
     roots = locks.worktree_roots(repo.common_dir)
@@ -241,7 +252,18 @@ def rollback_findings(repo: git.Repo) -> list[Finding]:
     journaled = rollbacks(repo)  # one `merge-base --is-ancestor` per entry: read once
     seen = {(str(e["ref"]), str(e["lost"])) for e in journaled}
     live = [e for e in live_rollbacks(repo) if (e["ref"], e["lost"]) not in seen]
-    return [Finding(
+    gone = _missing(repo, [str(e["lost"]) for e in [*journaled, *live]])
+    pruned = [Finding(
+        "refstore-rollback",
+        f"{str(e['ref'])[len('refs/heads/'):]} was rolled back and its lost commit "
+        f"{str(e['lost'])[:12]} was then pruned from the object store (a gc --prune beside "
+        f"the session); session worktree {e.get('worktree', '?')}",
+        f"git -C {shlex.quote(str(e.get('worktree') or repo.toplevel))} status   # the lost "
+        "commit's changes are usually still staged there: commit them again",
+        commit=str(e["lost"])) for e in [*journaled, *live] if str(e["lost"]) in gone]
+    journaled = [e for e in journaled if str(e["lost"]) not in gone]
+    live = [e for e in live if str(e["lost"]) not in gone]
+    return pruned + [Finding(
         "refstore-rollback",
         f"{str(e['ref'])[len('refs/heads/'):]} was rolled back: commit {str(e['lost'])[:12]} "
         f"is no longer on {e['ref']} (it went from {str(e['lost'])[:12]} to "
