@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import POLICY, git, gg, make_repo, write
+from tests.helpers import POLICY, gg, git, make_repo, write
 
 # never on any hook's path: each costs milliseconds of every commit, or is a sign that a
 # command-only module leaked into a hook

@@ -181,10 +181,9 @@ def guard(argv: Optional[list[str]] = None) -> int:
     from guardrails import report
     from guardrails.agents import markers as agents
     from guardrails.findings import exit_code
+    from guardrails.hookrun import output_format
     from guardrails.scope import changes
     from guardrails.sessions import session
-
-    from guardrails.hookrun import output_format
 
     fmt = output_format(argv, "ref-store-guard")
     try:
