@@ -216,9 +216,9 @@ def damaged_branches(repo: git.Repo) -> list[Finding]:
                 f"git -C {shlex.quote(top)} log -g -n 5 HEAD   # find its last commit; then: "
                 f"git update-ref {ref} COMMIT", commit=last[-1] if last else None, path=top))
             continue
-        args = ["rev-list", "--objects", "--missing=print", tip]
+        args = ["rev-list", "--objects", "--missing=print", "--end-of-options", tip]
         if s.baseline:
-            args += ["--not", s.baseline]
+            args.append(f"^{s.baseline}")
         proc = git.run(*args, cwd=repo.toplevel, ok=(0, 128))
         gone = [ln[1:].split(" ", 1)[0] for ln in
                 proc.stdout.decode(errors="replace").splitlines() if ln.startswith("?")]

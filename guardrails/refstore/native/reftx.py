@@ -148,7 +148,9 @@ def descends(repo: Any, old: str, new: str) -> bool:
     head = _commit_header(repo.common_dir, new)
     if head and f"\nparent {old}".encode() in head:
         return True
-    return _is_ancestor(repo, old, new)
+    from guardrails import git
+
+    return git.is_ancestor(repo, old, new)
 
 
 def read_checked(git_dir: str, since: float) -> list[tuple[str, Optional[str]]]:
