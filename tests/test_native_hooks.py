@@ -496,3 +496,17 @@ def test_doctor_names_a_session_branch_a_prune_broke(tmp_path: Path) -> None:
              if f["rule"] == "refstore-commit-broken"]
     assert len(found) == 1 and "agent/auth (session auth" in found[0]["message"]
     assert blob[:12] in found[0]["message"] and found[0]["commit"] == tip
+
+
+def test_doctor_says_when_the_shims_are_outdated(tmp_path: Path) -> None:
+    repo, _a, _b = agents(tmp_path)
+    shim = repo / ".git" / "hooks" / "reference-transaction"
+    shim.write_text(shim.read_text().replace("guardrails-shim-version: 2",
+                                             "guardrails-shim-version: 1"))
+    found = [f for f in refstore.diagnose(ggit.discover(str(repo)))
+             if f.rule == "refstore-native-hooks"]
+    assert len(found) == 1 and "older git-guardrails" in found[0].message
+    assert found[0].hint.startswith("git guardrails install")
+    cli("install", cwd=repo, check=True)
+    assert [f for f in refstore.diagnose(ggit.discover(str(repo)))
+            if f.rule == "refstore-native-hooks"] == []

@@ -125,6 +125,14 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "sessions are active but the native reference-transaction / pre-auto-gc hooks "
                 "are not installed: branch moves are neither checked nor journaled",
                 "git guardrails install", severity=WARNING))
+        elif native.outdated(repo):
+            found.append(Finding(
+                "refstore-native-hooks",
+                f"the native hooks are from an older git-guardrails "
+                f"({', '.join(native.outdated(repo))}): they miss newer checks (rollbacks from "
+                "anywhere, the checked-commits record)",
+                "git guardrails install   # rewrites the shims, keeps chained hooks",
+                severity=WARNING))
     from guardrails.refstore import journal
 
     found += journal.rollback_findings(repo)

@@ -2,7 +2,7 @@
 # git-guardrails native hook: @HOOK@
 # Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
 # hook that was here before (kept as @HOOK@.legacy, which runs first).
-# guardrails-shim-version: 1
+# guardrails-shim-version: 2
 # Cheap while no agent session is active: no Python starts unless some worktree of this
 # repository has a session record (<git-dir>/guardrails/session.json).
 GUARDRAILS_PYTHON='@PYTHON@'
