@@ -43,7 +43,7 @@ from typing import Any, Optional
 
 from guardrails import git
 from guardrails.errors import GuardrailsError
-from guardrails.findings import WARNING, Finding, shell_path, show_path
+from guardrails.findings import WARNING, Finding, printable, shell_path, show_path
 from guardrails.records import Frozen, Record
 
 MIN_GIT = "2.38"
@@ -51,8 +51,6 @@ CACHE = "conflicts-cache.json"
 CACHE_VERSION = 1
 CACHE_MAX_ENTRIES = 4096
 CACHE_MAX_BYTES = 16 << 20
-RULE_BASE = "conflict-with-base"
-RULE_PAIR = "conflict-between-sessions"
 # what merge-tree's messages call a conflict kind, as this forecast names it
 KIND_NAMES = {"contents": "content", "distinct modes": "mode"}
 _OID = re.compile(r"\A(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
@@ -62,7 +60,7 @@ _CONFLICT = re.compile(r"\ACONFLICT ?\(([^)]*)\)")
 class Tip(Frozen):
     """A branch (or commit) taking part in the forecast."""
 
-    __slots__ = ("label", "oid", "tree", "worktree")  # noqa: RUF023 (field order)
+    __slots__ = ("label", "oid", "tree", "worktree")
     label: str  # as shown: the branch name, or what the user typed
     oid: Optional[str]  # None: an unborn branch (a session that has no commit yet)
     tree: Optional[str]
@@ -168,7 +166,7 @@ def kinds_by_path(outcome: Outcome) -> dict[str, list[str]]:
             kinds = out.setdefault(p, [])
             if c.kind not in kinds:
                 kinds.append(c.kind)
-    for p, kinds in out.items():
+    for kinds in out.values():
         if not kinds:
             kinds.append("conflict")
     return out
@@ -448,9 +446,10 @@ class Forecast(Record):
 
 
 def forecast(repo: git.Repo, base: Tip, branches: Sequence[Tip],
-             cache: Optional[Cache] = None) -> Forecast:
+             cache: Optional[Cache] = None, focus: Optional[str] = None) -> Forecast:
     """Every branch merged into the base, then every pair of the branches that have something
-    to merge (a branch that adds nothing to the base cannot conflict with anything there)."""
+    to merge (a branch that adds nothing to the base cannot conflict with anything there);
+    with ``focus``, only the pairs that include that branch."""
     if base.oid is None:
         raise GuardrailsError(f"the base `{base.label}` has no commits",
                               "commit on the base first, or pass --base REF")
@@ -471,7 +470,8 @@ def forecast(repo: git.Repo, base: Tip, branches: Sequence[Tip],
             continue
         against.append(Merge(base, t, MERGEABLE if o.code == 0 else CONFLICT, o))
         live.append(t)
-    pairs = [(a, b) for i, a in enumerate(live) for b in live[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(live) for b in live[i + 1:]
+             if focus is None or focus in (a.label, b.label)]
     seconds = merge_many(repo, [(a.oid or "", b.oid or "") for a, b in pairs], cache)
     between = []
     for a, b in pairs:
@@ -499,12 +499,12 @@ def merge_order(base: Tip, against: Sequence[Merge],
     rank = {label: i for i, label in enumerate(m.theirs.label for m in against)}
     left = set(clean)
     order: list[str] = []
-    while left:
-        def cost(label: str) -> tuple[int, int, int]:
-            near = {k: v for k, v in clash.get(label, {}).items() if k in left}
-            return len(near), sum(near.values()), rank[label]
+    def cost(label: str, left: set[str]) -> tuple[int, int, int]:
+        near = {k: v for k, v in clash.get(label, {}).items() if k in left}
+        return len(near), sum(near.values()), rank[label]
 
-        pick = min(left, key=cost)
+    while left:
+        pick = min(left, key=lambda label: cost(label, left))
         order.append(pick)
         left.discard(pick)
         left -= set(clash.get(pick, {}))
@@ -551,7 +551,8 @@ def _tree_of(commit: bytes) -> Optional[str]:
 def session_tips(repo: git.Repo) -> tuple[list[Tip], list[str]]:
     """The branch of every active session (one ``cat-file --batch`` for them all), and notes
     on the sessions left out (a record that cannot be read, a detached session)."""
-    from guardrails import session, worktrees
+    from guardrails.git import worktrees
+    from guardrails.sessions import session
 
     notes: list[str] = []
     wanted: list[tuple[str, Optional[str]]] = []
@@ -579,42 +580,160 @@ def _where(path: str) -> str:
     return show_path(path) if path else "(no single file)"
 
 
-def findings(fc: Forecast, severity: str = WARNING) -> list[Finding]:
-    """One finding per conflicting path of each merge that conflicts."""
-    out: list[Finding] = []
-    for m in fc.against_base:
-        t, b = m.theirs, m.ours
-        where = f"git -C {shell_path(t.worktree)} " if t.worktree else "git "
-        if m.status == UNRELATED_HISTORIES:
-            out.append(Finding(
-                RULE_BASE, f"{t.label} shares no history with {b.label}: it cannot merge there",
-                f"replay its commits onto {b.label}: {where}rebase --onto {_q(b)} --root"
-                + ("" if t.worktree else f" {_q(t)}"), severity=severity))
-            continue
-        if m.status != CONFLICT:
-            continue
-        rebase = f"{where}rebase {_q(b)}" if t.worktree else f"git rebase {_q(b)} {_q(t)}"
-        for path, kinds in m.paths.items():
-            out.append(Finding(
-                RULE_BASE,
-                f"{t.label} conflicts with {b.label} in {_where(path)} ({', '.join(kinds)}): "
-                f"{b.label} changed it too since {t.label} started",
-                f"rebase it onto {b.label} and resolve the conflict now: {rebase}; see it: "
-                f"git merge-tree --write-tree {_q(b)} {_q(t)}",
-                severity=severity, path=path or None))
-    for m in fc.between:
-        if m.status != CONFLICT:
-            continue
-        a, b = m.ours, m.theirs
-        first, second = (b, a) if b.label in fc.order else (a, b)
-        for path, kinds in m.paths.items():
-            out.append(Finding(
-                RULE_PAIR,
-                f"{a.label} and {b.label} conflict in {_where(path)} ({', '.join(kinds)})",
-                f"merge {first.label} first, then rebase {second.label} onto {fc.base.label} "
-                f"and resolve it there; see it: git merge-tree --write-tree {_q(a)} {_q(b)}",
-                severity=severity, path=path or None))
+def base_findings(m: Merge, severity: str = WARNING,
+                  changes: Optional[dict[str, list[tuple[str, str]]]] = None) -> list[Finding]:
+    """A branch against the base: one finding per conflicting path (``changes``: the base's
+    commits that touched each path since the branch started, named in the message)."""
+    t, b = m.theirs, m.ours
+    where = f"git -C {shell_path(t.worktree)} " if t.worktree else "git "
+    if m.status == UNRELATED_HISTORIES:
+        return [Finding(
+            "conflict-with-base", f"{t.label} shares no history with {b.label}: it cannot merge there",
+            f"replay its commits onto {b.label}: {where}rebase --onto {_q(b)} --root"
+            + ("" if t.worktree else f" {_q(t)}"), severity=severity)]
+    if m.status != CONFLICT:
+        return []
+    rebase = f"{where}rebase {_q(b)}" if t.worktree else f"git rebase {_q(b)} {_q(t)}"
+    out = []
+    for path, kinds in m.paths.items():
+        by = (changes or {}).get(path)
+        what = (f"{b.label} changed it in " + ", ".join(
+            f"{oid[:12]} ({printable(subject)})" for oid, subject in by[:3])
+            + (f" and {len(by) - 3} more" if len(by) > 3 else "")) if by else \
+            f"{b.label} changed it too since {t.label} started"
+        out.append(Finding(
+            "conflict-with-base",
+            f"{t.label} conflicts with {b.label} in {_where(path)} ({', '.join(kinds)}): {what}",
+            f"rebase it onto {b.label} and resolve the conflict now: {rebase}; see it: "
+            f"git merge-tree --write-tree {_q(b)} {_q(t)}",
+            severity=severity, path=path or None))
     return out
+
+
+def pair_findings(m: Merge, base: str, first: Optional[str] = None,
+                  severity: str = WARNING) -> list[Finding]:
+    """Two branches against each other: one finding per conflicting path. ``first``: the one
+    the merge order takes first (default: ``m.ours``)."""
+    if m.status == UNRELATED_HISTORIES:
+        return [Finding("conflict-between-sessions", f"{m.ours.label} and {m.theirs.label} share no history",
+                        f"see: git log --oneline {_q(m.ours)} {_q(m.theirs)}",
+                        severity=severity)]
+    if m.status != CONFLICT:
+        return []
+    a, b = m.ours, m.theirs
+    one, two = (b, a) if first == b.label else (a, b)
+    return [Finding(
+        "conflict-between-sessions",
+        f"{a.label} and {b.label} conflict in {_where(path)} ({', '.join(kinds)})",
+        f"merge {one.label} first, then rebase {two.label} onto {base} and resolve it there; "
+        f"see it: git merge-tree --write-tree {_q(a)} {_q(b)}",
+        severity=severity, path=path or None) for path, kinds in m.paths.items()]
+
+
+def findings(fc: Forecast, severity: str = WARNING) -> list[Finding]:
+    """Every conflict of the forecast, base merges first, then pairs, in order."""
+    out = [f for m in fc.against_base for f in base_findings(m, severity)]
+    for m in fc.between:
+        first = m.theirs.label if m.theirs.label in fc.order else m.ours.label
+        out += pair_findings(m, fc.base.label, first, severity)
+    return out
+
+
+def base_changes(repo: git.Repo, m: Merge) -> dict[str, list[tuple[str, str]]]:
+    """The base's commits since the branch started that touched each conflicting path (one
+    ``git log`` for them all; paths literal, never pathspec magic)."""
+    paths = [p for p in m.paths if p]
+    if not paths or m.ours.oid is None or m.theirs.oid is None:
+        return {}
+    data = git.run("--literal-pathspecs", "log", "-z", "--name-only", "--no-renames",
+                   "--format=%x01%H %s", "--end-of-options", m.ours.oid, f"^{m.theirs.oid}",
+                   "--", *paths, cwd=repo.toplevel).stdout
+    wanted = set(paths)
+    out: dict[str, list[tuple[str, str]]] = {}
+    commit: Optional[tuple[str, str]] = None
+    for field in data.split(b"\0"):
+        field = field.lstrip(b"\n")
+        if field.startswith(b"\x01"):
+            oid, _, subject = field[1:].decode("utf-8", "surrogateescape").partition(" ")
+            commit = (oid, subject)
+            field = b""
+        if field and commit is not None:
+            path = git.decode_path(field)
+            if path in wanted:
+                out.setdefault(path, []).append(commit)
+    return out
+
+
+# --- what other commands ask -----------------------------------------------------------------
+
+def default_base(repo: git.Repo) -> str:
+    """The trusted policy's base branch, else the configured or usual one (main, master)."""
+    from guardrails.scope import policy as policies
+
+    try:
+        pol = policies.load_trusted(repo)
+    except GuardrailsError:
+        pol = None
+    base = pol.base if pol is not None else policies.local_base(repo)
+    if base is None:
+        raise GuardrailsError("no base branch: neither main nor master exists here",
+                              "git guardrails conflicts --base BRANCH")
+    return base
+
+
+def status_counts(repo: git.Repo, base: str,
+                  branches: Sequence[tuple[str, Optional[str]]]) -> dict[str, dict[str, Any]]:
+    """For ``git guardrails status``: per (branch, tip) given, how many paths conflict with
+    the base and with each other branch given. Cached by the pair of tips."""
+    tips = [Tip(b, oid) for b, oid in branches]
+    fc = forecast(repo, resolve(repo, [base], "base")[0], tips, Cache(repo))
+    out: dict[str, dict[str, Any]] = {
+        m.theirs.label: {"base": len(m.paths) if m.status == CONFLICT else
+                         (1 if m.status == UNRELATED_HISTORIES else 0), "branches": {}}
+        for m in fc.against_base}
+    for m in fc.between:
+        if m.status == CONFLICT:
+            out[m.ours.label]["branches"][m.theirs.label] = len(m.paths)
+            out[m.theirs.label]["branches"][m.ours.label] = len(m.paths)
+    return out
+
+
+def review_findings(repo: git.Repo, base: str, head: Tip,
+                    severity: str = WARNING) -> tuple[list[Finding], dict[str, Any]]:
+    """For ``git guardrails review BRANCH``: the branch against the base (naming the base's
+    commits it conflicts with) and against every other active session branch."""
+    others, notes = session_tips(repo)
+    others = [t for t in others if t.label != head.label and t.oid != head.oid]
+    fc = forecast(repo, resolve(repo, [base], "base")[0], [head, *others], Cache(repo),
+                  focus=head.label)
+    found: list[Finding] = []
+    mine = fc.against_base[0]
+    if mine.theirs.label == head.label:
+        found += base_findings(mine, severity, base_changes(repo, mine))
+    for m in fc.between:
+        found += pair_findings(m, fc.base.label, m.theirs.label if m.theirs.label in fc.order
+                               else m.ours.label, severity)
+    return found, {"against_base": mine.to_json(), "between": [m.to_json() for m in fc.between],
+                   "notes": notes}
+
+
+def against(repo: git.Repo, head: Tip, refs: Sequence[str], base: Optional[Tip] = None,
+            severity: str = WARNING) -> list[Finding]:
+    """For ``git guardrails ci --against REF…``: the head merged with each ref (the other open
+    pull requests' heads); a ref at the base's tip is reported as the base."""
+    tips = resolve(repo, refs, "--against ref")
+    assert head.oid is not None
+    outs = merge_many(repo, [(t.oid or "", head.oid) for t in tips], Cache(repo))
+    found: list[Finding] = []
+    for t in tips:
+        o = outs[(t.oid or "", head.oid)]
+        status = UNRELATED_HISTORIES if o.code == 128 else CONFLICT if o.code else MERGEABLE
+        m = Merge(t, head, status, o)
+        if base is not None and t.oid == base.oid:
+            found += base_findings(m, severity)
+        else:
+            found += pair_findings(m, base.label if base else t.label, t.label, severity)
+    return found
 
 
 # --- text and markdown --------------------------------------------------------------------------
@@ -667,7 +786,7 @@ def render_markdown(fc: Forecast, notes: Sequence[str] = ()) -> str:
         into = base.label if m in fc.against_base else m.ours.label
         paths = "<br>".join(f"{md_code(_where(p))} "
                             f"({md_cell(', '.join(k))})" for p, k in m.paths.items())
-        icon = "❌" if m.status == CONFLICT else "✅" if m.status == MERGEABLE else "➖"
+        icon = "❌" if m.status == CONFLICT else "✅" if m.status == MERGEABLE else "·"
         out.append(f"| {md_code(m.theirs.label)} into {md_code(into)} | {icon} {m.status} | "
                    f"{paths.replace('|', chr(92) + '|')} |")
     out += ["", "**Suggested merge order** (greedy, from the pairwise forecasts):", ""]
