@@ -588,7 +588,8 @@ def base_findings(m: Merge, severity: str = WARNING,
     where = f"git -C {shell_path(t.worktree)} " if t.worktree else "git "
     if m.status == UNRELATED_HISTORIES:
         return [Finding(
-            "conflict-with-base", f"{t.label} shares no history with {b.label}: it cannot merge there",
+            "conflict-with-base",
+            f"{t.label} shares no history with {b.label}: it cannot merge there",
             f"replay its commits onto {b.label}: {where}rebase --onto {_q(b)} --root"
             + ("" if t.worktree else f" {_q(t)}"), severity=severity)]
     if m.status != CONFLICT:
@@ -615,7 +616,8 @@ def pair_findings(m: Merge, base: str, first: Optional[str] = None,
     """Two branches against each other: one finding per conflicting path. ``first``: the one
     the merge order takes first (default: ``m.ours``)."""
     if m.status == UNRELATED_HISTORIES:
-        return [Finding("conflict-between-sessions", f"{m.ours.label} and {m.theirs.label} share no history",
+        return [Finding("conflict-between-sessions",
+                        f"{m.ours.label} and {m.theirs.label} share no history",
                         f"see: git log --oneline {_q(m.ours)} {_q(m.theirs)}",
                         severity=severity)]
     if m.status != CONFLICT:
@@ -698,11 +700,25 @@ def status_counts(repo: git.Repo, base: str,
     return out
 
 
+def count_label(counts: Optional[dict[str, Any]]) -> str:
+    """status's CONFLICTS cell: ``0``, ``base``, ``2`` (branches), ``base+2``; ``-``: none
+    forecast (no session)."""
+    if counts is None:
+        return "-"
+    n = len(counts.get("branches") or {})
+    if counts.get("base"):
+        return f"base+{n}" if n else "base"
+    return str(n)
+
+
 def review_findings(repo: git.Repo, base: str, head: Tip,
                     severity: str = WARNING) -> tuple[list[Finding], dict[str, Any]]:
     """For ``git guardrails review BRANCH``: the branch against the base (naming the base's
     commits it conflicts with) and against every other active session branch."""
     others, notes = session_tips(repo)
+    own = next((t for t in others if t.label == head.label), None)
+    if own is not None and head.worktree is None:
+        head = Tip(head.label, head.oid, head.tree, own.worktree)
     others = [t for t in others if t.label != head.label and t.oid != head.oid]
     fc = forecast(repo, resolve(repo, [base], "base")[0], [head, *others], Cache(repo),
                   focus=head.label)
