@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 from guardrails import git
+from guardrails.records import Record
 
 
-@dataclass
-class Worktree:
+class Worktree(Record):
+    __slots__ = ("path", "head", "branch", "git_dir", "is_main", "bare", "locked",  # noqa: RUF023
+                 "prunable")
     path: str
     head: Optional[str]  # None on an unborn branch
     branch: Optional[str]  # short name; None when detached
     git_dir: Optional[str]  # its private git dir; None when it cannot be found (prunable)
     is_main: bool
-    bare: bool = False
-    locked: Optional[str] = None  # the lock reason ("" when locked without one)
-    prunable: Optional[str] = None  # why git would prune it (its directory is gone …)
+    bare: bool
+    locked: Optional[str]  # the lock reason ("" when locked without one)
+    prunable: Optional[str]  # why git would prune it (its directory is gone …)
+
+    def __init__(self, path: str, head: Optional[str], branch: Optional[str],
+                 git_dir: Optional[str], is_main: bool, bare: bool = False,
+                 locked: Optional[str] = None, prunable: Optional[str] = None) -> None:
+        self.path, self.head, self.branch, self.git_dir = path, head, branch, git_dir
+        self.is_main, self.bare, self.locked, self.prunable = is_main, bare, locked, prunable
 
 
 def _admin_dirs(common_dir: str) -> dict[str, str]:
