@@ -34,6 +34,16 @@ def edit_line(root: Path, rel: str, old: str, new: str, message: str) -> str:
     return commit_all(root, message)
 
 
+def same_line_sessions(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Two docs sessions (one task, docs/** allowed to both) that edit line two of one file."""
+    repo = repo_with_docs(tmp_path)
+    a = session(repo, tmp_path / "a", "agent/docs-a")
+    b = session(repo, tmp_path / "b", "agent/docs-b")
+    edit_line(a, "docs/index.md", "line two", "line two, as a says", "a")
+    edit_line(b, "docs/index.md", "line two", "line two, as b says", "b")
+    return repo, a, b
+
+
 def forecast(cwd: Path, *args: str, code: int = 0) -> dict[str, Any]:
     proc = gg("conflicts", "--format", "json", *args, cwd=cwd)
     assert proc.returncode == code, proc.stdout + proc.stderr
@@ -46,11 +56,7 @@ def by_pair(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_two_docs_sessions_edit_the_same_line(tmp_path: Path) -> None:
-    repo = repo_with_docs(tmp_path)
-    a = session(repo, tmp_path / "a", "agent/docs-a")
-    b = session(repo, tmp_path / "b", "agent/docs-b")
-    edit_line(a, "docs/index.md", "line two", "line two, as a says", "a")
-    edit_line(b, "docs/index.md", "line two", "line two, as b says", "b")
+    repo, a, _ = same_line_sessions(tmp_path)
     data = forecast(repo)
     pairs = by_pair(data)
     assert pairs[("main", "agent/docs-a")]["status"] == "mergeable"
@@ -257,12 +263,8 @@ def status_rows(cwd: Path, env: Optional[dict[str, str]] = None) -> dict[str, di
 
 
 def test_status_column_is_cached_by_the_pair_of_tips(tmp_path: Path) -> None:
-    repo = repo_with_docs(tmp_path)
-    a = session(repo, tmp_path / "a", "agent/docs-a")
-    b = session(repo, tmp_path / "b", "agent/docs-b")
+    repo, a, b = same_line_sessions(tmp_path)
     session(repo, tmp_path / "c", "agent/auth")
-    edit_line(a, "docs/index.md", "line two", "line two (a)", "a")
-    edit_line(b, "docs/index.md", "line two", "line two (b)", "b")
     edit_line(repo, "docs/index.md", "line two", "line two (main)", "main")
     shim, log = counting_git(tmp_path / "shim")
     env = {"PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
@@ -291,11 +293,7 @@ def test_status_column_is_cached_by_the_pair_of_tips(tmp_path: Path) -> None:
     "bad base64", "unparsable output", "exit code 7", "short key",
 ])
 def test_a_bad_cache_is_recomputed(tmp_path: Path, damage: object) -> None:
-    repo = repo_with_docs(tmp_path)
-    a = session(repo, tmp_path / "a", "agent/docs-a")
-    b = session(repo, tmp_path / "b", "agent/docs-b")
-    edit_line(a, "docs/index.md", "line two", "line two (a)", "a")
-    edit_line(b, "docs/index.md", "line two", "line two (b)", "b")
+    repo, _, _ = same_line_sessions(tmp_path)
     want = forecast(repo)
     path = cache_file(repo)
     doc = json.loads(path.read_text())
