@@ -364,6 +364,8 @@ def test_parse_reads_git_merge_tree_output(tmp_path: Path) -> None:
     assert [(c.kind, c.type, c.paths) for c in out.conflicts] == [
         ("content", "CONFLICT (contents)", ("f",)),
         ("modify/delete", "CONFLICT (modify/delete)", ("g",))]
+    bare = cf.parse(b"0" * 40 + b"\0", 1)  # exit 1 with nothing to say where: still a conflict
+    assert cf.kinds_by_path(bare) == {"": ["conflict"]}
     for bad, code in ((b"", 1), (b"nonsense\0", 1), (b"0" * 40 + b"\0f\0\0x\0", 1),
                       (b"0" * 40 + b"\0extra\0", 0), (b"0" * 40, 0), (b"x", 128)):
         with pytest.raises(ValueError):

@@ -166,6 +166,8 @@ def kinds_by_path(outcome: Outcome) -> dict[str, list[str]]:
             kinds = out.setdefault(p, [])
             if c.kind not in kinds:
                 kinds.append(c.kind)
+    if not out and outcome.code == 1:
+        out[""] = []  # exit 1 decides, even with no file and no message to say where
     for kinds in out.values():
         if not kinds:
             kinds.append("conflict")
