@@ -84,6 +84,12 @@ def test_two_docs_sessions_edit_the_same_line(tmp_path: Path) -> None:
     assert forecast(repo, "--strict", code=1)["findings"][0]["severity"] == "error"
     assert git("for-each-ref", cwd=repo).stdout == refs
     assert git("status", "--porcelain", cwd=a).stdout == ""
+    # review of one lists the other active branch it conflicts with
+    rv = json.loads(gg("review", "agent/docs-b", "--format", "json", cwd=repo).stdout)
+    [rf] = [x for x in rv["findings"] if x["rule"] == "conflict-between-sessions"]
+    assert "agent/docs-a" in rf["message"] and rf["path"] == "docs/index.md"
+    assert [(m["ours"], m["theirs"]) for m in rv["conflicts"]["between"]] == [
+        ("agent/docs-b", "agent/docs-a")]
     md = gg("conflicts", "--format", "markdown", cwd=repo)
     assert "| `agent/docs-b` into `agent/docs-a` | ❌ conflict | `docs/index.md` (content) |" \
         in md.stdout
