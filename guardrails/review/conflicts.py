@@ -564,6 +564,8 @@ def session_tips(repo: git.Repo) -> tuple[list[Tip], list[str]]:
             notes.append(f"{where}: its session record cannot be read (left out)")
         elif not sess.branch:
             notes.append(f"{where}: its session has no branch (left out)")
+        elif "\n" in sess.branch or "\0" in sess.branch:  # one name per line on cat-file's stdin
+            notes.append(f"{where}: its session's branch is not a valid name (left out)")
         elif all(b != sess.branch for b, _ in wanted):
             wanted.append((sess.branch, sess.worktree or where))
     objs = git.cat_file(repo, [f"refs/heads/{b}^{{commit}}" for b, _ in wanted]) if wanted else []
