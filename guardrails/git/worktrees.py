@@ -133,3 +133,23 @@ def owner_of(repo: git.Repo, git_dir: str) -> str:
             return os.path.dirname(os.fsdecode(f.read().strip()))
     except OSError:
         return git_dir
+
+
+def tops(repo: git.Repo) -> list[str]:
+    """Top level of every worktree with a work tree that exists (not bare, not prunable)."""
+    return [w.path for w in list_worktrees(repo) if not w.bare and not w.prunable]
+
+
+def linked_tops(repo: git.Repo) -> list[str]:
+    """Top levels of the linked worktrees from ``<common>/worktrees/*/gitdir``: file reads
+    only, no git process (for hooks)."""
+    found = []
+    for d in git.worktree_git_dirs(repo)[1:]:
+        try:
+            with open(os.path.join(d, "gitdir"), encoding="utf-8",
+                      errors="surrogateescape") as f:
+                dotgit = f.read().strip()
+        except OSError:
+            continue
+        found.append(os.path.dirname(dotgit))
+    return found

@@ -271,9 +271,7 @@ def verify_commit(repo: git.Repo) -> list[Finding]:
         if tip != commit:
             tip = git.run("rev-parse", "-q", "--verify", ref, cwd=repo.toplevel,
                           ok=(0, 1, 128)).stdout.decode().strip()
-        on_branch = tip == commit or (bool(tip) and git.run(
-            "merge-base", "--is-ancestor", commit, tip, cwd=repo.toplevel,
-            ok=(0, 1, 128)).returncode == 0)
+        on_branch = tip == commit or (bool(tip) and git.is_ancestor(repo, commit, tip))
         if not on_branch:
             found.append(Finding(
                 "refstore-commit-lost",
