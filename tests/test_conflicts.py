@@ -68,6 +68,7 @@ def test_two_docs_sessions_edit_the_same_line(tmp_path: Path) -> None:
     assert (f["rule"], f["severity"], f["path"]) == (
         "conflict-between-sessions", "warning", "docs/index.md")
     assert "agent/docs-a" in f["message"] and "agent/docs-b" in f["message"]
+    assert f"git -C {tmp_path / 'b'} rebase main" in f["hint"]
     # greedy order: one merges, the other rebases after it
     assert data["order"] == ["agent/docs-a"]
     assert data["rebase"] == [{"branch": "agent/docs-b", "onto": "main", "after": "agent/docs-a",
@@ -108,6 +109,8 @@ def test_human_commit_on_the_base_touching_the_agents_line(tmp_path: Path) -> No
     assert f["rule"] == "conflict-with-base" and f["path"] == "docs/index.md"
     assert f"git -C {a} rebase main" in f["hint"]
     assert data["order"] == [] and data["rebase"][0]["base_conflict"] is True
+    before = forecast(repo, "--base", "main~1")  # the base before the human's commit
+    assert by_pair(before)[("main~1", "agent/docs-a")]["status"] == "mergeable"
     # review names the base's commit that the branch conflicts with
     rv = gg("review", "agent/docs-a", "--format", "json", cwd=repo)
     assert rv.returncode in (0, 1), rv.stderr  # 1: the commit has no attestation trailer
@@ -178,6 +181,11 @@ def test_a_branch_with_no_commits_yet(tmp_path: Path) -> None:
     assert data["between"] == []  # nothing to merge: no pair to forecast
     assert data["order"] == ["agent/docs-b"]
     assert "nothing to merge" in gg("conflicts", cwd=repo).stdout
+    broken = session(repo, tmp_path / "c", "agent/auth")
+    record = git("rev-parse", "--git-path", "guardrails/session.json", cwd=broken).stdout
+    (broken / record.strip()).write_text("{not json")
+    notes = forecast(repo)["notes"]
+    assert [n for n in notes if "cannot be read" in n and str(broken) in n]
     # an unborn tip (a session recorded before any commit) is listed, never merged
     repo_obj = g.discover(str(repo))
     fc = cf.forecast(repo_obj, cf.resolve(repo_obj, ["main"])[0],

@@ -628,11 +628,13 @@ def pair_findings(m: Merge, base: str, first: Optional[str] = None,
         return []
     a, b = m.ours, m.theirs
     one, two = (b, a) if first == b.label else (a, b)
+    rebase = f"git -C {shell_path(two.worktree)} rebase {shlex.quote(base)}" if two.worktree \
+        else f"git rebase {shlex.quote(base)} {_q(two)}"
     return [Finding(
         "conflict-between-sessions",
         f"{a.label} and {b.label} conflict in {_where(path)} ({', '.join(kinds)})",
-        f"merge {one.label} first, then rebase {two.label} onto {base} and resolve it there; "
-        f"see it: git merge-tree --write-tree {_q(a)} {_q(b)}",
+        f"merge {one.label} first, then rebase {two.label} onto {base} and resolve it there: "
+        f"{rebase}; see it: git merge-tree --write-tree {_q(a)} {_q(b)}",
         severity=severity, path=path or None) for path, kinds in m.paths.items()]
 
 
