@@ -151,8 +151,10 @@ def test_renames_and_deletions_on_one_side(tmp_path: Path) -> None:
     commit_all(ren, "rename")
     git("rm", "-q", "docs/gone.md", "docs/both.md", cwd=dele)
     commit_all(dele, "delete")
-    for n in ("moved", "gone"):
+    for n in ("moved", "gone", "kept"):
         edit_line(edit, f"docs/{n}.md", "2", "two", f"edit {n}")
+    git("rm", "-q", "docs/kept.md", cwd=repo)  # and a deletion on the base's side
+    commit_all(repo, "the base deletes kept.md")
     data = forecast(repo, "agent/docs-ren", "agent/docs-del", "agent/docs-edit")
     pairs = by_pair(data)
     # a rename on one side, an edit on the other: git follows it, no conflict
@@ -165,7 +167,11 @@ def test_renames_and_deletions_on_one_side(tmp_path: Path) -> None:
     assert msg["paths"] == ["docs/both-ren.md", "docs/both.md"]
     assert "agent/docs-ren" in msg["message"] and "agent/docs-del" in msg["message"]
     assert all(pairs[("main", f"agent/docs-{n}")]["status"] == "mergeable"
-               for n in ("ren", "del", "edit"))
+               for n in ("ren", "del"))
+    assert pairs[("main", "agent/docs-edit")]["conflicts"] == [
+        {"path": "docs/kept.md", "kinds": ["modify/delete"]}]
+    assert [f["rule"] for f in data["findings"] if f["path"] == "docs/kept.md"] == [
+        "conflict-with-base"]
 
 
 def test_a_branch_with_no_commits_yet(tmp_path: Path) -> None:
