@@ -390,3 +390,42 @@ def test_parse_reads_git_merge_tree_output(tmp_path: Path) -> None:
                       (b"0" * 40 + b"\0extra\0", 0), (b"0" * 40, 0), (b"x", 128)):
         with pytest.raises(ValueError):
             cf.parse(bad, code)
+
+
+def test_merges_run_side_by_side_within_the_cpu_count(tmp_path: Path) -> None:
+    """One merge-tree per merge, as many at once as the CPUs the command may use, never
+    more: a git shim logs when each merge-tree starts and ends (and holds it briefly)."""
+    import shutil
+
+    repo = repo_with_docs(tmp_path)
+    names = [f"agent/docs-{n}" for n in range(4)]
+    for n, name in enumerate(names):
+        git("branch", name, "main", cwd=repo)
+        wt = tmp_path / f"w{n}"
+        git("worktree", "add", "-q", str(wt), name, cwd=repo)
+        edit_line(wt, "docs/other.md", "o", f"o {n}", name)
+    real = shutil.which("git")
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "spans.log"
+    (shim / "git").write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" merge-tree "*)\n'
+        f'  echo "+" >> "{log}"; sleep 0.3; "{real}" "$@"; rc=$?; echo "-" >> "{log}"\n'
+        "  exit $rc;;\n"
+        "esac\n"
+        f'exec "{real}" "$@"\n')
+    (shim / "git").chmod(0o755)
+    proc = gg("conflicts", "--format", "json", *names, cwd=repo,
+              env={"PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"})
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["between"]) == 6  # every pair conflicts, none skipped
+    running = most = 0
+    events = log.read_text().split()
+    for e in events:
+        running += 1 if e == "+" else -1
+        most = max(most, running)
+    assert events.count("+") == 4 + 6  # one merge-tree per merge
+    assert most <= cf.workers()
+    if cf.workers() >= 2:
+        assert most >= 2
