@@ -366,12 +366,20 @@ class Merge(Record):
                 s = s.replace(t.oid, t.label)
         return s
 
+    def relabel_path(self, path: str) -> str:
+        """A path as the merge of the names would write it: merge-tree keeps both sides of a
+        file/directory or type conflict as ``PATH~SIDE``; any other path stays byte for byte."""
+        for t in (self.ours, self.theirs):
+            if t.oid and path.endswith("~" + t.oid):
+                return path[:-len(t.oid)] + t.label
+        return path
+
     @property
     def paths(self) -> dict[str, list[str]]:
         """Each conflicting path (as the merge of the names would call it) with its kinds."""
         if self.status != CONFLICT or self.outcome is None:
             return {}
-        return {self.relabel(p): k for p, k in kinds_by_path(self.outcome).items()}
+        return {self.relabel_path(p): k for p, k in kinds_by_path(self.outcome).items()}
 
     def to_json(self) -> dict[str, Any]:
         o = self.outcome
@@ -381,7 +389,7 @@ class Merge(Record):
             "status": self.status, "tree": o.tree if o else None,
             "conflicts": [{"path": p, "kinds": k} for p, k in self.paths.items()],
             "messages": [{"kind": c.kind, "type": c.type,
-                          "paths": [self.relabel(p) for p in c.paths],
+                          "paths": [self.relabel_path(p) for p in c.paths],
                           "message": self.relabel(c.message)} for c in (o.conflicts if o else ())
                          ] if self.status == CONFLICT else [],
         }
