@@ -1,11 +1,34 @@
-"""Does a shell command skip git hooks? Parsed with ``shlex`` (never a regex over the whole
-string), so ``git commit -m "do not use --no-verify"`` is allowed and ``git commit -nm x`` is not.
+"""Shell-command analysis: does a command skip git hooks, switch the guard off, commit, or
+write files? One decision core for every agent's pre-tool hook (``guardrails.agents``).
 
-Understood: ``;`` ``&&`` ``||`` ``|`` ``&`` newlines, ``( )`` and ``$( )`` and backticks,
-here-documents (their body is data), environment assignments (``SKIP=x git …``, ``env``,
-``export``), wrappers (``sudo``, ``env``, ``command``, ``exec``, ``nohup``, ``time``, ``nice``,
-``timeout``, ``xargs``), ``bash -c``/``sh -c``/``eval`` strings (parsed again), git's global
-options (``-C``, ``-c``, ``--config-env``, ``--git-dir`` …) and git's abbreviated long options.
+API (stable; the agent adapters call only this)::
+
+    from guardrails.skipped import shellcmd        # before the layout move: guardrails.skipcmd
+
+    a = shellcmd.analyze(command, cwd=None)         # never raises, for any str
+    a.reasons     # list[Reason]: why to block; empty means allow
+                  #   Reason.rule:    a rule id of guardrails/rules.py (docs/rules.md):
+                  #                   "agent-skips-hooks", "agent-disables-guard",
+                  #                   "agent-unresolved-command"
+                  #   Reason.message: one line naming the construct and why
+    a.blocked     # bool: any reason
+    a.commits     # bool: the command (may) run `git commit` (not --dry-run), through any
+                  #   wrapper, alias, `sh -c`, script file, `rebase -x` …
+    a.commit_dirs # list[str]: the directory each such commit runs in (cwd, `cd`, `git -C`),
+                  #   absolute when cwd was given and the directory is static
+    a.writes      # list[str]: paths the command would create, change, delete or chmod
+                  #   (`>`/`>>`/`&>`, tee, cp/mv/install/ln targets, mv sources, rm, sed -i,
+                  #   perl -i, truncate, touch, chmod, dd of=, curl -o …), absolute when cwd
+                  #   was given; /dev/null and friends left out
+    a.unresolved_writes  # list[str]: write targets that are not static (``> "$out"``), as
+                  #   written: the edit-scope check cannot judge them
+
+    shellcmd.reasons(command) -> list[str]   # the messages only (older callers)
+    shellcmd.git_reasons(args) -> list[str]  # words after `git` (guardrails.checks.bypass)
+
+``cwd`` is where the command starts: relative paths, `cd`, the repository's git directory
+(hooks, config, the session record) and script files (``bash ./x.sh``) are resolved from it.
+Without it, paths stay as written and the git directory is taken to be ``.git``.
 """
 from __future__ import annotations
 
@@ -15,6 +38,45 @@ import shlex
 from collections.abc import Iterator
 
 from guardrails.git import GLOBAL_OPTS_WITH_VALUE
+from guardrails.records import Frozen, Record
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from typing import Optional
+
+SKIPS_HOOKS = "agent-skips-hooks"
+DISABLES_GUARD = "agent-disables-guard"
+UNRESOLVED = "agent-unresolved-command"
+
+
+class Reason(Frozen):
+    """Why a command is blocked: a rule id of guardrails/rules.py and a one-line message."""
+
+    __slots__ = ("rule", "message")
+    rule: str
+    message: str
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(rule, message)
+
+
+class Analysis(Record):
+    """What :func:`analyze` found in one command line."""
+
+    __slots__ = ("reasons", "commits", "commit_dirs", "writes", "unresolved_writes")
+
+    def __init__(self, reasons: Optional[list[Reason]] = None, commits: bool = False,
+                 commit_dirs: Optional[list[str]] = None, writes: Optional[list[str]] = None,
+                 unresolved_writes: Optional[list[str]] = None) -> None:
+        self.reasons: list[Reason] = reasons or []
+        self.commits = commits
+        self.commit_dirs: list[str] = commit_dirs or []
+        self.writes: list[str] = writes or []
+        self.unresolved_writes: list[str] = unresolved_writes or []
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.reasons)
 
 SHELLS = ("sh", "bash", "zsh", "dash", "ksh", "fish")
 WRAPPERS = ("sudo", "env", "command", "exec", "nohup", "time", "nice", "timeout", "xargs",
@@ -203,6 +265,12 @@ def _strip_wrappers(words: list[str]) -> tuple[list[str], dict[str, str]]:
             continue
         break
     return words[i:], env
+
+
+def analyze(command: str, cwd: Optional[str] = None) -> Analysis:
+    """Everything the agent hooks need to know about one shell command line (see the top of
+    this module). Never raises."""
+    return Analysis([Reason(SKIPS_HOOKS, r) for r in reasons(command)])
 
 
 def reasons(cmd: str, depth: int = 0) -> list[str]:
