@@ -3,7 +3,7 @@ write files? One decision core for every agent's pre-tool hook (``guardrails.age
 
 API (stable; the agent adapters call only this)::
 
-    from guardrails.skipped import shellcmd        # before the layout move: guardrails.skipcmd
+    from guardrails.skipped import shellcmd
 
     a = shellcmd.analyze(command, cwd=None)         # never raises, for any str
     a.reasons     # list[Reason]: why to block; empty means allow
@@ -64,16 +64,12 @@ UNRESOLVED = "agent-unresolved-command"
 
 MAX_DEPTH = 8  # sh -c / eval / alias / script nesting; deeper is refused as unresolved
 MAX_SCRIPT = 1 << 20  # script files larger than this are not read
-# Every hook id of .pre-commit-hooks.yaml (guardrails.attestation.HOOK_IDS; a test keeps them
-# equal): not imported, the agent hook must stay lean.
-HOOK_IDS = ("clean-baseline", "record-baseline", "check-scope", "no-skipped-hooks",
-            "require-checks", "ref-store-guard", "guardrails", "verify-commit")
 
 
 class Reason(Frozen):
     """Why a command is blocked: a rule id of guardrails/rules.py and a one-line message."""
 
-    __slots__ = ("message", "rule")
+    __slots__ = ("rule", "message")  # noqa: RUF023 - Frozen's fields, in order
     rule: str
     message: str
 
@@ -1501,6 +1497,8 @@ class _Analyzer:
                     self.add(UNRESOLVED, f"`{shown}`: which hooks it skips cannot be read "
                                          "before the command runs")
                     continue
+                from guardrails.skipped.attestation import HOOK_IDS
+
                 names = [n.strip() for n in v.split(",") if n.strip()]
                 ours = [n for n in names if n.rsplit(":", 1)[-1] in HOOK_IDS]
                 projects = [n for n in names if "/" in n or n in (".", ":")]
@@ -1985,8 +1983,8 @@ class _Analyzer:
         word that cannot be read (a file name under a find root is at least not an option)."""
         if stdin is not None and stdin.text is not None:
             if stdin.what.startswith("\0root:"):
-                return [EWord(None, "(file names from find)", prefix=stdin.what[6:] + "/",
-                              safe=True)]
+                return [EWord(None, f"(names under {stdin.what[6:]})",
+                              prefix=stdin.what[6:] + "/", safe=True)]
             return [_ew(x) for x in stdin.text.split()][:64]
         return [EWord(None, "(xargs input)")]
 
@@ -2101,8 +2099,8 @@ class _Analyzer:
             script_given = any(o in ("-e", "-f", "--expression", "--file") or
                                o.startswith(("--expression=", "--file=")) for o in opts)
             files = ops if script_given else ops[1:]
-            if files and files[0].value == "" and not script_given:
-                files = files[2:]  # BSD: sed -i '' SCRIPT FILE
+            if ops and ops[0].value == "" and not script_given:
+                files = ops[2:]  # BSD: sed -i '' SCRIPT FILE
             targets = files
             how = "sed -i"
         elif prog == "dd":
@@ -2347,6 +2345,19 @@ class _Analyzer:
             if v is None:
                 if a.safe:
                     beyond = True
+                elif a.prefix.startswith("--") and "=" in a.prefix:
+                    opt = _long_opt(a.prefix.split("=", 1)[0], COMMIT_LONG)
+                    if opt not in COMMIT_VALUE:
+                        self.unresolved_option("git commit", a)
+                elif a.prefix.startswith("-") and len(a.prefix) > 1 and \
+                        not a.prefix.startswith("--"):
+                    for ch in a.prefix[1:]:
+                        if ch == "n":
+                            no_verify = a.raw
+                        if ch in COMMIT_SHORT_VALUE or ch in COMMIT_SHORT_ATTACHED:
+                            break
+                    else:
+                        self.unresolved_option("git commit", a)
                 else:
                     self.unresolved_option("git commit", a)
                 continue
@@ -2384,7 +2395,7 @@ class _Analyzer:
                         break
                 continue
             beyond = True  # a pathspec
-        if no_verify:
+        if no_verify and not dry:
             self.add(SKIPS_HOOKS, f"`git commit {no_verify}` skips the pre-commit and "
                                   "commit-msg hooks")
         if not dry:
@@ -2420,7 +2431,9 @@ class _Analyzer:
             v = a.value
             j += 1
             if v is None:
-                if sub == "push" and not a.safe:
+                if sub == "push" and not a.safe and not (
+                        a.prefix.startswith("--") and "=" in a.prefix and
+                        not "--no-verify".startswith(a.prefix.split("=")[0])):
                     self.unresolved_option("git push", a)
                 continue
             if v == "--":
@@ -2453,7 +2466,8 @@ class _Analyzer:
                             self.exec_code(code, cwd, depth, "`git rebase -x`")
                         break
         if no_verify:
-            self.add(SKIPS_HOOKS, f"`git {sub} {no_verify}` skips the {sub} hooks")
+            self.add(SKIPS_HOOKS, f"`git {sub} {no_verify}` skips the "
+                                  + ("pre-push hook" if sub == "push" else f"{sub} hooks"))
 
     def exec_code(self, code: EWord, cwd: Optional[str], depth: int, label: str) -> None:
         if code.value is None:
