@@ -67,6 +67,9 @@ RULES: dict[str, Rule] = _table(
          "when it points elsewhere)."),
     Rule("bypass-env-hookspath", "error",
          "GIT_CONFIG_COUNT/KEY/VALUE or GIT_CONFIG_PARAMETERS override core.hooksPath."),
+    Rule("bypass-git-alias", "error",
+         "A git alias in the configuration or the environment runs git with hooks skipped "
+         "(alias.ci = commit --no-verify)."),
     Rule("bypass-agent-config", "error",
          "Agent settings turn hooks or approvals off (Aider, Claude Code, Codex, Gemini CLI)."),
     Rule("agent-skips-hooks", "error",

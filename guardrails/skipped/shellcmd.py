@@ -28,6 +28,7 @@ API (stable; the agent adapters call only this)::
 
     shellcmd.reasons(command) -> list[str]   # the messages only (older callers)
     shellcmd.git_reasons(args) -> list[str]  # words after `git` (guardrails.checks.bypass)
+    shellcmd.alias_reasons(value) -> list[str]  # a git alias's value (doctor)
 
 ``cwd`` is where the command starts: relative paths, ``cd``, the repository's git directory
 (hooks, ``core.hooksPath``, config, aliases, the session record) and script files
@@ -2654,6 +2655,20 @@ def analyze(command: str, cwd: Optional[str] = None) -> Analysis:
 def reasons(command: str) -> list[str]:
     """The messages of :func:`analyze`'s reasons (empty: the command may run)."""
     return [r.message for r in analyze(command).reasons]
+
+
+def alias_reasons(value: str) -> list[str]:
+    """Why the git alias ``value`` (``commit --no-verify``, ``!git push -n …``) skips hooks
+    or disables the guard when it is run; what only its arguments could decide is left out."""
+    an = _Analyzer(None)
+    try:
+        if value.startswith("!"):
+            an.script(value[1:], Shell(None), 1, "the alias")
+        else:
+            an.git([_ew(x) for x in _split_alias(value)], {}, Shell(None), 1, None, "git")
+    except Exception:
+        return ["the alias could not be analysed"]
+    return [r.message for r in an.found.values() if r.rule != UNRESOLVED]
 
 
 def git_reasons(args: list[str]) -> list[str]:
