@@ -797,7 +797,6 @@ WRAPPERS: dict[str, frozenset[str]] = {
     "torsocks": frozenset(),
     "faketime": frozenset(("-f",)),
     "firejail": frozenset(),
-    "script": frozenset(),
 }
 # package runners: `<runner> [sub] [options] PROG args` runs PROG
 RUNNERS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
@@ -987,7 +986,11 @@ def _shell_quote(s: str) -> str:
 
 
 def _read_text(path: str) -> Optional[str]:
+    """A small regular file's text; None for anything else (never a FIFO or /dev/stdin, which
+    would block or consume the hook's own input)."""
     try:
+        if not os.path.isfile(path) or os.path.getsize(path) > MAX_SCRIPT:
+            return None
         with open(path, "rb") as f:
             data = f.read(MAX_SCRIPT + 1)
     except (OSError, ValueError):
@@ -1548,6 +1551,20 @@ class _Analyzer:
         if prog.lower().endswith(".exe"):
             prog = prog[:-4]
         args = words[1:]
+        if prog.lower() == "git":
+            prog = "git"
+        alias = sh.vars.get("\0alias:" + prog) if head.value is not None else None
+        if alias is not None and depth <= MAX_DEPTH:
+            rest = " ".join(_shell_quote(a.value) if a.value is not None else a.raw
+                            for a in args)
+            self.script(f"{alias} {rest}", sh, depth + 1, f"the shell alias `{prog}`")
+            return
+        if prog == "alias":
+            for a in args:
+                name, eq, value = (a.value or "").partition("=")
+                if eq and name:
+                    sh.vars["\0alias:" + name] = value
+            return
         if prog == "git":
             self.git(args, env, sh, depth, sh.cwd, head.raw)
         elif prog.startswith("git-") and prog != "git-guardrails":
@@ -1558,6 +1575,12 @@ class _Analyzer:
             self.shell(prog, args, sh, depth, stdin)
         elif prog == "eval":
             self.eval(args, sh, depth)
+        elif prog in ("source", ".") and args and args[0].value in ("/dev/stdin", "-"):
+            if stdin is not None and stdin.text is not None:
+                self.script(stdin.text, sh, depth + 1, f"`{prog}` (from {stdin.what})")
+            elif stdin is not None:
+                self.add(UNRESOLVED, f"`{prog} {args[0].raw}` runs shell code read from "
+                                     f"{stdin.what}, which cannot be read before it runs")
         elif prog in ("source", "."):
             if args:
                 self.script_file(args[0], sh, depth, f"`{prog} {args[0].raw}`", source=True)
@@ -1585,7 +1608,7 @@ class _Analyzer:
             self.hook_manager(prog, args)
         elif prog.rstrip("0123456789.") in INTERPRETERS or prog in ("python", "py"):
             self.interpreter(prog, args, sh, depth, stdin)
-        elif prog in ("watch", "su", "nix-shell", "runuser"):
+        elif prog in ("watch", "su", "nix-shell", "runuser", "script"):
             self.string_runner(prog, args, sh, depth)
         elif "/" in name:
             self.script_file(head, sh, depth, f"`{head.raw}`", executable=True, args=args)
@@ -1638,7 +1661,7 @@ class _Analyzer:
             if not operands:
                 return
             code = operands[0]
-            self.positional(sub, operands[1:])
+            self.positional(sub, operands[2:])  # operands[1] is $0
             if code.value is None:
                 self.unreadable_code(code, label)
                 return
@@ -1772,7 +1795,11 @@ class _Analyzer:
     def string_runner(self, prog: str, args: list[EWord], sh: Shell, depth: int) -> None:
         """``su -c CMD``, ``nix-shell --run CMD``, ``watch CMD…``: a command string."""
         for k, a in enumerate(args):
-            if a.value in ("-c", "--command", "--run", "--session-command") and k + 1 < len(args):
+            v = a.value or ""
+            cluster = prog in ("su", "script", "runuser") and v.startswith("-") and \
+                not v.startswith("--") and v.endswith("c")
+            if (cluster or v in ("-c", "--command", "--run", "--session-command")) and \
+                    k + 1 < len(args):
                 code = args[k + 1]
                 if code.value is None:
                     self.unreadable_code(code, f"`{prog}`")
@@ -1882,17 +1909,22 @@ class _Analyzer:
             k += 1  # the duration
         if prog in ("flock", "taskset", "chrt") and k < len(args):
             k += 1  # the lock file, the mask, the priority
-        if prog == "flock":
-            pass
         rest = args[k:]
-        if prog == "script":
+        if prog == "flock" and rest and rest[0].value in ("-c", "--command"):
+            self.string_runner("flock", rest, sh, depth)
             return
+        if prog in ("env", "sudo", "doas"):  # NAME=value before the command
+            while rest and rest[0].value is not None and _ASSIGN.match(rest[0].value):
+                m = _ASSIGN.match(rest[0].value)
+                assert m is not None
+                env[m.group(1)] = EWord(rest[0].value[m.end():], rest[0].value)
+                rest = rest[1:]
         if not rest:
             if prog == "env":
                 self.env_reasons(env, "env")
             return
-        if prog == "env":
-            self.env_reasons({n: e for n, e in env.items() if n not in env or True}, "env")
+        if prog in ("env", "sudo", "doas"):
+            self.env_reasons(env, prog)
         inner = sh if cwd == sh.cwd else Shell(cwd, sh.vars, sh.dirs, sh.exported)
         self.command(rest, env, inner, depth, stdin)
 
