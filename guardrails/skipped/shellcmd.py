@@ -1515,7 +1515,7 @@ class _Analyzer:
                 self.add(SKIPS_HOOKS, f"`{shown}` turns hooks off")
             elif name == "LEFTHOOK" and (v or "").strip().lower() in ("0", "false", "off", "no"):
                 self.add(SKIPS_HOOKS, f"`{shown}` turns lefthook's hooks off")
-            elif name in ("PRE_COMMIT_ALLOW_NO_CONFIG", "PREK_ALLOW_NO_CONFIG") and v != "":
+            elif name == "PRE_COMMIT_ALLOW_NO_CONFIG" and v != "":
                 self.add(SKIPS_HOOKS, f"`{shown}` lets the hooks pass without a configuration")
             elif name == "GUARDRAILS_BASE":
                 self.add(DISABLES_GUARD, f"`{shown}` changes the branch the trusted policy is "
