@@ -20,7 +20,7 @@ import tempfile
 import time
 from typing import Any
 
-from bench._common import machine
+from bench._common import interleaved, machine
 
 TYPICAL = {
     "git status": "git status",
@@ -53,37 +53,42 @@ def _per_call(command: str, cwd: str, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def _startup(code: str, rounds: int = 15) -> float:
-    """Median wall time of ``python -c code`` (bytecode compiled beforehand, as an install has
-    it: this host sets PYTHONDONTWRITEBYTECODE)."""
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def _startups(codes: dict[str, str], rounds: int) -> dict[str, float]:
+    """Median wall time of ``python -c CODE`` per case, interleaved (bytecode compiled
+    beforehand, as an install has it: this host sets PYTHONDONTWRITEBYTECODE)."""
+    cases = {name: (lambda c=code: subprocess.run([sys.executable, "-c", c], check=True))
+             for name, code in codes.items()}
+    times = interleaved(cases, rounds)  # type: ignore[arg-type]
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(prog="python -m bench.shellcmd_cost")
     ap.add_argument("--repeat", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=25)
     args = ap.parse_args(argv)
+    import compileall
+
+    compileall.compile_dir(os.path.join(os.path.dirname(os.path.dirname(__file__)),
+                                        "guardrails"), quiet=1)
     with tempfile.TemporaryDirectory() as d:
         subprocess.run(["git", "init", "-q", d], check=True)
         os.makedirs(os.path.join(d, "src"))
         per = {name: _per_call(cmd, d, max(1, args.repeat // (10 if "long" in name else 1)))
                for name, cmd in TYPICAL.items()}
-    import compileall
-
-    compileall.compile_dir(os.path.join(os.path.dirname(os.path.dirname(__file__)),
-                                        "guardrails"), quiet=1)
-    floor = _startup("pass")
-    imported = _startup("import guardrails.skipped.shellcmd")
+        once = ("from guardrails.skipped.shellcmd import analyze; "
+                f"analyze({TYPICAL['add + commit']!r}, {d!r})")
+        t = _startups({"pass": "pass", "package": "import guardrails.records",
+                       "module": "import guardrails.skipped.shellcmd", "one call": once},
+                      args.rounds)
     return {
         "per_command_us": {k: round(v * 1e6, 1) for k, v in per.items()},
-        "python_c_pass_ms": round(floor * 1e3, 1),
-        "python_import_shellcmd_ms": round(imported * 1e3, 1),
-        "import_ratio": round(imported / floor, 2),
+        "python_c_pass_ms": round(t["pass"] * 1e3, 1),
+        "python_import_package_ms": round(t["package"] * 1e3, 1),
+        "python_import_shellcmd_ms": round(t["module"] * 1e3, 1),
+        "python_one_call_ms": round(t["one call"] * 1e3, 1),
+        "shellcmd_import_ms": round((t["module"] - t["package"]) * 1e3, 1),
+        "first_call_ms": round((t["one call"] - t["module"]) * 1e3, 1),
         "machine": machine(),
     }
 
@@ -91,9 +96,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     lines = ["| command | analyze() per call |", "|---|---|"]
     lines += [f"| {k} | {v:.0f} µs |" for k, v in result["per_command_us"].items()]
-    lines.append(f"\n`python3 -c pass` {result['python_c_pass_ms']} ms; "
-                 f"`python3 -c 'import guardrails.skipped.shellcmd'` "
-                 f"{result['python_import_shellcmd_ms']} ms (ratio {result['import_ratio']})")
+    lines.append(f"\n`python3 -c pass` {result['python_c_pass_ms']} ms; importing the "
+                 f"package {result['python_import_package_ms']} ms; importing "
+                 f"guardrails.skipped.shellcmd {result['python_import_shellcmd_ms']} ms "
+                 f"(the module itself: {result['shellcmd_import_ms']} ms); a fresh process "
+                 f"that imports it and analyses one command {result['python_one_call_ms']} ms "
+                 f"(the first call: {result['first_call_ms']} ms)")
     return "\n".join(lines)
 
 

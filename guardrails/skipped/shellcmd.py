@@ -751,8 +751,14 @@ class Shell:
 
 
 def _param_name(body: str) -> Optional[str]:
-    m = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", body)
-    return m.group() if m else None
+    """``NAME`` or a special parameter (``$1``, ``$@`` …); None for ``${x:-y}``, ``${#x}`` …"""
+    if (body.isascii() and body.isidentifier()) or (len(body) == 1 and body in _SPECIAL_PARAMS):
+        return body
+    return None
+
+
+def _has_glob(text: str) -> bool:
+    return "*" in text or "?" in text or "[" in text
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1053,12 +1059,13 @@ def _config_value(raw: str) -> str:
 class RepoInfo:
     """A repository found from a directory with file reads only (no git process)."""
 
-    __slots__ = ("common_dir", "config", "git_dir", "hooks_dirs", "top")
+    __slots__ = ("_guarded", "common_dir", "config", "git_dir", "hooks_dirs", "top")
 
     def __init__(self, top: str, git_dir: str, common_dir: str) -> None:
         self.top = top
         self.git_dir = git_dir
         self.common_dir = common_dir
+        self._guarded: Optional[list[tuple[str, str]]] = None
         self.config: dict[str, list[str]] = {}
         for p in (os.path.join(common_dir, "config"), os.path.join(git_dir, "config.worktree"),
                   os.path.expanduser("~/.gitconfig"),
@@ -1071,6 +1078,19 @@ class RepoInfo:
         self.hooks_dirs = [os.path.join(common_dir, "hooks")]
         for raw in self.config.get("core.hookspath", []):
             self.hooks_dirs.append(os.path.normpath(os.path.join(top, os.path.expanduser(raw))))
+
+    def guarded(self) -> list[tuple[str, str]]:
+        """(directory, what it is) for the hooks directories and git's own directories, each
+        as written and resolved (a symlinked .git or hooks directory)."""
+        if self._guarded is None:
+            out = []
+            for d in self.hooks_dirs:
+                out += [(d, "an installed git hook (the hooks directory)"),
+                        (os.path.realpath(d), "an installed git hook (the hooks directory)")]
+            for d in (self.git_dir, self.common_dir):
+                out += [(d, "git's own directory"), (os.path.realpath(d), "git's own directory")]
+            self._guarded = out
+        return self._guarded
 
     def git_path(self, rel: str) -> str:
         head = rel.split("/", 1)[0]
@@ -1125,6 +1145,7 @@ class _Analyzer:
         self.finished = False  # `git guardrails finish` seen earlier in the command
         self.virtual: dict[str, str] = {}  # files this command writes with known content
         self.context: list[str] = []  # the sh -c / alias / rebase -x a reason was found in
+        self._config_files: Optional[tuple[str, ...]] = None
 
     # -- results -----------------------------------------------------------------------------
     def add(self, rule: str, message: str) -> None:
@@ -1206,7 +1227,7 @@ class _Analyzer:
                             _brace([(c, False) for c in text])]
                 if text.startswith("~"):
                     text = self._tilde(text)
-                return [EWord(text, w.raw, glob=any(c in text for c in "*?["))]
+                return [EWord(text, w.raw, glob=_has_glob(text))]
             return [EWord(text, w.raw)]
         if not w.parts:
             return [EWord("", w.raw)] if w.raw else []
@@ -1223,7 +1244,7 @@ class _Analyzer:
                 text = str(data)
                 if k == 0 and not quoted and text.startswith("~"):
                     text = self._tilde(text)
-                if not quoted and any(c in text for c in "*?["):
+                if not quoted and _has_glob(text):
                     glob = True
                 if not dynamic:
                     chars += [(c, quoted) for c in text]
@@ -1385,21 +1406,23 @@ class _Analyzer:
             k = parts.index(".git")
             return "an installed git hook" if parts[k + 1:k + 2] == ["hooks"] else \
                 "git's own directory (.git)"
-        home = os.path.expanduser("~")
-        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-        if p in (os.path.join(home, ".gitconfig"), os.path.join(xdg, "git", "config"),
-                 "/etc/gitconfig") or os.path.basename(p) == "config.worktree":
+        if p in self.config_files() or os.path.basename(p) == "config.worktree":
             return "a git config file"
         repo = self.repo(sh.cwd)
         if repo is not None:
             real = os.path.realpath(p)
-            for d in repo.hooks_dirs:
-                if _within(p, d) or _within(real, os.path.realpath(d)):
-                    return "an installed git hook (the hooks directory)"
-            for d in (repo.git_dir, repo.common_dir):
-                if _within(p, d) or _within(real, os.path.realpath(d)):
-                    return "git's own directory"
+            for d, what in repo.guarded():
+                if _within(p, d) or _within(real, d):
+                    return what
         return None
+
+    def config_files(self) -> tuple[str, ...]:
+        if self._config_files is None:
+            home = os.path.expanduser("~")
+            xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+            self._config_files = (os.path.join(home, ".gitconfig"),
+                                  os.path.join(xdg, "git", "config"), "/etc/gitconfig")
+        return self._config_files
 
     def write(self, ew: EWord, sh: Shell, how: str) -> None:
         """``ew`` is created, changed, deleted or chmod-ed by ``how``."""
