@@ -97,12 +97,16 @@ def line_reasons(line: str) -> list[str]:
     if not found and (commit_n.search(line) or _ALIAS_DEF.search(line)):
         from guardrails.skipped import shellcmd
 
-        found += [f"`{r.message}" if not r.message.startswith("`") else r.message
-                  for r in shellcmd.analyze(line).reasons if r.rule == shellcmd.SKIPS_HOOKS]
-    return found
+        # the line itself, and from each `git` on (YAML `run: git …`, a Makefile recipe)
+        starts = [0, *[m.start() for m in _GIT_WORD.finditer(line)][:3]]
+        for start in starts:
+            found += [r.message for r in shellcmd.analyze(line[start:]).reasons
+                      if r.rule == shellcmd.SKIPS_HOOKS]
+    return list(dict.fromkeys(found))
 
 
 _ALIAS_DEF = re.compile(r"\bgit\b.*\balias\.", re.IGNORECASE)
+_GIT_WORD = re.compile(r"(?<![\w./-])git\b")
 
 
 def alias_findings(aliases: Mapping[str, str], where: str) -> list[Finding]:

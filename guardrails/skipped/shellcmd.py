@@ -1442,8 +1442,9 @@ class _Analyzer:
                 what = self.protected(self.path(prefix.rsplit("/", 1)[0] or "/", sh) +
                                       "/x", sh)
         if what:
-            self.add(DISABLES_GUARD, f"`{how} {ew.raw}` changes {what}: the guard depends on "
-                                     "it; leave it to the human")
+            self.add(DISABLES_GUARD, f"`{how} {ew.raw}` changes {what}: " + _WHY.get(
+                what, "hooks, config and the guardrails session record live there") +
+                "; leave it to the human")
 
     # -- one simple command ------------------------------------------------------------------
     def simple(self, cmd: Cmd, sh: Shell, depth: int, stdin: Optional[_Stdin]
@@ -1728,8 +1729,8 @@ class _Analyzer:
 
     def _eval_safe(self, a: EWord) -> bool:
         """``eval "$(ssh-agent -s)"``: the raw text names a shell set-up tool."""
-        m = re.match(r"""["']?\$\(\s*(?:command\s+)?([\w./-]+)""", a.raw)
-        return bool(m) and os.path.basename(m.group(1)) in EVAL_SAFE if m else False
+        m = re.fullmatch(r"""(["']?)\$\(\s*(?:command\s+)?([\w./-]+)[^;&|`$()<>\n]*\)\1""", a.raw)
+        return bool(m) and os.path.basename(m.group(2)) in EVAL_SAFE if m else False
 
     def script_file(self, ew: EWord, sh: Shell, depth: int, label: str, source: bool = False,
                     executable: bool = False, args: Optional[list[EWord]] = None) -> None:
@@ -2659,6 +2660,13 @@ FILE_COMMANDS: dict[str, frozenset[str]] = {
                        "--cookie-jar", "--upload-file", "--write-out", "-x", "--proxy")),
     "wget": frozenset(("-O", "--output-document", "-o", "--output-file", "-P",
                        "--directory-prefix", "-U", "--user-agent", "--header")),
+}
+
+
+_WHY = {
+    "an installed git hook": "the guard runs from there",
+    "an installed git hook (the hooks directory)": "the guard runs from there",
+    "a git config file": "it can set core.hooksPath or aliases that skip hooks",
 }
 
 
