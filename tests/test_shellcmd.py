@@ -493,6 +493,27 @@ def test_commits(command: str, commits: bool, beyond: bool) -> None:
     assert a.commits_beyond_index is beyond
 
 
+@pytest.mark.parametrize("command,stages", [
+    ("git add . && git commit -m x", True),
+    ("git commit -am x", True),
+    ("git rm -q old.py; git commit -m x", True),
+    ("git restore --staged a.py", True),
+    ("git apply --cached fix.patch", True),
+    ("git commit -m x", False),
+    ("git restore a.py", False),
+    ("git status", False),
+])
+def test_stages(command: str, stages: bool) -> None:
+    assert analyze(command, "/tmp").stages is stages
+
+
+def test_simple_commands_for_older_callers() -> None:
+    assert list(shellcmd.simple_commands("git add . && git commit -am 'x y'; echo $X")) == [
+        ["git", "add", "."], ["git", "commit", "-am", "x y"], ["echo", "$X"]]
+    with pytest.raises(ValueError):
+        list(shellcmd.simple_commands("echo 'unterminated"))
+
+
 def test_commit_dirs_follow_cd_and_git_c(tmp_path: Path) -> None:
     a = analyze("cd sub && git commit -m x; git -C ../o commit -m y; (cd /abs; git commit -m z);"
                 " git commit -m w", str(tmp_path))

@@ -19,6 +19,9 @@ API (stable; the agent adapters call only this)::
     a.commits_beyond_index  # bool: a commit takes content the index does not hold yet
                   #   (-a, --include/--only, pathspecs, --patch): checking the index alone
                   #   does not see all of it
+    a.stages      # bool: the command changes the index before a commit could run (git add,
+                  #   stage, rm, mv, apply --cached/--index, update-index, restore --staged,
+                  #   reset, read-tree, or commit -a and friends)
     a.writes      # list[str]: paths the command would create, change, delete or chmod
                   #   (`>`/`>>`/`&>`, tee, cp/mv/install/ln targets, mv sources, rm, sed -i,
                   #   perl -i, truncate, touch, chmod, dd of=, curl -o …), absolute when cwd
@@ -27,6 +30,8 @@ API (stable; the agent adapters call only this)::
                   #   ``xargs rm``), as written: the edit-scope check cannot judge them
 
     shellcmd.reasons(command) -> list[str]   # the messages only (older callers)
+    shellcmd.simple_commands(command)        # each top-level simple command's words (older
+                                             #   callers; ValueError when it cannot be parsed)
     shellcmd.git_reasons(args) -> list[str]  # words after `git` (guardrails.checks.bypass)
     shellcmd.alias_reasons(value) -> list[str]  # a git alias's value (doctor)
 
@@ -54,7 +59,7 @@ from guardrails.records import Frozen, Record
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
     from typing import Optional, Union
 
     Token = Union["Word", "Redir", str]
@@ -81,25 +86,20 @@ class Reason(Frozen):
 class Analysis(Record):
     """What :func:`analyze` found in one command line (see the top of this module)."""
 
-    __slots__ = (
-        "commit_dirs",
-        "commits",
-        "commits_beyond_index",
-        "reasons",
-        "unresolved_writes",
-        "writes",
-    )
+    __slots__ = ("commit_dirs", "commits", "commits_beyond_index", "reasons", "stages",
+                 "unresolved_writes", "writes")
 
     def __init__(self, reasons: Optional[list[Reason]] = None, commits: bool = False,
                  commit_dirs: Optional[list[str]] = None, commits_beyond_index: bool = False,
                  writes: Optional[list[str]] = None,
-                 unresolved_writes: Optional[list[str]] = None) -> None:
+                 unresolved_writes: Optional[list[str]] = None, stages: bool = False) -> None:
         self.reasons: list[Reason] = reasons or []
         self.commits = commits
         self.commit_dirs: list[str] = commit_dirs or []
         self.commits_beyond_index = commits_beyond_index
         self.writes: list[str] = writes or []
         self.unresolved_writes: list[str] = unresolved_writes or []
+        self.stages = stages
 
     @property
     def blocked(self) -> bool:
@@ -2343,6 +2343,10 @@ class _Analyzer:
             if known:
                 self.git_alias(sub, alias, args[:k], rest, env, sh, depth, start_cwd, cwd)
                 return
+        if sub in ("add", "stage", "rm", "mv", "update-index", "read-tree", "reset") or (
+                sub == "apply" and any(a.value in ("--cached", "--index") for a in rest)) or (
+                sub == "restore" and any(a.value in ("--staged", "-S") for a in rest)):
+            self.a.stages = True
         if sub == "guardrails":
             self.guardrails(rest, sh)
         elif sub == "commit":
@@ -2459,6 +2463,7 @@ class _Analyzer:
             self.a.commits = True
             self.a.commit_dirs.append(cwd or "")
             self.a.commits_beyond_index = self.a.commits_beyond_index or beyond
+            self.a.stages = self.a.stages or beyond
 
     def unresolved_option(self, what: str, a: EWord) -> None:
         self.add(UNRESOLVED, f"`{what} … {a.raw}`: `{a.raw}` cannot be read before the command "
@@ -2713,6 +2718,20 @@ def analyze(command: str, cwd: Optional[str] = None) -> Analysis:
     except Exception as e:
         return Analysis([Reason(UNRESOLVED, f"the command could not be analysed "
                                             f"({type(e).__name__}: {e}); blocked to be safe")])
+
+
+def simple_commands(command: str) -> Iterator[list[str]]:
+    """The top-level simple commands of ``command`` as word lists (quotes removed; a word with
+    an expansion as written). For older callers: :func:`analyze` sees much more (``sh -c``,
+    substitutions, aliases). ValueError when the command cannot be parsed."""
+    lx = _Lexer(command)
+    toks = lx.tokens()
+    lx._heredocs()
+    if lx.error:
+        raise ValueError(lx.error)
+    for cmd in structure(toks):
+        if cmd.kind == "simple" and cmd.words:
+            yield [v if (v := w.static()) is not None else w.raw for w in cmd.words]
 
 
 def reasons(command: str) -> list[str]:
