@@ -67,8 +67,21 @@ RULES: dict[str, Rule] = _table(
          "when it points elsewhere)."),
     Rule("bypass-env-hookspath", "error",
          "GIT_CONFIG_COUNT/KEY/VALUE or GIT_CONFIG_PARAMETERS override core.hooksPath."),
+    Rule("bypass-git-alias", "error",
+         "A git alias in the configuration or the environment runs git with hooks skipped "
+         "(alias.ci = commit --no-verify)."),
     Rule("bypass-agent-config", "error",
          "Agent settings turn hooks or approvals off (Aider, Claude Code, Codex, Gemini CLI)."),
+    Rule("agent-skips-hooks", "error",
+         "An agent's shell command would skip git hooks (--no-verify, core.hooksPath, SKIP=, "
+         "HUSKY=0 …), however it is wrapped (agent-hook)."),
+    Rule("agent-disables-guard", "error",
+         "An agent's shell command would switch the guard off: delete or chmod installed hooks, "
+         "write core.hooksPath or git's own files, uninstall the hooks, or end its session and "
+         "start a wider one (agent-hook)."),
+    Rule("agent-unresolved-command", "error",
+         "An agent's git commit/push (or shell code) whose options cannot be read before it "
+         "runs: a variable, command substitution or eval that may hold --no-verify (agent-hook)."),
     Rule("attest-missing", "error",
          "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
     Rule("attest-mismatch", "error",
