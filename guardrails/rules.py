@@ -67,8 +67,21 @@ RULES: dict[str, Rule] = _table(
          "when it points elsewhere)."),
     Rule("bypass-env-hookspath", "error",
          "GIT_CONFIG_COUNT/KEY/VALUE or GIT_CONFIG_PARAMETERS override core.hooksPath."),
+    Rule("bypass-git-alias", "error",
+         "A git alias in the configuration or the environment runs git with hooks skipped "
+         "(alias.ci = commit --no-verify)."),
     Rule("bypass-agent-config", "error",
          "Agent settings turn hooks or approvals off (Aider, Claude Code, Codex, Gemini CLI)."),
+    Rule("agent-skips-hooks", "error",
+         "An agent's shell command would skip git hooks (--no-verify, core.hooksPath, SKIP=, "
+         "HUSKY=0 …), however it is wrapped (agent-hook)."),
+    Rule("agent-disables-guard", "error",
+         "An agent's shell command would switch the guard off: delete or chmod installed hooks, "
+         "write core.hooksPath or git's own files, uninstall the hooks, or end its session and "
+         "start a wider one (agent-hook)."),
+    Rule("agent-unresolved-command", "error",
+         "An agent's git commit/push (or shell code) whose options cannot be read before it "
+         "runs: a variable, command substitution or eval that may hold --no-verify (agent-hook)."),
     Rule("attest-missing", "error",
          "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
     Rule("attest-mismatch", "error",
@@ -117,4 +130,11 @@ RULES: dict[str, Rule] = _table(
     Rule("ci-unknown-branch", "warning",
          "CI cannot tell which branch it checks, so no task applies; only commits whose "
          "metadata marks an agent are checked."),
+    # --- conflict forecast (conflicts, status, review, ci --against) ---
+    Rule("conflict-with-base", "warning",
+         "A branch would conflict with the base's current tip, or shares no history with it "
+         "(an error with --strict)."),
+    Rule("conflict-between-sessions", "warning",
+         "Two branches (active sessions, or ci --against refs) would conflict with each other "
+         "when both merge (an error with --strict)."),
 )
