@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from guardrails.errors import handle
-    from guardrails.refguard import guard
+    from guardrails.refstore.guard import guard
 
     return handle("ref-store-guard", lambda: guard(list(argv) if argv is not None else None))
 

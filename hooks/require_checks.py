@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from guardrails.errors import handle
-    from guardrails.require import main as require
+    from guardrails.skipped.require import main as require
 
     return handle("require-checks", lambda: require(argv))
 

@@ -20,7 +20,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     def run() -> int:
         from guardrails import git, report
-        from guardrails import refguard as refstore
+        from guardrails.refstore import guard as refstore
 
         found = refstore.verify_commit(git.hook_repo())
         if not found:
