@@ -142,6 +142,10 @@ def handle(prog: str, fn: Callable[[], int], argv: Optional[list[str]] = None,
     except OSError as e:
         env = environment_error(e)
         if env is not None:
+            if debug_enabled(argv):
+                import traceback
+
+                traceback.print_exception(type(e), e, e.__traceback__, file=sys.stderr)
             _say(prog, warn + str(env))
             return OK if never_fail else USAGE
         code = internal(prog, e, argv)

@@ -18,7 +18,6 @@ recognised by the command running the hook and left alone.
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -83,12 +82,16 @@ def common_of(git_dir: str) -> str:
 
 
 def _read_json(path: str) -> Optional[dict[str, Any]]:
+    """A JSON object record read through guardrails.state (bounded size and depth, strict
+    UTF-8); None when there is none or it is not one."""
+    from guardrails import state
+
     try:
-        with open(path) as f:
-            data = json.load(f)
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
+        raw = state.read_bytes(path)
+        data = state.loads(raw) if raw is not None else None
+    except (state.StateError, state.Invalid, OSError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def head_branch(git_dir: str) -> Optional[str]:
@@ -311,7 +314,7 @@ class Hook:
             if owner is None or Update.zero(u.new):
                 continue
             tip_path = os.path.join(owner, "guardrails", TIP)
-            last, tip_time = _read_tip(tip_path, u.ref)
+            last, tip_time = journal.read_tip(tip_path, u.ref)
             owner_session = self.sessions.get(owner)
             if owner_session is not None and tip_time < owner_session.started:
                 last = None  # recorded before this session began
@@ -329,27 +332,12 @@ class Hook:
                             f"{last[:12]}, then at {u.old[:12]} with no ref update in between "
                             f"(a concurrent pack-refs/gc). Commits lost from the branch: "
                             f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
-            os.makedirs(os.path.dirname(tip_path), exist_ok=True)
-            with open(tip_path, "w") as f:
-                f.write(f"{u.new} {u.ref}\n")
+            journal.write_tip(tip_path, u.new, u.ref)
         if entries:
             journal.append(self.common, entries)
         if loud:
             sys.stderr.write("\n".join(loud) + "\n")
         return 0
-
-
-def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
-    """The last value recorded for ``ref`` and when (0 when there is none)."""
-    try:
-        with open(path) as f:
-            parts = f.read(512).split()
-        when = os.stat(path).st_mtime
-    except OSError:
-        return None, 0.0
-    if len(parts) == 2 and parts[1] == ref:
-        return parts[0], when
-    return None, 0.0
 
 
 def _is_ancestor(repo: Any, a: str, b: str) -> bool:
