@@ -75,6 +75,7 @@ def _click(args: list[str]) -> int:
     try:
         ret: Any = _group().main(args=args, prog_name="git-guardrails", standalone_mode=False)
     except click.exceptions.Abort:  # click's word for Ctrl-C (and EOF at a prompt)
+        sys.stderr.write("git-guardrails: interrupted\n")
         return INTERRUPTED
     except click.ClickException as e:
         e.show()

@@ -36,11 +36,13 @@ def setting(name_default: tuple[str, float]) -> float:
         return default
     try:
         value = float(raw)
-        if value < 0:
+        if not 0 <= value <= 86400:  # also NaN and infinity: a wait must end
             raise ValueError
     except ValueError:
-        raise GuardrailsError(f"{name}={raw!r} is not a number of seconds",
-                              f"export {name}={default:g}") from None
+        from guardrails.findings import printable
+
+        raise GuardrailsError(f"{name}={printable(raw)!r} is not a number of seconds from 0 "
+                              "to 86400", f"export {name}={default:g}") from None
     return value
 
 
