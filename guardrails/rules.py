@@ -22,6 +22,9 @@ RULES: dict[str, Rule] = _table(
     # --- policy and task (foundation) ---
     Rule("no-task", "error",
          "An agent commit that no trusted task (or ad-hoc session) covers."),
+    Rule("policy-invalid", "error",
+         "The trusted .guardrails.toml does not parse (a warning for a human's commit), or a "
+         "commit on the base branch stages one that does not."),
     Rule("policy-worktree-differs", "warning",
          "The work tree's .guardrails.toml differs from the trusted one; it is not used."),
     # --- scope (foundation) ---

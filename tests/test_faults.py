@@ -717,3 +717,52 @@ def test_read_only_git_dir_for_a_non_root_user(shared_tmp: Path) -> None:
     proc = run("finish")
     sane(proc, codes=(2,))
     assert (git_dir(wt) / "guardrails" / "session.json").exists()
+
+
+# --- a broken policy never locks a human out -----------------------------------------------------
+
+def test_broken_policy_warns_humans_and_its_fix_commits(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    common = common_dir(repo)
+    write(repo, ".guardrails.toml", "[guardrails\nbase = 'main'\n")  # a TOML syntax error
+    commit_all(repo, "broken policy")
+    install_plain_hooks(common)
+    # doctor: exit 1, with line and column
+    proc = gg("doctor", cwd=repo)
+    sane(proc, codes=(1,))
+    assert "policy-invalid" in proc.stdout and "line 1" in proc.stdout and "column" in proc.stdout
+    # a human's commit on a branch: a warning, and the commit is made (prepare-commit-msg too)
+    git("switch", "-q", "-c", "human/work", cwd=repo)
+    write(repo, "README.md", "human edit\n")
+    git("add", "README.md", cwd=repo)
+    proc = subprocess.run(["git", "commit", "-q", "-m", "human"], cwd=repo, capture_output=True,
+                          text=True)
+    sane(proc, codes=(0,))
+    assert "policy-invalid" in proc.stdout + proc.stderr
+    # an agent is stopped (exit 2 from the hook: the commit is not made)
+    head = git("rev-parse", "HEAD", cwd=repo).stdout
+    write(repo, "README.md", "agent edit\n")
+    git("add", "README.md", cwd=repo)
+    proc = subprocess.run(["git", "commit", "-q", "-m", "agent"], cwd=repo, capture_output=True,
+                          text=True, env={**os.environ, "CLAUDECODE": "1"})
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert git("rev-parse", "HEAD", cwd=repo).stdout == head
+    git("reset", "-q", "--hard", cwd=repo)
+    # on main, a commit that stages another broken policy is refused; the one that fixes it passes
+    git("switch", "-q", "main", cwd=repo)
+    write(repo, ".guardrails.toml", "[guardrails]\nbase = 7\n")
+    git("add", ".guardrails.toml", cwd=repo)
+    proc = subprocess.run(["git", "commit", "-q", "-m", "still broken"], cwd=repo,
+                          capture_output=True, text=True)
+    sane(proc, codes=(1,))
+    assert "the staged .guardrails.toml is not a valid policy" in proc.stdout + proc.stderr
+    from tests.helpers import POLICY
+
+    write(repo, ".guardrails.toml", POLICY)
+    git("add", ".guardrails.toml", cwd=repo)
+    proc = subprocess.run(["git", "commit", "-q", "-m", "fix the policy"], cwd=repo,
+                          capture_output=True, text=True)
+    sane(proc, codes=(0,))
+    assert "policy-invalid" not in proc.stdout + proc.stderr
+    sane(gg("doctor", cwd=repo), codes=(0, 1))
+    assert "policy-invalid" not in gg("doctor", cwd=repo).stdout

@@ -196,7 +196,10 @@ def guard(argv: Optional[list[str]] = None) -> int:
         if session.current(repo) is None and agents.from_env() is None:
             from guardrails.scope import policy
 
-            pol = policy.load_trusted(repo)
+            try:
+                pol = policy.load_trusted(repo)
+            except policy.PolicyError:
+                return 0  # a human is never locked out by a broken policy (the hook warns)
             if pol is None or pol.enforce != "always":
                 return 0
         found = wait_for_locks(repo) + missing_staged(repo, changes.staged(repo))

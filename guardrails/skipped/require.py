@@ -32,7 +32,10 @@ def _agent(repo: git.Repo) -> Optional[str]:
         return agent
     from guardrails.scope import policy
 
-    pol = policy.load_trusted(repo)
+    try:
+        pol = policy.load_trusted(repo)
+    except policy.PolicyError:
+        return None  # a human's commit never fails over a broken policy (pre-commit warns)
     return "enforce = \"always\"" if pol is not None and pol.enforce == "always" else None
 
 
