@@ -9,7 +9,7 @@ message whose ``fix:`` works (the test runs it), no traceback, and nothing lost:
 index, the work tree, stashes and config are what they were.
 
 Everything runs through the installed commands (``git-guardrails``, ``guardrails-run`` …) as
-subprocesses: nothing of the package is imported, so these tests do not depend on its layout.
+subprocesses (the package is imported only to decode what a report says).
 """
 from __future__ import annotations
 
@@ -766,3 +766,103 @@ def test_broken_policy_warns_humans_and_its_fix_commits(tmp_path: Path) -> None:
     assert "policy-invalid" not in proc.stdout + proc.stderr
     sane(gg("doctor", cwd=repo), codes=(0, 1))
     assert "policy-invalid" not in gg("doctor", cwd=repo).stdout
+
+
+# --- messages whose fix works --------------------------------------------------------------------
+
+def test_bad_range_exits_2_with_a_fix(sess: tuple[Path, Path]) -> None:
+    _repo, wt = sess
+    for rng in ("", "main..", "main..nope", "--output=PWNED", " "):
+        proc = gg("check", "--range", rng, cwd=wt)
+        sane(proc, codes=(2,))
+        assert "usage:" not in proc.stderr.lower() and "fix:" in proc.stderr, proc.stderr
+        assert not (wt / "PWNED").exists()
+    fix = fixes(gg("check", "--range", "main..nope", cwd=wt).stderr)[0]
+    sane(run_fix(fix, wt), codes=(0, 1))
+
+
+def test_ci_and_review_work_on_a_bare_repository(sess: tuple[Path, Path], tmp_path: Path) -> None:
+    repo, wt = sess
+    write(wt, "src/auth/a.py", "a\n")
+    commit_all(wt, "a")
+    bare = tmp_path / "bare.git"
+    git("clone", "-q", "--bare", str(repo), str(bare), cwd=tmp_path)
+    proc = gg("ci", "--base", "main", "--head", "agent/auth", "--format", "json", cwd=bare)
+    sane(proc, codes=(0, 1))
+    assert json.loads(proc.stdout)["findings"] is not None
+    proc = gg("review", "agent/auth", "--base", "main", cwd=bare)
+    sane(proc, codes=(0, 1))
+    assert "main..agent/auth" in proc.stdout
+
+
+def test_locked_worktree_names_unlock_and_the_fix_works(sess: tuple[Path, Path]) -> None:
+    repo, wt = sess
+    sane(gg("finish", cwd=wt), codes=(0,))
+    git("worktree", "lock", "--reason", "agent busy", str(wt), cwd=repo)
+    proc = gg("worktree", "remove", str(wt), cwd=repo)
+    sane(proc, codes=(2,))
+    fix = fixes(proc.stderr)[0]
+    assert fix.startswith("git worktree unlock")
+    assert run_fix(fix, repo).returncode == 0
+    sane(gg("worktree", "remove", str(wt), cwd=repo), codes=(0,))
+
+
+def test_prunable_worktree_session_fix_is_worktree_prune(sess: tuple[Path, Path]) -> None:
+    repo, wt = sess
+    gd = git_dir(wt)
+    (gd / "guardrails" / "session.json").write_text("{broken")
+    shutil.rmtree(wt)
+    proc = gg("status", cwd=repo)
+    sane(proc)
+    fx = [f for f in fixes(proc.stdout) if "prune" in f or "finish" in f]
+    assert fx and not any(str(wt) in f and "-C" in f for f in fx), proc.stdout
+    assert run_fix(fx[0], repo).returncode == 0
+    after = json.loads(gg("status", "--format", "json", cwd=repo).stdout)
+    assert [f for f in after["findings"] if f["rule"] == "session-unreadable"] == []
+
+
+def test_doctor_reports_a_running_gc_and_its_fix_works(sess: tuple[Path, Path]) -> None:
+    import socket
+
+    repo, _wt = sess
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        (common_dir(repo) / "gc.pid").write_text(f"{sleeper.pid} {socket.gethostname()}")
+        proc = gg("doctor", cwd=repo)
+        sane(proc, codes=(1,))
+        assert "refstore-gc-running" in proc.stdout and str(sleeper.pid) in proc.stdout
+        fix = next(f for f in fixes(proc.stdout) if "kill" in f)
+        kill = fix[fix.index("kill"):].split("   ")[0]
+        assert run_fix(kill, repo).returncode == 0
+        sleeper.wait(timeout=10)
+        proc = gg("doctor", cwd=repo)  # now a stale gc.pid, with the rm that clears it
+        sane(proc, codes=(1,))
+        rm = next(f for f in fixes(proc.stdout) if "gc.pid" in f)
+        assert run_fix(rm, repo).returncode == 0
+        assert not (common_dir(repo) / "gc.pid").exists()
+    finally:
+        sleeper.kill()
+
+
+def test_non_utf8_names_survive_json_and_github(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    git("switch", "-q", "-c", "agent/auth", cwd=repo)
+    write(repo, b"docs/caf\xe9.md", "x\n")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "--no-verify", "-m", "stray", "--trailer",
+        "Co-authored-by: Claude <noreply@anthropic.com>", cwd=repo)
+    proc = gg("ci", "--base", "main", "--format", "json", cwd=repo)
+    sane(proc, codes=(1,))
+    data = json.loads(proc.stdout)
+    hit = next(f for f in data["findings"] if f.get("path_bytes"))
+    import base64
+
+    from guardrails.git import unquote
+
+    raw = base64.b64decode(hit["path_bytes"])
+    assert raw == b"docs/caf\xe9.md" and unquote(hit["path"].encode()) == raw
+    assert "\\udc" not in proc.stdout
+    proc = gg("ci", "--base", "main", "--format", "github", cwd=repo)
+    sane(proc, codes=(1,))
+    line = next(ln for ln in proc.stdout.splitlines() if "caf" in ln)
+    assert "file=" not in line and '"docs/caf\\351.md"' in line

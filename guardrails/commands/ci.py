@@ -46,7 +46,7 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
                               "git-guardrails ci --base origin/main")
     if output is not None:
         _check_output(output)
-    repo = git.discover()
+    repo = git.discover(bare_ok=True)
     verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ))
     meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
     out = report.render(verdict.findings, fmt, meta,
