@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Optional
 
+    from guardrails import git
+
 
 def range_from_env() -> Optional[str]:
     """The commit range of a pre-push or manual run as the runner gave it (for messages), or
@@ -53,7 +55,7 @@ def range_revs(toplevel: str) -> Optional[list[str]]:
     return [f"{oids[0]}..{oids[1]}"] if len(oids) == 2 else [oids[0], "--not", "--remotes"]
 
 
-def _format(argv: Optional[Sequence[str]], prog: str) -> str:
+def output_format(argv: Optional[Sequence[str]], prog: str) -> str:
     """The --format option. A hook's usual command line (nothing, or file names the runner
     passes) is read without argparse, which costs ~3 ms to import and set up; anything that
     looks like an option goes through argparse (same result, same errors and --help)."""
@@ -69,9 +71,37 @@ def _format(argv: Optional[Sequence[str]], prog: str) -> str:
     return fmt
 
 
+def _stages_policy(repo: git.Repo) -> bool:
+    """Whether the index changes .guardrails.toml (one ``git diff-index``; commits on the base
+    branch only)."""
+    from guardrails import git
+    from guardrails.scope import policy
+
+    proc = git.run("diff-index", "--cached", "--quiet", "HEAD", "--", policy.FILENAME,
+                   cwd=repo.toplevel, ok=(0, 1, 128))
+    return proc.returncode != 0
+
+
+def _human_outside_session(repo: git.Repo) -> bool:
+    """No session here, no agent marker, and a policy that does not say enforce = "always":
+    a human's commit, which the pre-commit checks leave alone (the contract's agent commit)."""
+    from guardrails.agents import markers as agents
+    from guardrails.scope import policy
+    from guardrails.sessions import session
+
+    if session.current(repo) is not None or agents.from_env() is not None:
+        return False
+    if repo.branch in policy.DEFAULT_BASES and _stages_policy(repo):
+        return False  # a commit on the base that changes the policy: judged by the new file
+    try:
+        return not policy.enforces_always(repo)
+    except policy.PolicyError:
+        return False  # the full path turns a broken policy into a warning for a human
+
+
 def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
              prog: str = "guardrails") -> int:
-    fmt = _format(argv, prog)
+    fmt = output_format(argv, prog)
     from guardrails.errors import handle
 
     return handle(prog, lambda: _run(names, fmt))
@@ -82,6 +112,13 @@ def _run(names: Sequence[str], fmt: str) -> int:
 
     repo = git.hook_repo()
     rng = range_revs(repo.toplevel)
+    if rng is None and _human_outside_session(repo):
+        # nothing applies: no git process beyond the policy's, no policy parse
+        if fmt != "text":
+            from guardrails import report
+
+            report.write(report.render([], fmt, {"policy": None, "task": None}), sys.stdout)
+        return 0
     if rng is None:  # git reads the index and config while the policy code is imported
         context.prefetch(repo)
         checks.prefetch(repo, names)

@@ -20,9 +20,9 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import pytest
 

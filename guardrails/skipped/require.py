@@ -33,10 +33,10 @@ def _agent(repo: git.Repo) -> Optional[str]:
     from guardrails.scope import policy
 
     try:
-        pol = policy.load_trusted(repo)
+        always = policy.enforces_always(repo)
     except policy.PolicyError:
         return None  # a human's commit never fails over a broken policy (pre-commit warns)
-    return "enforce = \"always\"" if pol is not None and pol.enforce == "always" else None
+    return "enforce = \"always\"" if always else None
 
 
 def _head(repo: git.Repo) -> tuple[Optional[str], list[str]]:
@@ -69,12 +69,11 @@ def _parents(repo: git.Repo, source: str, amend: bool) -> tuple[list[str], bool]
 
 def _skips(env: Mapping[str, str]) -> list[str]:
     """SKIP/PREK_SKIP naming a guardrails hook (without importing the bypass check)."""
-    from guardrails.skipped.attestation import HOOK_IDS
+    from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
     out = []
-    for var in ("SKIP", "PREK_SKIP"):
-        names = {n.strip().rsplit(":", 1)[-1] for n in env.get(var, "").split(",")}
-        ours = sorted(names & set(HOOK_IDS))
+    for var, names in skipped_ids(env).items():
+        ours = sorted(set(names) & set(HOOK_IDS))
         if ours:
             out.append(f"{var}={env[var]} skips guardrails hook(s) {', '.join(ours)}")
     return out
