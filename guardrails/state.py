@@ -497,11 +497,11 @@ def append_line(path: str, entries: Iterable[Mapping[str, Any]], schema: Schema,
     lines = b""
     for e in entries:
         try:
-            data = schema.validate(dict(e))
+            schema.validate(dict(e))  # written as given: defaults are the reader's
         except Invalid as err:
             raise ValueError(f"refusing to journal an invalid {schema.name} entry: {err}") \
                 from None
-        lines += json.dumps(data, sort_keys=True, allow_nan=False).encode() + b"\n"
+        lines += json.dumps(dict(e), sort_keys=True, allow_nan=False).encode() + b"\n"
     if not lines:
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -372,18 +372,25 @@ def local_base(repo: git.Repo) -> Optional[str]:
     return None
 
 
+def _base_objects(repo: git.Repo, config: Optional[dict[str, str]]
+                  ) -> tuple[Optional[str], tuple[str, ...], list[Optional[git.Object]]]:
+    """The configured base (or None), the base branches to try, and for each its commit and
+    policy blob (one ``git cat-file --batch``)."""
+    configured = trusted_base(repo, config)
+    candidates = (configured,) if configured else DEFAULT_BASES
+    specs = []
+    for b in candidates:
+        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
+    return configured, candidates, git.cat_file(repo, specs)
+
+
 def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:
     """The policy from the local base branch, or None when no base branch has one.
 
     Reads ``refs/heads/<base>`` only (never the work tree or the current branch). If the policy
     found names another ``base``, that branch's policy is read instead.
     """
-    configured = trusted_base(repo, config)
-    candidates = (configured,) if configured else DEFAULT_BASES
-    specs = []
-    for b in candidates:
-        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    objs = git.cat_file(repo, specs)
+    configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
         if commit is None and configured:
@@ -451,12 +458,7 @@ def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None) -> 
     session needs to know. The policy text is parsed only when it could say so: TOML cannot
     spell "always" without the word itself or an escape (``\\u0061``), nor move the policy to
     another base without a ``base`` line other than ``base = "<this branch>"``."""
-    configured = trusted_base(repo, config)
-    candidates = (configured,) if configured else DEFAULT_BASES
-    specs = []
-    for b in candidates:
-        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    objs = git.cat_file(repo, specs)
+    _configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
         if commit is None:

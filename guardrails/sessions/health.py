@@ -21,7 +21,7 @@ from typing import Optional
 from guardrails import git, state
 from guardrails.findings import WARNING, Finding, printable, shell_path
 from guardrails.git import worktrees
-from guardrails.refstore import journal, maintenance
+from guardrails.refstore import journal, locks, maintenance
 from guardrails.sessions import session
 from guardrails.sessions import stash as stashes
 
@@ -114,16 +114,6 @@ PENDING = state.Schema("pending worktree add", 1, {
 })
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def half_made(repo: git.Repo, active: bool) -> list[Finding]:
     found: list[Finding] = []
     if not active and os.path.lexists(repo.common_path(session.DIRNAME, maintenance.STATE)):
@@ -145,7 +135,7 @@ def half_made(repo: git.Repo, active: bool) -> list[Finding]:
         except state.StateError as e:
             found.append(e.finding(WARNING))
             continue
-        if rec is None or _alive(rec["pid"]):
+        if rec is None or locks.pid_alive(rec["pid"]):
             continue
         wt = worktrees.find(repo, rec["path"])
         has_session = wt is not None and wt.git_dir is not None and \
