@@ -45,7 +45,8 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
         raise GuardrailsError("no base: which branch will this merge into?",
                               "git-guardrails ci --base origin/main")
     repo = git.discover()
-    verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ))
+    # strict: a detached head that no CI variable names exits 2 rather than passing unchecked
+    verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ, strict=True))
     meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
     out = report.render(verdict.findings, fmt, meta,
                         stream=io.StringIO() if output is not None else None,
