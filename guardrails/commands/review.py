@@ -1,4 +1,4 @@
-"""git-guardrails review [BRANCH] [--base REF] [--format text|markdown|json]
+"""git-guardrails review [BRANCH] [--base REF] [--format text|markdown|json|html]
 
 The review ritual on one screen: ``git log --oneline base..branch`` with each commit's agent and
 attestation, the diffstat, every finding, and what changed outside the area asked for — each
@@ -30,8 +30,10 @@ def _default_base(repo: git.Repo) -> str:
 @click.argument("branch", required=False)
 @click.option("--base", metavar="REF", help="The branch the work will merge into "
               "(default: git config guardrails.base, else main or master).")
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")),
-              default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json", "html")),
+              default="text", show_default=True,
+              help="html: one self-contained page (no external resource), e.g. "
+                   "> review.html")
 def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     """Everything to read before merging an agent's branch."""
     repo = git.discover()
@@ -43,6 +45,10 @@ def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     if fmt == "json":
         out = report.as_json(verdict.findings, {k: v for k, v in data.items()
                                                  if k not in ("findings", "summary")})
+    elif fmt == "html":
+        from guardrails.review.html import review_html
+
+        out = review_html(data, verdict.findings)
     elif fmt == "markdown":
         out = report.review_markdown(data, verdict.findings)
     else:
