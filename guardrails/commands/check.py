@@ -43,13 +43,22 @@ def command(mode: str, rng: Optional[str], branch: Optional[str], fmt: str) -> i
 
 
 def check_range(spec: str, branch: Optional[str], fmt: str) -> int:
-    from guardrails import git
+    from guardrails import git, progress
     from guardrails.review import judge as rv
     from guardrails.scope import policy as policies
 
     repo = git.discover()
-    verdict = rv.judge(rv.gather_spec(repo, spec, policies.local_base(repo), branch),
-                       name_it=f"git-guardrails check --range {_quote(spec)} --branch BRANCH")
+    show = None
+    if progress.wanted(fmt):
+        show = progress.Progress("git-guardrails check")
+    try:
+        verdict = rv.judge(rv.gather_spec(repo, spec, policies.local_base(repo), branch,
+                                          progress=show),
+                           name_it=f"git-guardrails check --range {_quote(spec)} --branch "
+                                   "BRANCH", progress=show)
+    finally:
+        if show is not None:
+            show.done()
     meta = {**rv.meta(verdict), "range": spec}
     report.write(report.render(verdict.findings, fmt, meta, commits=rv.commit_rows(verdict)),
                  sys.stdout)

@@ -45,12 +45,24 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
         raise GuardrailsError("no base: which branch will this merge into?",
                               "git-guardrails ci --base origin/main")
     repo = git.discover()
-    # strict: a detached head that no CI variable names exits 2 rather than passing unchecked
-    verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ, strict=True))
-    meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
-    out = report.render(verdict.findings, fmt, meta,
-                        stream=io.StringIO() if output is not None else None,
-                        commits=rows)
+    show = None
+    if fmt == "text" and sys.stderr.isatty():  # (the module, and threading, only then)
+        from guardrails import progress
+
+        show = progress.Progress("git-guardrails ci") if progress.wanted(fmt) else None
+    try:
+        # strict: a detached head no CI variable names exits 2 rather than passing unchecked
+        verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ, strict=True,
+                                     progress=show), progress=show)
+        meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
+        if show is not None:
+            show.step("writing the report")
+        out = report.render(verdict.findings, fmt, meta,
+                            stream=io.StringIO() if output is not None else None,
+                            commits=rows)
+    finally:
+        if show is not None:
+            show.done()
     if fmt == "github":
         report.append_step_summary(report.markdown(verdict.findings, meta, rows))
     if output is not None:

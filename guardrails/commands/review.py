@@ -11,7 +11,7 @@ from typing import Optional
 
 import click
 
-from guardrails import git, report
+from guardrails import git, progress, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
 from guardrails.review import judge as rv
@@ -39,9 +39,16 @@ def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     repo = git.discover()
     base = base or _default_base(repo)
     head = branch or "HEAD"
-    verdict = rv.judge(rv.gather(repo, base, head))
-    label = branch or repo.branch or verdict.rng.head_oid[:12]
-    data = rv.review_dict(rv.review(verdict, label))
+    show = None
+    if progress.wanted(fmt):
+        show = progress.Progress("git-guardrails review")
+    try:
+        verdict = rv.judge(rv.gather(repo, base, head, progress=show), progress=show)
+        label = branch or repo.branch or verdict.rng.head_oid[:12]
+        data = rv.review_dict(rv.review(verdict, label, progress=show))
+    finally:
+        if show is not None:
+            show.done()
     if fmt == "json":
         out = report.as_json(verdict.findings, {k: v for k, v in data.items()
                                                  if k not in ("findings", "summary")})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
 from guardrails import checks, context, git
@@ -140,14 +140,17 @@ def head_branch(repo: git.Repo, head: str, branch: Optional[str],
 def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] = None,
            env: Optional[Mapping[str, str]] = None, since: Optional[str] = None,
            single: bool = False, fix: str = "git-guardrails ci --base origin/main",
-           strict: bool = False) -> Range:
+           strict: bool = False, progress: Optional[Callable[[str], None]] = None) -> Range:
     """Resolve the range and read its policy and commits (raises GuardrailsError: exit 2).
 
     The policy is the one committed at ``merge-base(base, head)``; the commits are those of
     ``merge-base..head`` (ci, review), of ``since..head`` when ``since`` is given, or ``head``
     alone when ``single`` (check --range: the range the user wrote, the trust of ci's). ``fix``:
     the command line to suggest when there is no merge-base. ``strict``: ci's rule on a head
-    whose branch is unknown (require_branch), applied before any check starts."""
+    whose branch is unknown (require_branch), applied before any check starts. ``progress``:
+    told each step (guardrails.progress)."""
+    say = progress or _quiet
+    say(f"resolving {base} and {head}")
     base_oid = _resolve(repo, base, "the base")
     head_oid = _resolve(repo, head, "the head")
     since_oid = _resolve(repo, since, "the start of the range") if since is not None else None
@@ -164,6 +167,7 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
             f"pass the branch the work started from: {fix}")
     name, source = head_branch(repo, head, branch, env)
     label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
+    say(f"reading the policy at {mb[:12]}")
     pol = policies.load_at(repo, mb, label)
     commits: list[Commit] = []
     revs = ["-1", head_oid] if single else [f"{since_oid or mb}..{head_oid}"]
@@ -171,6 +175,7 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     if single or (since_oid or mb) != head_oid:
         from guardrails.skipped import attestation
 
+        say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
         first = strict and name is None and pol is not None
         if first:  # read the commits to judge whether to go on, before starting the patch log
             commits[:] = changes.commits(repo, revs, numstat=False)
@@ -221,8 +226,13 @@ def split_range(spec: str) -> tuple[Optional[str], str, bool]:
     return sides[0] or "HEAD", sides[1] or "HEAD", dots == "..."
 
 
+def _quiet(label: str) -> None:
+    pass
+
+
 def gather_spec(repo: git.Repo, spec: str, base: Optional[str],
-                branch: Optional[str] = None) -> Range:
+                branch: Optional[str] = None,
+                progress: Optional[Callable[[str], None]] = None) -> Range:
     """``check --range SPEC``: the commits ``git log A..B`` lists (see split_range), judged as
     ``ci --base BASE --head B`` judges them: the policy committed at ``merge-base(BASE, B)``
     (BASE: the local base branch the trusted policy comes from), the task of B's branch."""
@@ -240,7 +250,7 @@ def gather_spec(repo: git.Repo, spec: str, base: Optional[str],
             raise GuardrailsError(f"`{start}` and `{head}` have no common ancestor, so "
                                   f"`{spec}` has no merge-base to start from", RANGE_FIX)
     return gather(repo, base, head, branch, since=since, single=start is None,
-                  fix=f"git config guardrails.base BRANCH, or {RANGE_FIX}")
+                  fix=f"git config guardrails.base BRANCH, or {RANGE_FIX}", progress=progress)
 
 
 def unchecked(ctx: Context, commits: Sequence[Commit]) -> list[Commit]:
@@ -292,10 +302,15 @@ class Verdict(Record):
 
 
 def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: "
-          + BRANCH_FIX + ")") -> Verdict:
+          + BRANCH_FIX + ")", progress: Optional[Callable[[str], None]] = None) -> Verdict:
     """Every check of checks.RANGE over the commits, then the branch-level (CI-only) checks.
-    ``name_it``: the fix to suggest when the head's branch is unknown."""
+    ``name_it``: the fix to suggest when the head's branch is unknown; ``progress``: told
+    each step."""
     from guardrails.checks import branch
+
+    say = progress or _quiet
+    n = f"{len(rng.commits):,} commit(s)"
+    say(f"checking {n}: branch")
 
     ctx = context.for_range(rng.repo, rng.policy, rng.branch)
     # Run first what needs nothing of the range's git log -p (still running in gather's
@@ -304,6 +319,7 @@ def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: 
     by_branch = branch.check_range(ctx, rng.commits)
     per_check: dict[str, list[Finding]] = {}
     for name in sorted(checks.RANGE, key=lambda n: n != "attest"):
+        say(f"checking {n}: {name}")
         per_check[name] = checks.run_commits(ctx, [name], rng.commits) if rng.commits else []
     found = [f for name in checks.RANGE for f in per_check[name]]
     found += by_branch
@@ -439,8 +455,9 @@ class Review(Record):
         self.by_the_way = by_the_way
 
 
-def review(v: Verdict, label: str) -> Review:
+def review(v: Verdict, label: str, progress: Optional[Callable[[str], None]] = None) -> Review:
     r = v.rng
+    (progress or _quiet)(f"reading the diff {r.merge_base[:12]}...{r.head_oid[:12]}")
     diff = changes.between(r.repo, r.merge_base, r.head_oid) if r.commits else []
     paths = sorted({p for ch in diff for p in ch.paths})
     task = v.ctx.task
