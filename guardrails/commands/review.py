@@ -14,6 +14,7 @@ import click
 from guardrails import git, progress, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
+from guardrails.review import conflicts
 from guardrails.review import judge as rv
 from guardrails.scope import policy as policies
 
@@ -45,7 +46,16 @@ def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     try:
         verdict = rv.judge(rv.gather(repo, base, head, progress=show), progress=show)
         label = branch or repo.branch or verdict.rng.head_oid[:12]
-        data = rv.review_dict(rv.review(verdict, label, progress=show))
+        try:  # the other active branches and the base changes it would conflict with
+            if show is not None:
+                show.step("forecasting merges with the other active branches")
+            found, forecast = conflicts.review_findings(
+                repo, base, conflicts.Tip(verdict.rng.branch or label, verdict.rng.head_oid))
+            verdict.findings.extend(found)
+        except GuardrailsError as e:
+            forecast = {"error": str(e)}
+        data = {**rv.review_dict(rv.review(verdict, label, progress=show)),
+                "conflicts": forecast}
     finally:
         if show is not None:
             show.done()
