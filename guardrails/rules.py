@@ -97,11 +97,11 @@ RULES: dict[str, Rule] = _table(
     Rule("refstore-missing-object", "error",
          "Staged content whose object a concurrent prune removed before the commit."),
     Rule("refstore-commit-broken", "error",
-         "A commit just made refers to objects that do not exist (post-commit)."),
+         "A commit (just made, or on a session branch) refers to objects that do not exist."),
     Rule("refstore-commit-lost", "error",
-         "A commit reported as made is not on its branch (post-commit)."),
+         "A commit reported as made is not on its branch, or a session branch is gone."),
     Rule("refstore-rollback", "error",
-         "A session branch went back to an older commit without a ref update."),
+         "A session branch moved to a commit that does not contain its previous value."),
     Rule("refstore-prune-now", "error",
          "gc.pruneExpire=now: gc deletes objects other worktrees just wrote."),
     Rule("refstore-worktree-prune-now", "warning",
@@ -130,4 +130,11 @@ RULES: dict[str, Rule] = _table(
     Rule("ci-unknown-branch", "warning",
          "CI cannot tell which branch it checks, so no task applies; only commits whose "
          "metadata marks an agent are checked."),
+    # --- conflict forecast (conflicts, status, review, ci --against) ---
+    Rule("conflict-with-base", "warning",
+         "A branch would conflict with the base's current tip, or shares no history with it "
+         "(an error with --strict)."),
+    Rule("conflict-between-sessions", "warning",
+         "Two branches (active sessions, or ci --against refs) would conflict with each other "
+         "when both merge (an error with --strict)."),
 )

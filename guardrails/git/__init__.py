@@ -553,12 +553,29 @@ def hook_repo() -> Repo:
             cfg = f.read(1 << 20).lower()
     except OSError:
         return discover()
+    if b"worktree" in cfg or b"objectformat" in cfg:
+        return discover()
     ref = _head_ref(git_dir)
-    if ref is None or b"worktree" in cfg or b"objectformat" in cfg or b"refstorage" in cfg:
+    if ref is None and _reftable_only(cfg):
+        # reftable (git >= 2.45): the HEAD file is a placeholder and HEAD lives in the stack;
+        # everything else was read from disk, so one git process says what HEAD is
+        proc = run("symbolic-ref", "-q", "HEAD", ok=(0, 1, 128))
+        if proc.returncode == 128:
+            return discover()
+        ref = proc.stdout.strip()
+    if ref is None or (b"refstorage" in cfg and not _reftable_only(cfg)):
         return discover()
     branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") else None
     return Repo(toplevel=top, git_dir=git_dir, common_dir=common, object_format="sha1",
                 branch=branch)
+
+
+def _reftable_only(cfg: bytes) -> bool:
+    """Whether a (lower-cased) repository config's only unusual setting is reftable refs."""
+    import re
+
+    found = re.findall(rb"^\s*refstorage\s*=\s*(\S+)", cfg, re.MULTILINE)
+    return found == [b"reftable"]
 
 
 def _head_ref(git_dir: str) -> Optional[bytes]:

@@ -1,5 +1,7 @@
-"""Native git hooks that pre-commit and prek do not manage: ``reference-transaction`` and
-``pre-auto-gc``. ``install`` writes a small shell shim (shim.sh, package data) into the hooks
+"""Native git hooks: ``reference-transaction`` and ``pre-auto-gc``, which pre-commit and prek do
+not manage, and ``post-checkout`` and ``post-commit``, which run on every checkout and commit
+of humans too and so are cheapest as a shell script that starts Python only when there is work
+(after.sh). ``install`` writes a small shell shim (shim.sh, after.sh: package data) into the hooks
 directory git really uses (``git rev-parse --git-path hooks``, so ``core.hooksPath`` is honoured);
 a hook of the same name that was there before is kept as ``<name>.legacy`` and runs first.
 The shim starts Python (guardrails.refstore.native.reftx) only while some worktree has a session.
@@ -16,7 +18,8 @@ from guardrails.errors import GuardrailsError
 if TYPE_CHECKING:
     from guardrails import git
 
-HOOKS = ("reference-transaction", "pre-auto-gc")
+HOOKS = ("reference-transaction", "pre-auto-gc", "post-checkout", "post-commit")
+TEMPLATES = {"post-checkout": "after.sh", "post-commit": "after.sh"}  # others: shim.sh
 MARKER = "guardrails-shim-version:"
 STATE = "install.json"
 
@@ -32,7 +35,8 @@ def hooks_dir(repo: git.Repo) -> str:
 def render(hook: str, repo: git.Repo) -> str:
     from importlib import resources
 
-    text = resources.files("guardrails.refstore.native").joinpath("shim.sh").read_text()
+    template = TEMPLATES.get(hook, "shim.sh")
+    text = resources.files("guardrails.refstore.native").joinpath(template).read_text()
     for key, value in (("@HOOK@", hook), ("@PYTHON@", sys.executable),
                        ("@COMMON@", repo.common_dir)):
         text = text.replace(key, value.replace("'", "'\\''"))
@@ -138,3 +142,27 @@ def uninstall(repo: git.Repo) -> list[str]:
 def installed(repo: git.Repo) -> bool:
     d = hooks_dir(repo)
     return all(is_ours(os.path.join(d, name)) for name in HOOKS)
+
+
+def _version(text: str) -> str:
+    i = text.find(MARKER)
+    return text[i + len(MARKER):].split("\n", 1)[0].strip() if i >= 0 else ""
+
+
+def outdated(repo: git.Repo) -> list[str]:
+    """Installed shims older than this version's (``guardrails-shim-version``)."""
+    from importlib import resources
+
+    want = _version(resources.files("guardrails.refstore.native").joinpath("shim.sh")
+                    .read_text())
+    old: list[str] = []
+    for name in HOOKS:
+        p = os.path.join(hooks_dir(repo), name)
+        try:
+            with open(p) as f:
+                have = _version(f.read(2048))
+        except OSError:
+            continue
+        if have and have != want:
+            old.append(p)
+    return old
