@@ -174,7 +174,7 @@ def test_signed_agent_commit_on_task_branch_is_still_judged(tmp_path: Path) -> N
 @pytest.mark.parametrize("policy, needle", [
     ('human-commits = "signed"\n', "allowed-signers"),
     ('human-commits = "gpg"\n', "human-commits"),
-    ('human-commits = "signed"\nallowed-signers = "nope/allowed_signers"\n', "nope/allowed_signers"),
+    ('human-commits = "signed"\nallowed-signers = "nope/signers"\n', "nope/signers"),
 ])
 def test_signed_policy_errors_exit_2(tmp_path: Path, policy: str, needle: str) -> None:
     repo = make_repo(tmp_path / "repo", policy=f'[guardrails]\nbase = "main"\n{policy}')
