@@ -57,11 +57,11 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
         if rng is None:
             found = checks.run(ctx, names)
         else:
-            from guardrails import changes
+            from guardrails.scope import changes
 
             found = checks.run_commits(ctx, names, changes.commits(ctx.repo, rng.split()))
         if found:
-            from guardrails.session import note_findings
+            from guardrails.sessions.session import note_findings
 
             note_findings(ctx.repo.git_dir, found)  # for `git guardrails status`
         meta = {"policy": ctx.scope_source or None,

@@ -18,7 +18,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.parse_args(argv)
     try:
         from guardrails import git, report
-        from guardrails import refguard as refstore
+        from guardrails.refstore import guard as refstore
 
         found = refstore.verify_commit(git.hook_repo())
     except Exception as e:  # a post-commit hook must never look like a failed commit

@@ -60,7 +60,7 @@ def attest(wt: Path) -> bool:
     """Amend HEAD with the trailer its hooks would have added, ``Guardrails-Checked: <id>``,
     when the attestation module (the skipped-hooks issue's) is installed; False otherwise."""
     try:
-        attestation = importlib.import_module("guardrails.attestation")
+        attestation = importlib.import_module("guardrails.skipped.attestation")
     except ImportError:
         return False
     from guardrails import git as ggit

@@ -21,12 +21,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from guardrails import git
-from guardrails.attestation import HOOK_IDS
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
+from guardrails.skipped.attestation import HOOK_IDS
 
 if TYPE_CHECKING:
-    from guardrails.changes import Commit
     from guardrails.context import Context
+    from guardrails.scope.changes import Commit
 
 __all__ = ["HOOK_IDS", "check", "check_commits", "diagnose"]
 # hook type -> (severity when missing, what needs it)
@@ -91,7 +91,7 @@ def line_reasons(line: str) -> list[str]:
     pats, commit_n = patterns()
     found = [p.what for p in pats if p.rx.search(line)]
     if not found and commit_n.search(line):
-        from guardrails import skipcmd
+        from guardrails.skipped import shellcmd as skipcmd
 
         try:
             words = shlex.split(line, comments=False)
@@ -329,7 +329,7 @@ def env_hookspath_findings(env: Mapping[str, str]) -> list[Finding]:
 
 def prefetch(repo: git.Repo) -> None:
     """Start the staged patch's git command ahead (see git.prefetch)."""
-    from guardrails import attestation
+    from guardrails.skipped import attestation
 
     git.prefetch(*attestation.staged_args(), cwd=repo.toplevel)
 
@@ -337,7 +337,7 @@ def prefetch(repo: git.Repo) -> None:
 def check(ctx: Context) -> list[Finding]:
     if not ctx.enforced:
         return []
-    from guardrails import attestation
+    from guardrails.skipped import attestation
 
     policy = ctx.scope_source or None
     found = skip_findings(os.environ, policy)
@@ -402,7 +402,7 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     check reads too (one git process for both); only commits with a literal hit are parsed."""
     import bisect
 
-    from guardrails import attestation
+    from guardrails.skipped import attestation
 
     agent = {c.oid for c in commits if ctx.is_agent_commit(c)}
     if not agent:

@@ -25,7 +25,7 @@ def _within(path: str, root: str) -> bool:
 
 
 def bash_reason(command: str) -> Optional[str]:
-    from guardrails import skipcmd
+    from guardrails.skipped import shellcmd as skipcmd
 
     why = skipcmd.reasons(command)
     if not why:
@@ -39,7 +39,7 @@ def edit_reason(file_path: str, cwd: str) -> Optional[str]:
     from guardrails import context, git
     from guardrails.checks.bypass import worktrees
     from guardrails.errors import GuardrailsError
-    from guardrails.patterns import Matcher
+    from guardrails.scope.patterns import Matcher
 
     target = os.path.realpath(os.path.join(cwd, os.path.expanduser(file_path)))
     try:
@@ -56,7 +56,7 @@ def edit_reason(file_path: str, cwd: str) -> Optional[str]:
     if owner is not None and owner != top:
         return (f"{file_path} is in another worktree ({owner}), not this session's worktree "
                 f"({top}): edit the file under {top} instead")
-    from guardrails import session as sessions
+    from guardrails.sessions import session as sessions
 
     sess = sessions.current(repo)
     if owner is None:

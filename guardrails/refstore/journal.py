@@ -109,7 +109,7 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
     """Session branches that, right now, no longer contain the last value the
     reference-transaction hook saw them take (``<git-dir>/guardrails/tip``): moved back without
     a ref update, not yet noticed by a commit. Same shape as ``rollbacks``."""
-    from guardrails import session
+    from guardrails.sessions import session
 
     out: list[dict[str, Any]] = []
     for gd, sess in session.all_sessions(repo):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import time
 
-from guardrails import git, gitlocks
-from guardrails.changes import GITLINK, Change
+from guardrails import git
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding, shell_path, show_path
+from guardrails.refstore import locks as gitlocks
+from guardrails.scope.changes import GITLINK, Change
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -178,8 +179,11 @@ def guard(argv: Optional[list[str]] = None) -> int:
     import argparse
     import sys
 
-    from guardrails import agents, changes, report, session
+    from guardrails import report
+    from guardrails.agents import markers as agents
     from guardrails.findings import exit_code
+    from guardrails.scope import changes
+    from guardrails.sessions import session
 
     ap = argparse.ArgumentParser(prog="ref-store-guard")
     ap.add_argument("filenames", nargs="*", help="ignored: the hook computes the change set")
@@ -188,7 +192,7 @@ def guard(argv: Optional[list[str]] = None) -> int:
     try:
         repo = git.hook_repo()
         if session.current(repo) is None and agents.from_env() is None:
-            from guardrails import policy
+            from guardrails.scope import policy
 
             pol = policy.load_trusted(repo)
             if pol is None or pol.enforce != "always":
@@ -220,7 +224,9 @@ def _last_head_update(repo: git.Repo) -> Optional[str]:
 
 def verify_commit(repo: git.Repo) -> list[Finding]:
     """After a commit: it is on its branch, and every object it introduced exists."""
-    from guardrails import agents, journal, session
+    from guardrails.agents import markers as agents
+    from guardrails.refstore import journal
+    from guardrails.sessions import session
 
     sess = session.current(repo)
     if sess is None and agents.from_env() is None:

@@ -128,7 +128,8 @@ def _in_progress(git_dir: str) -> bool:
 
 class Hook:
     def __init__(self, state: str, updates: list[Update]) -> None:
-        from guardrails import git, session
+        from guardrails import git
+        from guardrails.sessions import session
 
         self.state = state
         self.updates = updates
@@ -145,7 +146,7 @@ class Hook:
         except Exception:
             self.own, self.own_broken = None, True
         self.sessions = {gd: s for gd, s in session.all_sessions(self.repo)}
-        from guardrails import gitlocks
+        from guardrails.refstore import locks as gitlocks
 
         self.roots = gitlocks.worktree_roots(self.common)
 
@@ -213,7 +214,7 @@ class Hook:
         return out
 
     def _policy(self) -> Any:
-        from guardrails import policy as policies
+        from guardrails.scope import policy as policies
 
         try:
             return policies.load_trusted(self.repo)
@@ -233,7 +234,7 @@ class Hook:
         by_process = record.get("git")
         if not by_process:
             return None  # a record this version cannot read: do not guess
-        from guardrails.attestation import git_process  # the function that wrote the record
+        from guardrails.skipped.attestation import git_process  # the function that wrote the record
 
         if by_process == git_process():
             return None  # this very git command ran the pre-commit checks
@@ -260,7 +261,7 @@ class Hook:
         refused = self.refusals()
         if not refused:
             return 0
-        from guardrails import journal
+        from guardrails.refstore import journal
 
         s = self.own
         assert s is not None
@@ -291,7 +292,7 @@ class Hook:
             self.cmd in REWRITES) or (self.cmd == "commit" and "--amend" in self.argv)
 
     def committed(self) -> int:
-        from guardrails import journal
+        from guardrails.refstore import journal
 
         branch_owner = {s.branch: gd for gd, s in self.sessions.items()
                         if s is not None and s.branch}
@@ -359,7 +360,7 @@ def _is_ancestor(repo: Any, a: str, b: str) -> bool:
 
 
 def _parent_argv() -> tuple[str, ...]:
-    from guardrails import gitlocks
+    from guardrails.refstore import locks as gitlocks
 
     return gitlocks.parent_argv()
 
