@@ -32,6 +32,12 @@ RULES: dict[str, Rule] = _table(
     Rule("budget-max-files", "error", "A commit changes more files than the task's max-files."),
     Rule("budget-max-lines", "error",
          "A commit adds and removes more lines than the task's max-lines."),
+    Rule("budget-branch-max-files", "error",
+         "The branch (CI: merge-base..head; locally: the session and the index) changes more "
+         "files than the task's branch-max-files."),
+    Rule("budget-branch-max-lines", "error",
+         "The branch (CI: merge-base..head; locally: the session and the index) adds and "
+         "removes more lines than the task's branch-max-lines."),
     # --- sessions and baseline ---
     Rule("baseline-no-session", "error",
          "An agent process commits in a worktree without a session."),
@@ -114,6 +120,12 @@ RULES: dict[str, Rule] = _table(
          "settings); a warning when no agent commit changed it."),
     Rule("ci-merge-agent-branch", "error",
          "A merge commit brings another task's agent branch into this one."),
+    Rule("ci-unsigned-commit", "error",
+         "human-commits = \"signed\": a commit on a branch no task covers whose signature "
+         "does not verify against the base's allowed signers (so it is judged an agent's)."),
+    Rule("session-adhoc-on-task-branch", "warning",
+         "A session record's ad-hoc scope on a branch a task covers: ignored, the task's "
+         "scope applies."),
     Rule("ci-unknown-branch", "warning",
          "CI cannot tell which branch it checks, so no task applies; only commits whose "
          "metadata marks an agent are checked."),

@@ -29,29 +29,45 @@ else:  # pragma: no cover
 FILENAME = ".guardrails.toml"
 DEFAULT_BASES = ("main", "master")
 ENFORCE = ("agents", "always")
+HUMAN_COMMITS = ("any", "signed")
 
-GUARDRAILS_KEYS = ("base", "protected", "locked", "enforce")
-TASK_KEYS = ("branch", "allow", "max-files", "max-lines")
+GUARDRAILS_KEYS = ("base", "protected", "locked", "enforce", "human-commits", "allowed-signers",
+                   "budget-exclude")
+TASK_KEYS = ("branch", "allow", "max-files", "max-lines", "branch-max-files", "branch-max-lines",
+             "budget-exclude")
 
 
 class Task(Frozen):
-    __slots__ = ("name", "branches", "allow", "max_files", "max_lines")  # noqa: RUF023
+    __slots__ = ("name", "branches", "allow", "max_files", "max_lines",  # noqa: RUF023
+                 "branch_max_files", "branch_max_lines", "budget_exclude")
     name: str
     branches: tuple[str, ...]
     allow: tuple[str, ...]
     max_files: Optional[int]
     max_lines: Optional[int]
+    branch_max_files: Optional[int]  # over merge-base..head (CI) or the session (locally)
+    branch_max_lines: Optional[int]
+    budget_exclude: tuple[str, ...]  # the task's own; Policy.budget_exclude adds the global ones
 
     def __init__(self, name: str, branches: tuple[str, ...], allow: tuple[str, ...],
-                 max_files: Optional[int] = None, max_lines: Optional[int] = None) -> None:
-        super().__init__(name, branches, allow, max_files, max_lines)
+                 max_files: Optional[int] = None, max_lines: Optional[int] = None,
+                 branch_max_files: Optional[int] = None, branch_max_lines: Optional[int] = None,
+                 budget_exclude: tuple[str, ...] = ()) -> None:
+        super().__init__(name, branches, allow, max_files, max_lines, branch_max_files,
+                         branch_max_lines, budget_exclude)
 
     def covers(self, branch: str) -> bool:
         return any(branch_match(branch, g) for g in self.branches)
 
+    @property
+    def has_budget(self) -> bool:
+        return any(v is not None for v in (self.max_files, self.max_lines,
+                                           self.branch_max_files, self.branch_max_lines))
+
 
 class Policy(Frozen):
-    __slots__ = ("source", "base", "protected", "locked", "enforce", "tasks", "raw")  # noqa: RUF023
+    __slots__ = ("source", "base", "protected", "locked", "enforce", "tasks", "raw",  # noqa: RUF023
+                 "human_commits", "allowed_signers", "budget_exclude")
     source: str  # provenance: "main@1a2b3c4", "HEAD~3@…", or a file path for a work-tree copy
     base: str
     protected: tuple[str, ...]
@@ -59,12 +75,22 @@ class Policy(Frozen):
     enforce: str
     tasks: dict[str, Task]
     raw: bytes
+    human_commits: str  # "any" | "signed": in CI, a human's commit must verify against …
+    allowed_signers: Optional[str]  # … this file (a path on the base branch)
+    budget_exclude: tuple[str, ...]  # left out of every task's budgets
 
     def __init__(self, source: str, base: str = "main", protected: tuple[str, ...] = (),
                  locked: tuple[str, ...] = (), enforce: str = "agents",
-                 tasks: Optional[dict[str, Task]] = None, raw: bytes = b"") -> None:
+                 tasks: Optional[dict[str, Task]] = None, raw: bytes = b"",
+                 human_commits: str = "any", allowed_signers: Optional[str] = None,
+                 budget_exclude: tuple[str, ...] = ()) -> None:
         super().__init__(source, base, protected, locked, enforce,
-                         {} if tasks is None else tasks, raw)
+                         {} if tasks is None else tasks, raw, human_commits, allowed_signers,
+                         budget_exclude)
+
+    def budget_excluded(self, task: Task) -> tuple[str, ...]:
+        """Patterns of the paths left out of ``task``'s budgets: the policy's, then the task's."""
+        return (*self.budget_exclude, *task.budget_exclude)
 
     __hash__ = None  # type: ignore[assignment]  # unhashable, as the dataclass was (a dict)
 
@@ -202,6 +228,26 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
         )
     protected = _str_list(where, text, "guardrails", "protected", g.get("protected", []))
     locked = _patterns(where, text, "guardrails", "locked", g.get("locked", []))
+    human = g.get("human-commits", "any")
+    if human not in HUMAN_COMMITS:
+        raise PolicyError(
+            f"{_where(where, text, 'human-commits', 'guardrails')}: must be \"any\" or "
+            f"\"signed\", got {human!r}",
+            f'edit {path}: human-commits = "signed" (with allowed-signers = "PATH"), or "any"',
+        )
+    signers = g.get("allowed-signers")
+    if signers is not None and (not isinstance(signers, str) or not signers.strip("/")):
+        raise PolicyError(
+            f"{_where(where, text, 'allowed-signers', 'guardrails')}: must be a path on the "
+            f"base branch, got {signers!r}",
+            f'edit {path}: allowed-signers = ".github/allowed_signers"')
+    if human == "signed" and signers is None:
+        raise PolicyError(
+            f"{_where(where, text, 'human-commits', 'guardrails')}: \"signed\" needs "
+            "allowed-signers, the file of keys whose signatures make a commit a human's",
+            f'edit {path}: add allowed-signers = ".github/allowed_signers" under [guardrails] '
+            "(ssh allowed_signers format: docs/ci.md)")
+    excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
     tasks: dict[str, Task] = {}
     for name, t in tasks_data.items():
         table = f"tasks.{name}"
@@ -223,16 +269,22 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
                 f"{_where(where, text, 'allow', table)}: is empty, so the task may change nothing",
                 f'edit {path}: list what it may change, e.g. allow = ["src/{name}/**"]',
             )
-        mf = t.get("max-files")
-        ml = t.get("max-lines")
+        budgets = {key: None if t.get(key) is None else
+                   _positive_int(where, text, table, key, t[key])
+                   for key in ("max-files", "max-lines", "branch-max-files", "branch-max-lines")}
         tasks[name] = Task(
             name=name, branches=branches, allow=allow,
-            max_files=None if mf is None else _positive_int(where, text, table, "max-files", mf),
-            max_lines=None if ml is None else _positive_int(where, text, table, "max-lines", ml),
+            max_files=budgets["max-files"], max_lines=budgets["max-lines"],
+            branch_max_files=budgets["branch-max-files"],
+            branch_max_lines=budgets["branch-max-lines"],
+            budget_exclude=_patterns(where, text, table, "budget-exclude",
+                                     t.get("budget-exclude", [])),
         )
     _check_overlaps(where, text, list(tasks.values()))
     return Policy(source=source, base=base, protected=protected, locked=locked,
-                  enforce=enforce, tasks=tasks, raw=raw)
+                  enforce=enforce, tasks=tasks, raw=raw, human_commits=human,
+                  allowed_signers=None if signers is None else signers.lstrip("/"),
+                  budget_exclude=excluded)
 
 
 def _check_overlaps(where: str, text: str, tasks: list[Task]) -> None:
