@@ -124,6 +124,8 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
         task = pol.tasks.get(sess.task) if sess is not None and sess.task else \
             pol.task_for_branch(branch)
 
+    if pol is not None and task is not None and task.name in pol.tasks:
+        notes += policies.lint_static(pol, [task])  # the task in use: its patterns' warnings
     agent: Optional[str] = "session" if sess is not None else agents.from_env()
     return Context(repo=repo, policy=pol, session=sess, task=task, scope_source=source,
                    agent=agent, branch=branch, notes=notes, config=config)

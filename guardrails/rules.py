@@ -107,8 +107,11 @@ RULES: dict[str, Rule] = _table(
          "A locked worktree: gc and worktree prune/remove leave it alone."),
     Rule("refstore-shared-branch", "error",
          "One branch checked out in two worktrees."),
-    Rule("refstore-native-hooks", "warning",
+    Rule("refstore-native-hooks", "error",
          "Sessions are active but the native reference-transaction hooks are not installed."),
+    Rule("session-unchecked-commit", "error",
+         "doctor: a session's commit has no valid Guardrails-Checked trailer: no pre-commit "
+         "check saw its tree."),
     # --- ci and review ---
     Rule("ci-protected-branch", "error",
          "An agent commit on a protected branch (CI: the head branch matches `protected`)."),

@@ -48,20 +48,20 @@ def test_explain_names_the_deciding_pattern_with_file_and_line(tmp_path: Path) -
     by = {p["path"]: p for p in data["paths"]}
     assert (by["src/auth/login.py"]["verdict"], by["src/auth/login.py"]["pattern"],
             by["src/auth/login.py"]["source"]) == ("allowed", "src/auth/**",
-                                                    ".guardrails.toml:10")
+                                                    ".guardrails.toml:8")
     assert (by["src/auth/vendored/lib.py"]["verdict"],
             by["src/auth/vendored/lib.py"]["pattern"],
             by["src/auth/vendored/lib.py"]["source"]) == (
-                "outside", "!src/auth/vendored/**", ".guardrails.toml:12")
+                "outside", "!src/auth/vendored/**", ".guardrails.toml:10")
     assert (by["src/deep/config.json"]["verdict"], by["src/deep/config.json"]["pattern"]) == (
         "allowed", "config.json")
     assert (by["README.md"]["verdict"], by["README.md"]["pattern"]) == ("outside", None)
     assert (by[".guardrails.toml"]["verdict"], by[".guardrails.toml"]["pattern"],
             by[".guardrails.toml"]["source"]) == ("locked", ".guardrails.toml",
-                                                   ".guardrails.toml:4")
+                                                   ".guardrails.toml:3")
     text = gg(repo, "explain", "--task", "auth", "src/deep/config.json", "README.md")
     assert text.returncode == 0
-    assert ".guardrails.toml:11:config.json\tsrc/deep/config.json" in text.stdout
+    assert ".guardrails.toml:9:config.json\tsrc/deep/config.json" in text.stdout
     assert "::\tREADME.md" in text.stdout  # like check-ignore -v -n: no pattern decided it
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from guardrails.findings import Finding
+from guardrails import git
+from guardrails.findings import Finding, shell_path
 from guardrails.skipped import attestation
 
 if TYPE_CHECKING:  # the require-checks hook imports neither (start-up time)
@@ -70,3 +71,50 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
                 commit=c.oid, policy=policy,
             ))
     return found
+
+
+def diagnose(repo: git.Repo) -> list[Finding]:
+    """doctor: every commit of every active session (its baseline to its branch) carries the
+    trailer of its own change, so no pre-commit check was skipped for it. Two git processes
+    for the patch ids of all sessions' commits, one ``git log`` per session."""
+    from guardrails.scope import changes
+    from guardrails.sessions import session
+
+    todo: list[tuple[str, Commit]] = []
+    for gd, sess in session.all_sessions(repo):
+        if sess is None or not sess.baseline or not sess.branch:
+            continue
+        where = _root(repo, gd)
+        proc = git.run("rev-parse", "--verify", "-q", f"refs/heads/{sess.branch}",
+                       cwd=repo.toplevel, ok=(0, 1))
+        if proc.returncode != 0:
+            continue
+        for c in changes.commits(repo, [f"{sess.baseline}..{proc.stdout.decode().strip()}"],
+                                 numstat=False):
+            if not c.is_merge:
+                todo.append((where, c))
+    if not todo:
+        return []
+    ids = attestation.patch_ids(repo, [c.oid for _, c in todo])
+    found: list[Finding] = []
+    for where, c in todo:
+        values = attestation.trailer_values(c.message)
+        if values and ids.get(c.oid) in values:
+            continue
+        why = "has no Guardrails-Checked trailer" if not values else \
+            "carries a Guardrails-Checked id that is not its own change's"
+        found.append(Finding(
+            "session-unchecked-commit",
+            f"\"{c.subject[:60]}\" in the session of {where} {why}: no pre-commit check saw "
+            "its tree (--no-verify, SKIP, disabled hooks, plumbing, or edited afterwards); CI "
+            "will fail it",
+            f"git -C {shell_path(where)} rebase -x 'git commit --amend --no-edit' "
+            f"{c.oid[:12]}^   (hooks installed: git guardrails install, pre-commit install)",
+            commit=c.oid))
+    return found
+
+
+def _root(repo: git.Repo, git_dir: str) -> str:
+    from guardrails.git import worktrees
+
+    return worktrees.owner_of(repo, git_dir)

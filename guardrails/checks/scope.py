@@ -318,3 +318,17 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
         for c, found in zip(todo, per_commit):
             found += _lines_budget(ctx, task, _budgeted(ctx, task, c.changes), c.oid)
     return [f for found in per_commit for f in found]
+
+
+def diagnose(repo: git.Repo) -> list[Finding]:
+    """doctor: the trusted policy's lint warnings (scope.policy.lint_static, lint_tree over
+    the base branch's files: one ``git ls-tree``)."""
+    from guardrails.scope import policy as policies
+
+    pol = policies.load_trusted(repo)
+    if pol is None:
+        return []
+    data = git.out("ls-tree", "-r", "-z", "--name-only", "--full-tree", f"refs/heads/{pol.base}",
+                   "--", cwd=repo.toplevel)
+    paths = [git.decode_path(p) for p in git.zsplit(data) if p]
+    return policies.lint_static(pol) + policies.lint_tree(pol, paths)

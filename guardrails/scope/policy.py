@@ -446,3 +446,112 @@ def worktree_copy(repo: git.Repo) -> Optional[bytes]:
             return f.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+
+
+# --- asking the policy: which line decided, and lint --------------------------------------------
+
+def pattern_lines(text: str, table: str, key: str,
+                  patterns: Sequence[str]) -> dict[int, Optional[int]]:
+    """index in ``patterns`` -> line (1-based) where that string is written under ``[table]``
+    ``key`` (an array, possibly over several lines), best effort: None when not found."""
+    import json
+
+    first = _line_of(text, key, table or None)
+    lines = text.splitlines()
+    out: dict[int, Optional[int]] = {}
+    pos = (first or 1) - 1
+    for i, p in enumerate(patterns):
+        forms = (json.dumps(p, ensure_ascii=False), f"'{p}'", json.dumps(p))
+        out[i] = None
+        for n in range(pos, len(lines)):
+            if any(f in lines[n] for f in forms):
+                out[i] = n + 1
+                pos = n
+                break
+    return out
+
+
+def deciding(patterns: Sequence[str], path: str) -> Optional[int]:
+    """Index of the pattern that decides ``path`` (the last one matching it, ``!`` patterns
+    included: gitignore semantics), or None when none matches."""
+    from guardrails.scope.patterns import Matcher
+
+    for i in range(len(patterns) - 1, -1, -1):
+        p = patterns[i]
+        body = p[1:] if p.startswith("!") else p
+        if body and Matcher([body]).match(path):
+            return i
+    return None
+
+
+def _lint_finding(rule: str, message: str, hint: str, pol: Policy,
+                  path: Optional[str] = None) -> Any:
+    from guardrails.findings import WARNING, Finding
+
+    return Finding(rule, message, hint, severity=WARNING, path=path or FILENAME,
+                   policy=pol.source)
+
+
+def lint_static(pol: Policy, tasks: Optional[Sequence[Task]] = None) -> list[Any]:
+    """Warnings that need only the policy: an ``allow`` pattern without a slash (but a trailing
+    one) matches at any depth, so ``config.json`` also allows ``src/deep/config.json``."""
+    text = pol.raw.decode("utf-8", errors="replace")
+    found = []
+    for t in (pol.tasks.values() if tasks is None else tasks):
+        where = pattern_lines(text, f"tasks.{t.name}", "allow", t.allow)
+        for i, p in enumerate(t.allow):
+            body = p[1:] if p.startswith("!") else p
+            if p.startswith("!") or "/" in body.rstrip("/") or body.startswith("**"):
+                continue
+            line = where.get(i)
+            found.append(_lint_finding(
+                "policy-slashless-pattern",
+                f"{FILENAME}{':' + str(line) if line else ''}: [tasks.{t.name}] allow "
+                f"{p!r} has no slash, so it matches at any depth (src/deep/{body.rstrip('/')} "
+                "too, as in .gitignore)",
+                f"write \"/{body}\" for the top level only, or \"**/{body}\" to say any depth "
+                f"(a human's change to [tasks.{t.name}] on {pol.base}); see which pattern "
+                "decides a path: git guardrails explain PATH", pol))
+    return found
+
+
+def lint_tree(pol: Policy, paths: Sequence[str]) -> list[Any]:
+    """Warnings that need the base branch's files (``paths``): a pattern (allow, locked,
+    budget-exclude) that matches none of them, and two tasks whose allow patterns both match
+    some of them (their agents would change the same files)."""
+    from guardrails.scope.patterns import Matcher
+
+    text = pol.raw.decode("utf-8", errors="replace")
+    found = []
+    lists: list[tuple[str, str, tuple[str, ...]]] = [
+        ("guardrails", "locked", pol.locked), ("guardrails", "budget-exclude", pol.budget_exclude)]
+    for t in pol.tasks.values():
+        lists += [(f"tasks.{t.name}", "allow", t.allow),
+                  (f"tasks.{t.name}", "budget-exclude", t.budget_exclude)]
+    for table, key, pats in lists:
+        where = pattern_lines(text, table, key, pats)
+        for i, p in enumerate(pats):
+            if p.startswith("!") or Matcher([p]).matching(paths):
+                continue
+            line = where.get(i)
+            found.append(_lint_finding(
+                "policy-pattern-matches-nothing",
+                f"{FILENAME}{':' + str(line) if line else ''}: [{table}] {key} {p!r} matches no "
+                f"file on {pol.base} ({pol.source}): a typo, or a path not created yet",
+                f"check the spelling (git ls-tree -r --name-only {pol.base}); a pattern for "
+                "files to come is fine", pol))
+    allowed = {t.name: Matcher(t.allow).matching(paths) for t in pol.tasks.values()}
+    names = list(allowed)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            both = sorted(allowed[a] & allowed[b])
+            if both:
+                shown = ", ".join(both[:3]) + (f" and {len(both) - 3} more" if len(both) > 3
+                                               else "")
+                found.append(_lint_finding(
+                    "policy-tasks-overlap",
+                    f"{FILENAME}: tasks `{a}` and `{b}` may both change {shown}: their agents "
+                    "can change the same files in parallel",
+                    f"narrow one task's allow (git guardrails explain --task {a} PATH shows "
+                    "which pattern allows it), or add a \"!\" pattern", pol))
+    return found
