@@ -117,10 +117,21 @@ def test_native_hook_refuses_unchecked_first_commit(hooked: tuple[Path, Path]) -
     assert gg(repo, "install").returncode == 0
     assert not (git_dir(wt) / "guardrails" / "checked.json").exists()
     before = head(wt)
-    proc = commit(wt, "src/auth/x.py", "never checked\n", "--no-verify")
+    # plumbing runs no hook at all (require-checks neither): only the native hook sees it
+    write(wt, "src/auth/x.py", "never checked\n")
+    git("add", "-A", cwd=wt)
+    tree = git("write-tree", cwd=wt).stdout.strip()
+    new = git("commit-tree", tree, "-p", "HEAD", "-m", "plumbing", cwd=wt).stdout.strip()
+    proc = git("update-ref", "refs/heads/agent/auth", new, cwd=wt, env=AGENT, check=False)
     assert proc.returncode != 0, proc.stderr
-    assert "never saw" in proc.stderr
+    assert "never saw" in proc.stderr and "no check has run in this worktree" in proc.stderr
     assert head(wt) == before
+    # the same after the record is deleted
+    assert commit(wt, "src/auth/ok.py", "checked\n").returncode == 0
+    (git_dir(wt) / "guardrails" / "checked.json").unlink()
+    before = head(wt)
+    proc = git("update-ref", "refs/heads/agent/auth", new, cwd=wt, env=AGENT, check=False)
+    assert proc.returncode != 0 and head(wt) == before
 
 
 @pytest.mark.parametrize("env", [
