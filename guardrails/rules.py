@@ -24,6 +24,13 @@ RULES: dict[str, Rule] = _table(
          "An agent commit that no trusted task (or ad-hoc session) covers."),
     Rule("policy-worktree-differs", "warning",
          "The work tree's .guardrails.toml differs from the trusted one; it is not used."),
+    Rule("policy-slashless-pattern", "warning",
+         "An allow pattern without a slash matches at any depth (config.json allows "
+         "src/deep/config.json)."),
+    Rule("policy-pattern-matches-nothing", "warning",
+         "An allow or budget-exclude pattern matches no file on the base branch."),
+    Rule("policy-tasks-overlap", "warning",
+         "Two tasks' allow patterns both match files on the base branch."),
     # --- scope (foundation) ---
     Rule("scope-outside-allow", "error",
          "A changed path (either side of a rename) is outside the task's allow patterns."),

@@ -484,17 +484,16 @@ def deciding(patterns: Sequence[str], path: str) -> Optional[int]:
     return None
 
 
-def _lint_finding(rule: str, message: str, hint: str, pol: Policy,
-                  path: Optional[str] = None) -> Any:
-    from guardrails.findings import WARNING, Finding
-
-    return Finding(rule, message, hint, severity=WARNING, path=path or FILENAME,
-                   policy=pol.source)
+def _lint(pol: Policy) -> dict[str, Any]:
+    """What every lint Finding shares: a warning at the policy file, naming the policy."""
+    return {"severity": "warning", "path": FILENAME, "policy": pol.source}
 
 
 def lint_static(pol: Policy, tasks: Optional[Sequence[Task]] = None) -> list[Any]:
     """Warnings that need only the policy: an ``allow`` pattern without a slash (but a trailing
     one) matches at any depth, so ``config.json`` also allows ``src/deep/config.json``."""
+    from guardrails.findings import Finding
+
     text = pol.raw.decode("utf-8", errors="replace")
     found = []
     for t in (pol.tasks.values() if tasks is None else tasks):
@@ -504,27 +503,36 @@ def lint_static(pol: Policy, tasks: Optional[Sequence[Task]] = None) -> list[Any
             if p.startswith("!") or "/" in body.rstrip("/") or body.startswith("**"):
                 continue
             line = where.get(i)
-            found.append(_lint_finding(
+            found.append(Finding(
                 "policy-slashless-pattern",
                 f"{FILENAME}{':' + str(line) if line else ''}: [tasks.{t.name}] allow "
-                f"{p!r} has no slash, so it matches at any depth (src/deep/{body.rstrip('/')} "
-                "too, as in .gitignore)",
+                f"{p!r} has no slash, so it matches at any depth, as in .gitignore "
+                f"({_deep_example(body)})",
                 f"write \"/{body}\" for the top level only, or \"**/{body}\" to say any depth "
                 f"(a human's change to [tasks.{t.name}] on {pol.base}); see which pattern "
-                "decides a path: git guardrails explain PATH", pol))
+                "decides a path: git guardrails explain PATH", **_lint(pol)))
     return found
 
 
+def _deep_example(body: str) -> str:
+    name = body.rstrip("/")
+    if any(c in name for c in "*?[\\"):
+        return f"{name} in every directory"
+    return f"src/deep/{name} too"
+
+
 def lint_tree(pol: Policy, paths: Sequence[str]) -> list[Any]:
-    """Warnings that need the base branch's files (``paths``): a pattern (allow, locked,
-    budget-exclude) that matches none of them, and two tasks whose allow patterns both match
-    some of them (their agents would change the same files)."""
+    """Warnings that need the base branch's files (``paths``): an allow or budget-exclude
+    pattern that matches none of them (``locked`` is left out: locking a file before it
+    exists is the point), and two tasks whose allow patterns both match some of them (their
+    agents would change the same files)."""
+    from guardrails.findings import Finding
     from guardrails.scope.patterns import Matcher
 
     text = pol.raw.decode("utf-8", errors="replace")
     found = []
     lists: list[tuple[str, str, tuple[str, ...]]] = [
-        ("guardrails", "locked", pol.locked), ("guardrails", "budget-exclude", pol.budget_exclude)]
+        ("guardrails", "budget-exclude", pol.budget_exclude)]
     for t in pol.tasks.values():
         lists += [(f"tasks.{t.name}", "allow", t.allow),
                   (f"tasks.{t.name}", "budget-exclude", t.budget_exclude)]
@@ -534,12 +542,12 @@ def lint_tree(pol: Policy, paths: Sequence[str]) -> list[Any]:
             if p.startswith("!") or Matcher([p]).matching(paths):
                 continue
             line = where.get(i)
-            found.append(_lint_finding(
+            found.append(Finding(
                 "policy-pattern-matches-nothing",
                 f"{FILENAME}{':' + str(line) if line else ''}: [{table}] {key} {p!r} matches no "
                 f"file on {pol.base} ({pol.source}): a typo, or a path not created yet",
                 f"check the spelling (git ls-tree -r --name-only {pol.base}); a pattern for "
-                "files to come is fine", pol))
+                "files to come is fine", **_lint(pol)))
     allowed = {t.name: Matcher(t.allow).matching(paths) for t in pol.tasks.values()}
     names = list(allowed)
     for i, a in enumerate(names):
@@ -548,10 +556,10 @@ def lint_tree(pol: Policy, paths: Sequence[str]) -> list[Any]:
             if both:
                 shown = ", ".join(both[:3]) + (f" and {len(both) - 3} more" if len(both) > 3
                                                else "")
-                found.append(_lint_finding(
+                found.append(Finding(
                     "policy-tasks-overlap",
                     f"{FILENAME}: tasks `{a}` and `{b}` may both change {shown}: their agents "
                     "can change the same files in parallel",
                     f"narrow one task's allow (git guardrails explain --task {a} PATH shows "
-                    "which pattern allows it), or add a \"!\" pattern", pol))
+                    "which pattern allows it), or add a \"!\" pattern", **_lint(pol)))
     return found
