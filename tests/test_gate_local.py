@@ -143,15 +143,22 @@ def test_native_hook_notices_skip_and_allow_no_config(hooked: tuple[Path, Path],
                                                       env: dict[str, str]) -> None:
     repo, wt = hooked
     assert gg(repo, "install").returncode == 0
-    assert commit(wt, "src/auth/ok.py", "checked\n").returncode == 0  # a record now exists
-    if "PRE_COMMIT_ALLOW_NO_CONFIG" in env:
-        os.rename(wt / ".pre-commit-config.yaml", wt / "aside.yaml")
-    before = head(wt)
-    proc = commit(wt, "src/auth/x.py", "skipped\n", env=env)
-    assert proc.returncode != 0, proc.stderr
     var = next(iter(env))
-    assert var in proc.stderr
-    assert head(wt) == before
+    for first in (True, False):  # the session's first commit (no record yet), then a later one
+        if not first:
+            assert commit(wt, "src/auth/ok.py", "checked\n").returncode == 0  # a record now
+        if "PRE_COMMIT_ALLOW_NO_CONFIG" in env:
+            os.rename(wt / ".pre-commit-config.yaml", wt / "aside.yaml")
+        before = head(wt)
+        proc = commit(wt, "src/auth/x.py", f"skipped {first}\n", env=env)
+        assert proc.returncode != 0, proc.stderr
+        assert var in proc.stderr
+        if var != "PREK_SKIP":  # pre-commit ignores PREK_SKIP: its guardrails hook refuses
+            assert "git-guardrails: ref update refused" in proc.stderr
+        assert head(wt) == before
+        git("reset", "-q", cwd=wt)
+        if "PRE_COMMIT_ALLOW_NO_CONFIG" in env:
+            os.rename(wt / "aside.yaml", wt / ".pre-commit-config.yaml")
 
 
 def test_doctor_reports_unattested_session_commits_and_missing_native_hooks(
