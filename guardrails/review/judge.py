@@ -212,6 +212,9 @@ def judge(rng: Range) -> Verdict:
             severity="warning", policy=rng.policy.source if rng.policy else None))
     attest = per_check.get("attest", [])
     status = attestation_status(ctx, rng.commits, attest)
+    from guardrails.skipped import attestation
+
+    attestation.settle()  # no thread of the range's patch log outlives the verdict
     return Verdict(rng, ctx, found, status, "attest" in per_check)
 
 

@@ -157,6 +157,14 @@ _LINES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, tuple[Optional[int
                                                                   Optional[int]]]]] = {}
 
 
+def settle() -> None:
+    """Wait for every :class:`Prefetch` nobody asked for (a range whose checks never needed
+    its patches): its thread runs re2 and git pipes, and an interpreter that exits under it
+    aborts ("terminate called without an active exception", exit 134)."""
+    for pending in list(_PENDING.values()):
+        pending.thread.join()
+
+
 def prefetched_hits(repo: git.Repo, oids: Sequence[str]) -> Optional[list[int]]:
     """``bypass.hit_lines(patches(repo, oids))`` when a :class:`Prefetch` produced those
     patches (and scanned them on the way), else None."""
