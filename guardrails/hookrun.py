@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Optional
 
+    from guardrails import git
     from guardrails.context import Context
 
 
@@ -51,7 +52,7 @@ def push_range(ctx: Context, rng: str) -> str:
     return f"{mb}..{to}"
 
 
-def _format(argv: Optional[Sequence[str]], prog: str) -> str:
+def output_format(argv: Optional[Sequence[str]], prog: str) -> str:
     """The --format option. A hook's usual command line (nothing, or file names the runner
     passes) is read without argparse, which costs ~3 ms to import and set up; anything that
     looks like an option goes through argparse (same result, same errors and --help)."""
@@ -67,14 +68,33 @@ def _format(argv: Optional[Sequence[str]], prog: str) -> str:
     return fmt
 
 
+def _human_outside_session(repo: git.Repo) -> bool:
+    """No session here, no agent marker, and a policy that does not say enforce = "always":
+    a human's commit, which the pre-commit checks leave alone (the contract's agent commit)."""
+    from guardrails.agents import markers as agents
+    from guardrails.scope import policy
+    from guardrails.sessions import session
+
+    return (session.current(repo) is None and agents.from_env() is None
+            and not policy.enforces_always(repo))
+
+
 def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
              prog: str = "guardrails") -> int:
-    fmt = _format(argv, prog)
+    fmt = output_format(argv, prog)
     try:
         from guardrails import checks, context, git
 
         repo = git.hook_repo()
         rng = range_from_env()
+        if rng is None and _human_outside_session(repo):
+            # nothing applies: no git process beyond the policy's, no policy parse
+            if fmt != "text":
+                from guardrails import report
+
+                report.write(report.render([], fmt, {"policy": None, "task": None}),
+                             sys.stdout)
+            return 0
         if rng is None:  # git reads the index and config while the policy code is imported
             context.prefetch(repo)
             checks.prefetch(repo, names)

@@ -37,8 +37,8 @@ def bash_reason(command: str) -> Optional[str]:
 
 def edit_reason(file_path: str, cwd: str) -> Optional[str]:
     from guardrails import context, git
-    from guardrails.checks.bypass import worktrees
     from guardrails.errors import GuardrailsError
+    from guardrails.git import worktrees
     from guardrails.scope.patterns import Matcher
 
     target = os.path.realpath(os.path.join(cwd, os.path.expanduser(file_path)))
@@ -51,7 +51,7 @@ def edit_reason(file_path: str, cwd: str) -> Optional[str]:
         if _within(target, os.path.realpath(d)):
             return (f"{file_path} is inside git's own directory ({d}): hooks, config and the "
                     "session record are not the agent's to edit")
-    tops = sorted((os.path.realpath(t) for t in worktrees(repo)), key=len, reverse=True)
+    tops = sorted((os.path.realpath(t) for t in worktrees.tops(repo)), key=len, reverse=True)
     owner = next((t for t in tops if _within(target, t)), None)
     if owner is not None and owner != top:
         return (f"{file_path} is in another worktree ({owner}), not this session's worktree "
