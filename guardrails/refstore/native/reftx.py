@@ -123,11 +123,10 @@ def commit_tree(common: str, oid: str) -> Optional[str]:
 def skip_env(env: Any) -> Optional[str]:
     """``SKIP``/``PREK_SKIP`` naming a guardrails hook, or ``PRE_COMMIT_ALLOW_NO_CONFIG``, in
     the environment of the git command (the runners then skip the checks), as ``VAR=value``."""
-    from guardrails.skipped.attestation import HOOK_IDS
+    from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
-    for var in ("SKIP", "PREK_SKIP"):
-        names = {n.strip().rsplit(":", 1)[-1] for n in env.get(var, "").split(",")}
-        if names & set(HOOK_IDS):
+    for var, ids in skipped_ids(env).items():
+        if set(ids) & set(HOOK_IDS):
             return f"{var}={env[var]}"
     value = env.get("PRE_COMMIT_ALLOW_NO_CONFIG", "")
     return f"PRE_COMMIT_ALLOW_NO_CONFIG={value}" if value else None
