@@ -62,6 +62,9 @@ RULES: dict[str, Rule] = _table(
          "A staged path was dirty before the session started (--allow-dirty)."),
     Rule("session-unreadable", "warning",
          "A worktree's session record is corrupt or from another version (status)."),
+    Rule("session-adhoc-on-task-branch", "warning",
+         "A session record's ad-hoc scope on a branch a task covers: ignored, the task's "
+         "scope applies."),
     Rule("status-overlap", "warning",
          "Two active sessions have changed the same paths (status)."),
     Rule("status-stray-changes", "warning",
@@ -84,6 +87,9 @@ RULES: dict[str, Rule] = _table(
          "Agent settings turn hooks or approvals off (Aider, Claude Code, Codex, Gemini CLI)."),
     Rule("attest-missing", "error",
          "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
+    Rule("session-unchecked-commit", "error",
+         "doctor: a session's commit has no valid Guardrails-Checked trailer: no pre-commit "
+         "check saw its tree."),
     Rule("attest-mismatch", "error",
          "An agent commit's Guardrails-Checked id is not its own change's patch id: it changed "
          "after it was checked."),
@@ -116,9 +122,6 @@ RULES: dict[str, Rule] = _table(
          "One branch checked out in two worktrees."),
     Rule("refstore-native-hooks", "error",
          "Sessions are active but the native reference-transaction hooks are not installed."),
-    Rule("session-unchecked-commit", "error",
-         "doctor: a session's commit has no valid Guardrails-Checked trailer: no pre-commit "
-         "check saw its tree."),
     # --- ci and review ---
     Rule("ci-protected-branch", "error",
          "An agent commit on a protected branch (CI: the head branch matches `protected`)."),
@@ -133,9 +136,6 @@ RULES: dict[str, Rule] = _table(
     Rule("ci-unsigned-commit", "error",
          "human-commits = \"signed\": a commit on a branch no task covers whose signature "
          "does not verify against the base's allowed signers (so it is judged an agent's)."),
-    Rule("session-adhoc-on-task-branch", "warning",
-         "A session record's ad-hoc scope on a branch a task covers: ignored, the task's "
-         "scope applies."),
     Rule("ci-unknown-branch", "warning",
          "CI cannot tell which branch it checks, so no task applies; only commits whose "
          "metadata marks an agent are checked."),

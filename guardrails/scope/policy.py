@@ -525,11 +525,13 @@ def lint_static(pol: Policy, tasks: Optional[Sequence[Task]] = None) -> list[Any
     text = pol.raw.decode("utf-8", errors="replace")
     found = []
     for t in (pol.tasks.values() if tasks is None else tasks):
-        where = pattern_lines(text, f"tasks.{t.name}", "allow", t.allow)
+        where: Optional[dict[int, Optional[int]]] = None  # read only when a pattern is flagged
         for i, p in enumerate(t.allow):
             body = p[1:] if p.startswith("!") else p
-            if p.startswith("!") or "/" in body.rstrip("/") or body.startswith("**"):
-                continue
+            if p.startswith("!") or "/" in body.rstrip("/") or body.strip("*") == "":
+                continue  # ("*", "**": everything, at any depth, is what they say)
+            if where is None:
+                where = pattern_lines(text, f"tasks.{t.name}", "allow", t.allow)
             line = where.get(i)
             found.append(Finding(
                 "policy-slashless-pattern",
