@@ -97,6 +97,8 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
     covering = pol.task_for_branch(sess.branch or branch) if pol is not None and \
         sess is not None and sess.allow and not sess.task and (sess.branch or branch) else None
     if covering is not None:
+        from guardrails.findings import WARNING, Finding
+
         # an ad-hoc scope never widens a task: `start --allow` refuses a task's branch, so a
         # record saying so was written by hand; the trusted task decides
         task = covering
