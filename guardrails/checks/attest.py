@@ -75,12 +75,15 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 
 def diagnose(repo: git.Repo) -> list[Finding]:
     """doctor: every commit of every active session (its baseline to its branch) carries the
-    trailer of its own change, so no pre-commit check was skipped for it. Two git processes
-    for the patch ids of all sessions' commits, one ``git log`` per session."""
+    trailer of its own change, so no pre-commit check was skipped for it. Per session: one
+    ``git log`` and one ``git log -p | git patch-id``; a session whose commits cannot be read
+    is left to the ref-store check."""
+    from guardrails.errors import GuardrailsError
     from guardrails.scope import changes
     from guardrails.sessions import session
 
     todo: list[tuple[str, Commit]] = []
+    ids: dict[str, str] = {}
     for gd, sess in session.all_sessions(repo):
         if sess is None or not sess.baseline or not sess.branch:
             continue
@@ -89,13 +92,14 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                        cwd=repo.toplevel, ok=(0, 1))
         if proc.returncode != 0:
             continue
-        for c in changes.commits(repo, [f"{sess.baseline}..{proc.stdout.decode().strip()}"],
-                                 numstat=False):
-            if not c.is_merge:
-                todo.append((where, c))
-    if not todo:
-        return []
-    ids = attestation.patch_ids(repo, [c.oid for _, c in todo])
+        try:
+            mine = [c for c in changes.commits(
+                repo, [f"{sess.baseline}..{proc.stdout.decode().strip()}"], numstat=False)
+                if not c.is_merge]
+            ids.update(attestation.patch_ids(repo, [c.oid for c in mine]) if mine else {})
+        except GuardrailsError:
+            continue  # objects missing (a prune): the ref-store check reports that branch
+        todo += [(where, c) for c in mine]
     found: list[Finding] = []
     for where, c in todo:
         values = attestation.trailer_values(c.message)
