@@ -34,6 +34,7 @@ COMMANDS = {
     "uninstall": "uninstall",
     "doctor": "doctor",
     "agent-hook": "agent_hook",
+    "explain": "explain",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``
 FAST = ("ci",)
