@@ -423,15 +423,20 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     if not agent:
         return []
     oids = [c.oid for c in commits]
+    scanned = attestation.hit_patches(ctx.repo, oids)
+    if scanned is not None:  # a Prefetch scanned the patches while git wrote them
+        found: list[Finding] = []
+        for c in commits:
+            if c.oid in scanned and c.oid in agent:
+                found += scan_diff(scanned[c.oid], c.oid, ctx.scope_source or None)
+        return found
     data = attestation.patches(ctx.repo, oids)
-    hits = attestation.prefetched_hits(ctx.repo, oids)
-    if hits is None:
-        hits = hit_lines(data)
+    hits = hit_lines(data)
     if not hits:
         return []
     heads = attestation.commit_heads(data)
     starts = [h[0] for h in heads]
-    found: list[Finding] = []
+    found = []
     for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
         if k < 0 or heads[k][2] not in agent:
             continue

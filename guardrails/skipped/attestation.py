@@ -81,22 +81,24 @@ class Prefetch:
     """``git log -p --reverse REVS`` into ``git patch-id`` started in the background, so it
     runs while the caller reads the same range's ``git log --raw`` (review.gather). Once the
     caller knows the range's commits (oldest first, as ``git log --reverse REVS`` lists them),
-    :meth:`bind` hands the result to :func:`patches`/:func:`patch_ids` for exactly those oids:
-    the same bytes ``--no-walk=unsorted --stdin`` of them would print, in the same order.
+    :meth:`bind` hands the result to :func:`patch_ids`, :func:`hit_patches` and
+    :func:`line_counts` for exactly those oids.
 
-    ``lines``: also count each commit's added and removed lines (:func:`patch_lines`) as the
-    output arrives, for a max-lines budget (changes.count_lines)."""
+    The patch itself is not kept (80 MB for 10,000 commits, held twice at its peak before):
+    each commit's text is scanned as soon as it is complete — the bypass check's literal scan,
+    and with ``lines`` each file's added and removed lines (:func:`patch_lines`, for a
+    max-lines budget) — and only the commits with a literal hit are kept, for the bypass check
+    to parse. Memory grows with the largest commit, not with the range."""
 
     def __init__(self, repo: git.Repo, revs: Sequence[str], lines: bool = False) -> None:
         import threading
 
         self.toplevel = repo.toplevel
-        self.hits: list[int] = []  # bypass.hit_lines of the whole output, scanned as it arrives
-        self._carry = b""  # the last, still incomplete line
-        self._base = 0  # its offset in the output
+        self.hit: dict[str, bytes] = {}  # commit id -> its diff, for commits with a literal hit
+        self._parts: list[bytes] = []  # the output not scanned yet (its last commit unfinished)
+        self._tail = b""  # the last 7 bytes read: a header's "\n" may end the previous chunk
         self.lines: Optional[dict[str, dict[str, tuple[Optional[int], Optional[int]]]]] = \
             {} if lines else None
-        self._commit: list[bytes] = []  # the lines so far of the last, incomplete commit
         self.result: Optional[tuple[bytes, bytes]] = None
         self.error: Optional[BaseException] = None
         self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=True)
@@ -106,83 +108,92 @@ class Prefetch:
         try:
             self.result = git.tee([*CONFIG, "log", "--reverse", *LOG_ARGS, *revs, "--"],
                                   ["patch-id", "--stable"], cwd=self.toplevel,
-                                  on_chunk=self._scan)
+                                  on_chunk=self._scan, keep_first=False)
             self._scan(b"", last=True)
         except BaseException as e:  # re-raised in the caller's thread by get()
             self.error = e
 
     def _scan(self, chunk: bytes, last: bool = False) -> None:
-        """The bypass check's literal scan, done line block by line block while git writes
-        (the caller's thread is waiting for this output meanwhile): hits are per line, so the
-        blocks' hits, shifted by their offsets, are the whole output's."""
+        """Scan every commit completed by ``chunk`` (done while the caller's thread waits for
+        this output, so mostly for free); keep the rest of the last, unfinished one."""
+        probe = self._tail + chunk
+        cut = probe.rfind(b"\ncommit ")
+        self._tail = probe[-7:]
+        if not last and cut == -1:
+            if chunk:
+                self._parts.append(chunk)
+            return
+        buf = b"".join([*self._parts, chunk])
+        # where the last commit's header starts in buf (its "\n" may end the previous part)
+        split = len(buf) if last else len(buf) - len(probe) + cut + 1
+        self._parts = [buf[split:]] if split < len(buf) else []
+        if split > 0:
+            self._done(buf[:split])
+
+    def _done(self, block: bytes) -> None:
+        """Whole commits of the output: what the bypass and max-lines checks need of them."""
         from guardrails.checks.bypass import hit_lines
 
-        buf = self._carry + chunk
-        cut = len(buf) if last else buf.rfind(b"\n") + 1
-        if cut:
-            block = buf[:cut]
-            self.hits += [self._base + h for h in hit_lines(block)]
-            self._base += cut
-            if self.lines is not None:
-                self._count(block, last)
-        elif last and self.lines is not None:
-            self._count(b"", last)
-        self._carry = buf[cut:]
+        hits = hit_lines(block)
+        if hits:
+            import bisect
 
-    def _count(self, block: bytes, last: bool) -> None:
-        """patch_lines of every commit complete once ``block`` (whole lines) arrived."""
-        assert self.lines is not None
-        if last:
-            head = len(block)
-        else:
-            head = block.rfind(b"\ncommit ") + 1  # where the last commit's header starts
-            if head == 0 and not block.startswith(b"commit "):
-                self._commit.append(block)  # no header: the commit goes on
-                return
-        done = b"".join([*self._commit, block[:head]])
-        self._commit = [block[head:]]
-        if done:
-            self.lines.update(patch_lines(done))
+            heads = commit_heads(block)
+            starts = [h[0] for h in heads]
+            for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
+                if k >= 0:
+                    end = heads[k + 1][0] if k + 1 < len(heads) else len(block)
+                    self.hit[heads[k][2]] = block[heads[k][1]:end]
+        if self.lines is not None:
+            self.lines.update(patch_lines(block))
 
     def bind(self, oids: Sequence[str]) -> None:
         _PENDING.clear()  # one range at a time: an unused earlier one is dropped
         _PENDING[(self.toplevel, tuple(oids))] = self
 
-    def get(self) -> tuple[bytes, bytes]:
+    def get(self) -> tuple[Optional[bytes], bytes]:
         self.thread.join()
         if self.error is not None:
             raise self.error
         assert self.result is not None
-        return self.result
+        return None, self.result[1]
 
 
 _PENDING: dict[tuple[str, tuple[str, ...]], Prefetch] = {}
-_HITS: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+_HIT: dict[tuple[str, tuple[str, ...]], dict[str, bytes]] = {}
 _LINES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, tuple[Optional[int],
                                                                   Optional[int]]]]] = {}
 
 
-def prefetched_hits(repo: git.Repo, oids: Sequence[str]) -> Optional[list[int]]:
-    """``bypass.hit_lines(patches(repo, oids))`` when a :class:`Prefetch` produced those
-    patches (and scanned them on the way), else None."""
-    return _HITS.get((repo.toplevel, tuple(oids)))
+def hit_patches(repo: git.Repo, oids: Sequence[str]) -> Optional[dict[str, bytes]]:
+    """commit id -> its diff (after the ``commit`` header line) for the commits of ``oids``
+    whose added lines have a bypass literal (``bypass.hit_lines``), when a :class:`Prefetch`
+    scanned them on the way; else None (then read :func:`patches`)."""
+    key = (repo.toplevel, tuple(oids))
+    _log(*key)
+    return _HIT.get(key)
 
 
 @functools.lru_cache(maxsize=4)
-def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
+def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[Optional[bytes], bytes]:
     """(``git log -p`` of ``oids``, ``git patch-id --stable`` of it): the two processes run
-    side by side, the log streamed into patch-id while it is produced."""
+    side by side, the log streamed into patch-id while it is produced. The log is None when a
+    :class:`Prefetch` scanned it instead of keeping it (:func:`patches` reads it again)."""
     if not oids:
         return b"", b""
     pending = _PENDING.pop((toplevel, oids), None)
     if pending is not None:
         result = pending.get()
-        _HITS.clear()
-        _HITS[(toplevel, oids)] = pending.hits
+        _HIT.clear()
+        _HIT[(toplevel, oids)] = pending.hit
         _LINES.clear()
         if pending.lines is not None:
             _LINES[(toplevel, oids)] = pending.lines
         return result
+    return _read(toplevel, oids)
+
+
+def _read(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
     return git.tee([*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS],
                    ["patch-id", "--stable"], cwd=toplevel,
                    input="".join(o + "\n" for o in oids).encode())
@@ -191,7 +202,9 @@ def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
 def patches(repo: git.Repo, oids: Sequence[str]) -> bytes:
     """``git log -p`` of exactly these commits (cached for the other checks that read the
     same commits): ``commit <oid>`` headers, then each commit's diff."""
-    return _log(repo.toplevel, tuple(oids))[0]
+    key = (repo.toplevel, tuple(oids))
+    data = _log(*key)[0]
+    return data if data is not None else _read(*key)[0]
 
 
 def commit_heads(data: bytes) -> list[tuple[int, int, str]]:
@@ -300,9 +313,9 @@ def line_counts(repo: git.Repo,
                 oids: Sequence[str]) -> dict[str, dict[str, tuple[Optional[int], Optional[int]]]]:
     """:func:`patch_lines` of :func:`patches`, counted while git wrote them when a
     :class:`Prefetch` was asked to."""
-    data = patches(repo, oids)
+    _log(repo.toplevel, tuple(oids))
     counted = _LINES.get((repo.toplevel, tuple(oids)))
-    return counted if counted is not None else patch_lines(data)
+    return counted if counted is not None else patch_lines(patches(repo, oids))
 
 
 def patch_ids(repo: git.Repo, oids: Sequence[str]) -> dict[str, str]:
