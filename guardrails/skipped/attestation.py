@@ -97,6 +97,7 @@ class Prefetch:
         self.hit: dict[str, bytes] = {}  # commit id -> its diff, for commits with a literal hit
         self._parts: list[bytes] = []  # the output not scanned yet (its last commit unfinished)
         self._tail = b""  # the last 7 bytes read: a header's "\n" may end the previous chunk
+        self._seen = 0  # bytes scanned so far
         self.lines: Optional[dict[str, dict[str, tuple[Optional[int], Optional[int]]]]] = \
             {} if lines else None
         self.result: Optional[tuple[bytes, bytes]] = None
@@ -132,9 +133,10 @@ class Prefetch:
 
     def _done(self, block: bytes) -> None:
         """Whole commits of the output: what the bypass and max-lines checks need of them."""
-        from guardrails.checks.bypass import hit_lines
+        from guardrails.checks.bypass import RE2_ABOVE, hit_lines
 
-        hits = hit_lines(block)
+        self._seen += len(block)
+        hits = hit_lines(block, big=self._seen > RE2_ABOVE)
         if hits:
             import bisect
 
