@@ -361,10 +361,10 @@ def check(ctx: Context) -> list[Finding]:
     found += hook_type_findings(directory, raw, "this worktree", policy)
     if raw is not None and not os.path.isabs(os.path.expanduser(raw)):
         found += relative_hookspath_findings(ctx.repo, raw, policy)
-    diff = attestation.staged_diff(ctx.repo)
-    found += scan_diff(diff, None, policy)
+    digest, hits = attestation.staged_scan(ctx.repo)  # streamed: a 150 MB file is not held
+    found += scan_diff(hits, None, policy) if hits else []
     if not any(f.severity == ERROR for f in found):
-        attestation.record(ctx.repo, diff)
+        attestation.record_digest(ctx.repo, digest)
     return found
 
 

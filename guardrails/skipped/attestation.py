@@ -362,8 +362,7 @@ def staged_diff(repo: git.Repo, base: Optional[str] = None) -> bytes:
     return git.out(*staged_args(base), cwd=repo.toplevel)
 
 
-def fingerprint(diff: bytes) -> str:
-    """What the record compares: a digest of the staged diff against HEAD."""
+def _sha256() -> Any:
     try:  # CPython's built-in SHA-256: the same digest without loading OpenSSL (~2 ms)
         from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -371,7 +370,98 @@ def fingerprint(diff: bytes) -> str:
             from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(diff).hexdigest())
+    return sha256()
+
+
+def fingerprint(diff: bytes) -> str:
+    """What the record compares: a digest of the staged diff against HEAD."""
+    h = _sha256()
+    h.update(diff)
+    return str(h.hexdigest())
+
+
+_BINARY = b"GIT binary patch\n"
+
+
+class StagedScan:
+    """The staged diff read once, as git writes it, and never held whole (a staged 150 MB
+    file): its :func:`fingerprint`, and the files' sections whose added lines have a bypass
+    literal (``bypass.hit_lines``), for ``bypass.scan_diff`` to parse. A binary file's
+    section (``GIT binary patch``: base85 lines, none starts with ``+``) is neither kept nor
+    scanned; a text file's section is held until it ends."""
+
+    def __init__(self) -> None:
+        self.digest = _sha256()
+        self.kept: list[bytes] = []  # sections with a hit
+        self._cur: list[bytes] = []  # the current section so far (whole lines)
+        self._hit = False  # whether it has a hit
+        self._skip = False  # a binary section: dropped until the next one
+        self._carry = b""  # the last, incomplete line
+        self._seen = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            self._carry += chunk
+            return
+        block, self._carry = self._carry + chunk[:cut], chunk[cut:]
+        self._lines(block)
+
+    def _lines(self, block: bytes) -> None:
+        """Whole lines: split at each section's ``diff --git`` line."""
+        from guardrails.checks.bypass import RE2_ABOVE, hit_lines
+
+        self._seen += len(block)
+        at = 0
+        while at < len(block):
+            if block.startswith(b"diff --git ", at):
+                self._end()
+            nxt = block.find(b"\ndiff --git ", at)
+            stop = len(block) if nxt == -1 else nxt + 1
+            piece = block[at:stop]
+            at = stop
+            if self._skip:
+                continue
+            if not self._hit and (piece.startswith(_BINARY) or b"\n" + _BINARY in piece):
+                self._skip, self._cur = True, []  # no added lines in a binary patch
+                continue
+            self._cur.append(piece)
+            # kept: a literal, or any non-ASCII byte (scan_diff folds case as str.lower does,
+            # so a Kelvin sign can be a k there)
+            if not self._hit and (not piece.isascii() or
+                                  hit_lines(piece, big=self._seen > RE2_ABOVE)):
+                self._hit = True
+
+    def _end(self) -> None:
+        if self._hit:
+            self.kept.append(b"".join(self._cur))
+        self._cur, self._hit, self._skip = [], False, False
+
+    def finish(self) -> tuple[str, bytes]:
+        """(fingerprint of the whole diff, the sections with a hit)."""
+        if self._carry:
+            self._lines(self._carry)
+            self._carry = b""
+        self._end()
+        return str(self.digest.hexdigest()), b"".join(self.kept)
+
+
+def staged_scan(repo: git.Repo) -> tuple[str, bytes]:
+    """:class:`StagedScan` of :func:`staged_diff` (a prefetched one is collected)."""
+    scan = StagedScan()
+    git.stream(*staged_args(), cwd=repo.toplevel, on_chunk=scan.feed)
+    return scan.finish()
+
+
+def staged_ids(repo: git.Repo, base: Optional[str] = None) -> tuple[str, str]:
+    """(:func:`fingerprint`, :func:`patch_id_of`) of :func:`staged_diff`, in one pass: the
+    diff streamed into ``git patch-id`` and the digest, never held whole."""
+    digest = _sha256()
+    _, out = git.tee(list(staged_args(base)), ["patch-id", "--stable"], cwd=repo.toplevel,
+                     on_chunk=digest.update, keep_first=False)
+    ids = out.split()
+    return str(digest.hexdigest()), ids[0].decode() if ids else empty_id(repo)
 
 
 def patch_id_of(repo: git.Repo, diff: bytes) -> str:
@@ -551,9 +641,14 @@ def record_path(repo: git.Repo) -> str:
 def record(repo: git.Repo, diff: bytes) -> str:
     """Remember that the pre-commit stage of this git process checked the staged ``diff``
     (atomically; per worktree)."""
+    return record_digest(repo, fingerprint(diff))
+
+
+def record_digest(repo: git.Repo, digest: str) -> str:
+    """:func:`record` of a diff whose :func:`fingerprint` is ``digest``."""
     p = record_path(repo)
     os.makedirs(os.path.dirname(p), exist_ok=True)
-    data = {"diff": fingerprint(diff), "git": git_process(), "time": time.time()}
+    data = {"diff": digest, "git": git_process(), "time": time.time()}
     tmp = f"{p}.{os.getpid()}.tmp"
     try:
         with open(tmp, "w") as f:
