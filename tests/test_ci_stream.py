@@ -111,3 +111,32 @@ def test_staged_scan_streams_the_staged_diff(tmp_path: Path, size: int) -> None:
     assert attestation.staged_scan(r) == (digest, kept)
     fp, pid = attestation.staged_ids(r)
     assert (fp, pid) == (digest, attestation.patch_id_of(r, diff))
+
+
+def test_ci_start_up_git_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ci over a range starts exactly these gits: the repository, base and head in one
+    cat-file --batch-check, the merge-base, the policy, the raw log, the patch log into
+    patch-id — and nothing per commit."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import counting_git, git_subcommands
+
+    repo = make_repo(tmp_path / "r")
+    git("checkout", "-q", "-b", "agent/auth", cwd=repo)
+    for i in range(5):
+        write(repo, f"src/auth/f{i}.py", f"x = {i}\n")
+        commit_all(repo, f"c{i}")
+    shim_dir, log = counting_git(tmp_path / "shim")
+    env = dict(os.environ, PATH=f"{shim_dir}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run([sys.executable, "-m", "guardrails.cli", "ci", "--base", "main",
+                           "--head", "agent/auth", "--format", "json"], cwd=repo, env=env,
+                          capture_output=True, text=True, check=False)
+    assert len(json.loads(proc.stdout)["commits"]) == 5, proc.stderr
+    calls = git_subcommands(log)
+    # rev-parse: the repository, and the branch --head names (--symbolic-full-name)
+    assert sorted(calls) == sorted(["rev-parse", "rev-parse", "cat-file", "merge-base",
+                                    "cat-file", "log", "log", "patch-id"]), calls
+    assert calls.count("rev-parse") <= 2 and "for-each-ref" not in calls, calls
