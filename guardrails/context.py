@@ -67,15 +67,30 @@ def prefetch(repo: git.Repo) -> None:
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
     from guardrails.agents import markers as agents
+    from guardrails.findings import WARNING, Finding
     from guardrails.scope import policy as policies
     from guardrails.scope.policy import Task
 
     repo = repo or git.discover()
     config = git.config(repo.toplevel, CONFIG)
-    pol = policies.load_trusted(repo, config)
     sess = session.current(repo)
     branch = branch if branch is not None else repo.branch
     notes: list[Finding] = []
+    try:
+        pol = policies.load_trusted(repo, config)
+        broken: Optional[Finding] = None
+    except policies.PolicyError as e:
+        # a broken policy never locks a human out: outside a session and without an agent
+        # marker it is a warning (agents and sessions still stop: exit 2)
+        if sess is not None or agents.from_env() is not None:
+            raise
+        pol = None
+        broken = Finding("policy-invalid", f"the trusted policy cannot be used: {e.message}",
+                         e.fix, severity=WARNING, path=policies.FILENAME)
+    staged, repairs = policies.staged_policy_findings(repo, branch, pol, config)
+    notes += staged
+    if broken is not None and not repairs:
+        notes.append(broken)
 
     wt = policies.worktree_copy(repo)
     if wt is not None and (pol is None or not policies.same_text(wt, pol.raw)):

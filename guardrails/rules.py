@@ -22,6 +22,9 @@ RULES: dict[str, Rule] = _table(
     # --- policy and task (foundation) ---
     Rule("no-task", "error",
          "An agent commit that no trusted task (or ad-hoc session) covers."),
+    Rule("policy-invalid", "error",
+         "The trusted .guardrails.toml does not parse (a warning for a human's commit), or a "
+         "commit on the base branch stages one that does not."),
     Rule("policy-worktree-differs", "warning",
          "The work tree's .guardrails.toml differs from the trusted one; it is not used."),
     # --- scope (foundation) ---
@@ -49,6 +52,14 @@ RULES: dict[str, Rule] = _table(
          "A staged path was dirty before the session started (--allow-dirty)."),
     Rule("session-unreadable", "warning",
          "A worktree's session record is corrupt or from another version (status)."),
+    Rule("state-invalid", "warning",
+         "A state file guardrails keeps cannot be used (status, doctor); it names its repair."),
+    Rule("session-half-made", "warning",
+         "A start, finish or worktree add was interrupted and left state behind (status)."),
+    Rule("session-orphan-stash", "warning",
+         "A stash guardrails made that no session names: changes not yet taken back (status)."),
+    Rule("session-runner-patch", "warning",
+         "pre-commit's or prek's patch of set-aside changes was never put back (status)."),
     Rule("status-overlap", "warning",
          "Two active sessions have changed the same paths (status)."),
     Rule("status-stray-changes", "warning",

@@ -528,8 +528,10 @@ class Repo(Frozen):
         return os.path.join(self.common_dir, *parts)
 
 
-def discover(cwd: Optional[str] = None) -> Repo:
-    """Find the repository and worktree around ``cwd`` (two git calls)."""
+def discover(cwd: Optional[str] = None, bare_ok: bool = False) -> Repo:
+    """Find the repository and worktree around ``cwd`` (two git calls). ``bare_ok``: a bare
+    repository is fine too (``ci`` and ``review`` only read commits): its ``toplevel`` is then
+    the git dir, where git commands run."""
     proc = run(
         "rev-parse", "--path-format=absolute", "--is-bare-repository", "--git-dir",
         "--git-common-dir", "--show-object-format", "--show-toplevel",
@@ -541,6 +543,15 @@ def discover(cwd: Optional[str] = None) -> Repo:
             f"not inside a git repository: {proc.stderr.decode(errors='replace').strip()}",
             "cd into the repository's worktree, or create one with `git init`",
         )
+    if lines[0] == "true" and bare_ok and len(lines) >= 4:
+        git_dir, common_dir, object_format = lines[1:4]
+        ref = _head_ref(git_dir)
+        if ref is None:
+            ref = run("symbolic-ref", "-q", "HEAD", cwd=cwd, ok=(0, 1)).stdout.strip()
+        branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") \
+            else None
+        return Repo(toplevel=git_dir, git_dir=git_dir, common_dir=common_dir,
+                    object_format=object_format, branch=branch)
     if lines[0] != "true" and len(lines) < 5:
         raise GuardrailsError(
             f"not inside a work tree ({os.getcwd() if cwd is None else cwd} is inside the git "

@@ -18,7 +18,6 @@ recognised by the command running the hook and left alone.
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -87,12 +86,16 @@ def common_of(git_dir: str) -> str:
 
 
 def _read_json(path: str) -> Optional[dict[str, Any]]:
+    """A JSON object record read through guardrails.state (bounded size and depth, strict
+    UTF-8); None when there is none or it is not one."""
+    from guardrails import state
+
     try:
-        with open(path) as f:
-            data = json.load(f)
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
+        raw = state.read_bytes(path)
+        data = state.loads(raw) if raw is not None else None
+    except (state.StateError, state.Invalid, OSError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 INVALID = "\0reftable"  # head_branch: HEAD is the reftable backend's placeholder
@@ -154,43 +157,50 @@ def descends(repo: Any, old: str, new: str) -> bool:
 
 
 def read_checked(git_dir: str, since: float) -> list[tuple[str, Optional[str]]]:
-    """(commit, tree or None) of this worktree's checked session commits made after ``since``."""
+    """(commit, tree or None) of this worktree's checked session commits made after ``since``.
+    Read through guardrails.state (bounded, never a directory); a line that is not
+    ``<commit> [<tree>] <time>`` with object ids and a finite time is skipped."""
+    import math
+
+    from guardrails import state
+
     out: list[tuple[str, Optional[str]]] = []
     try:
-        with open(os.path.join(git_dir, "guardrails", CHECKED_COMMITS)) as f:
-            lines = f.read(1 << 20).splitlines()
-    except OSError:
+        raw = state.read_bytes(os.path.join(git_dir, "guardrails", CHECKED_COMMITS))
+    except (state.StateError, OSError):
         return out
-    for line in lines:
+    for line in (raw or b"").decode("ascii", errors="replace").splitlines():
         parts = line.split()
+        if len(parts) not in (2, 3) or not all(state.is_oid(p) for p in parts[:-1]):
+            continue
         try:
-            when = float(parts[-1]) if len(parts) >= 2 else 0.0
+            when = float(parts[-1])
         except ValueError:
             continue
-        if when >= since:
+        if math.isfinite(when) and when >= since:
             out.append((parts[0], parts[1] if len(parts) == 3 else None))
     return out
 
 
 def add_checked(git_dir: str, commit: str, tree: Optional[str]) -> None:
-    """Remember a session commit whose pre-commit checks ran (bounded)."""
+    """Remember a session commit whose pre-commit checks ran (bounded: the last KEEP_CHECKED
+    lines are kept), rewritten atomically through guardrails.state."""
     import time
 
+    from guardrails import state
+
     p = os.path.join(git_dir, "guardrails", CHECKED_COMMITS)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
     line = f"{commit} {tree} {int(time.time())}\n" if tree else f"{commit} {int(time.time())}\n"
-    with open(p, "a") as f:
-        f.write(line)
     try:
-        with open(p) as f:
-            lines = f.readlines()
-    except OSError:
-        return
-    if len(lines) > 2 * KEEP_CHECKED:
-        tmp = f"{p}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            f.writelines(lines[-KEEP_CHECKED:])
-        os.replace(tmp, p)
+        old = state.read_bytes(p) or b""
+    except state.StateError:
+        old = b""  # not a record (a directory): state.remove below replaces it
+        state.remove(p)
+    lines = old.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(b"\n"):
+        lines[-1] += b"\n"
+    lines.append(line.encode())
+    state.write_bytes(p, b"".join(lines[-KEEP_CHECKED:]), durable=False)
 
 
 def _in_progress(git_dir: str) -> bool:
@@ -443,7 +453,7 @@ class Hook:
                 continue  # the reflog-only HEAD half of a branch update
             owner_session = self.sessions.get(owner) if owner else None
             tip_path = os.path.join(owner, "guardrails", TIP) if owner else ""
-            last, tip_time = _read_tip(tip_path, u.ref) if owner else (None, 0.0)
+            last, tip_time = journal.read_tip(tip_path, u.ref) if owner else (None, 0.0)
             if owner_session is not None and tip_time < owner_session.started:
                 last = None  # recorded before this session began
             if owner and Update.zero(u.old) and last and last != u.new:
@@ -478,9 +488,7 @@ class Hook:
                             f"{last[:12]}, then at {u.old[:12]} with no ref update in between "
                             f"(a concurrent pack-refs/gc). Commits lost from the branch: "
                             f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
-            os.makedirs(os.path.dirname(tip_path), exist_ok=True)
-            with open(tip_path, "w") as f:
-                f.write(f"{u.new} {u.ref}\n")
+            journal.write_tip(tip_path, u.new, u.ref)
         if entries:
             journal.append(self.common, entries)
         if loud:
@@ -494,19 +502,6 @@ def restore_command(ref: str, lost: str, now: str, top: str) -> str:
     if Update.zero(now):
         return f"git update-ref {ref} {lost} {'0' * len(lost)}"
     return f"git -C {shlex.quote(top)} update-ref {ref} {lost} {now}"
-
-
-def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
-    """The last value recorded for ``ref`` and when (0 when there is none)."""
-    try:
-        with open(path) as f:
-            parts = f.read(512).split()
-        when = os.stat(path).st_mtime
-    except OSError:
-        return None, 0.0
-    if len(parts) == 2 and parts[1] == ref:
-        return parts[0], when
-    return None, 0.0
 
 
 def _parent_argv() -> tuple[str, ...]:
