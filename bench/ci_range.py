@@ -2,16 +2,18 @@
 
 Generates one history with ``git fast-import`` (one process): an agent branch of 10,000
 commits from ``main``, each changing a few files, with some renames and deletions. Then, for
-the first 1k, 5k and 10k commits of the branch, times in the same run:
+the first 100, 1k, 10k and 50k commits of the branch, times in the same run:
 
 - ``git log --raw -z --numstat`` over the range (the floor: reading the changes at all),
 - the exact ``git log`` guardrails runs (``-M -C`` rename/copy detection included),
 - ``git-guardrails ci --format json`` (a child process; its peak RSS from getrusage).
 
-Target: ci / plain git log <= 3, and time growing linearly with the range.
-Run: ``python -m bench.ci_range [--sizes 1000,5000,10000] [--repeat 3] [--keep DIR]
-[--editable]``. ci runs from a fresh non-editable install of this checkout (as in CI) unless
-``--editable``.
+Target (issue 18): ci / ``git log -M -C`` <= 2 at every size, time growing linearly with the
+range and peak RSS less than linearly.
+Run: ``python -m bench.ci_range [--sizes 100,1000,10000,50000] [--repeat 3] [--keep DIR]
+[--editable] [--compare DIR]``. ci runs from a fresh non-editable install of this checkout (as
+in CI) unless ``--editable``; ``--compare DIR`` also installs the checkout DIR (e.g. an older
+commit's ``git worktree add --detach``) and times its ci in the same interleaved run.
 """
 from __future__ import annotations
 
@@ -124,32 +126,39 @@ def gg_cmd() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "guardrails.cli"]
 
 
-def installed(tmp: str) -> list[str]:
+def installed(tmp: str, project: Optional[str] = None, name: str = "venv") -> list[str]:
     """``git-guardrails`` installed from this checkout (with the ``fast`` extra) into a venv of
     its own, as a CI job installs it: not editable, bytecode compiled. The editable install of a
     development venv adds ~8 ms to every start (its import finder loads pathlib and more) and,
     with PYTHONDONTWRITEBYTECODE, compiles the package on every run."""
     from bench._common import PROJECT
 
-    venv = os.path.join(tmp, "venv")
+    project = project or str(PROJECT)
+    venv = os.path.join(tmp, name)
     python = os.path.join(venv, "bin", "python")
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     if not os.path.exists(python):
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([*pip, f"{PROJECT}[fast]"], check=True)
+        subprocess.run([*pip, f"{project}[fast]"], check=True)
     else:  # a kept venv gets this checkout's code, not the code it was built with
-        subprocess.run([*pip, "--force-reinstall", "--no-deps", str(PROJECT)], check=True)
+        subprocess.run([*pip, "--force-reinstall", "--no-deps", project], check=True)
     return [os.path.join(venv, "bin", "git-guardrails")]
+
+
+RESULT: dict[str, object] = {}  # the last run's figures (for python -m bench)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="bench/ci_range.py", description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", default="1000,5000,10000")
+    ap.add_argument("--sizes", default="100,1000,10000,50000")
     ap.add_argument("--repeat", type=int, default=3, help="best of N for every figure")
     ap.add_argument("--keep", metavar="DIR", help="build the repository here and keep it")
     ap.add_argument("--editable", action="store_true",
                     help="time the git-guardrails on PATH (a development venv) instead of a "
                          "fresh non-editable install")
+    ap.add_argument("--compare", metavar="DIR",
+                    help="also time the ci of the checkout DIR (installed alike), interleaved")
+    ap.add_argument("--json", metavar="FILE", help="write the figures here too")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     tmp = args.keep or tempfile.mkdtemp(prefix="gg-bench-ci-")
@@ -175,11 +184,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         gg = gg_cmd() if args.editable else installed(tmp)
         print(f"ci: {gg[0]}" + (" (as installed on PATH)" if args.editable else
                                 " (installed from this checkout, not editable)"))
-        print(f"load average before: {_load()} ({os.cpu_count()} CPUs; others' work on a "
+        old = installed(tmp, os.path.abspath(args.compare), "venv-compare") \
+            if args.compare else None
+        if old:
+            print(f"before: {old[0]} (installed from {args.compare})")
+        load0 = _load()
+        print(f"load average before: {load0} ({os.cpu_count()} CPUs; others' work on a "
               "shared host shows in every figure)")
         print(f"{'commits':>8} {'git log':>9} {'git log -M -C':>14} {'ci':>8} "
-              f"{'ci/log':>7} {'ci/log-MC':>10} {'ms/1k':>7} {'ci RSS':>9}")
+              f"{'ci/log':>7} {'ci/log-MC':>10} {'ms/1k':>7} {'ci RSS':>9}"
+              + (f" {'before':>8} {'b/log-MC':>9} {'b RSS':>8}" if old else ""))
         rows = []
+        figures: list[dict[str, float]] = []
         # a kept history may be longer than this run's sizes: the first n commits of it
         length = int(_git("rev-list", "--count", "main..agent/auth", cwd=root))
         if length < max(sizes):
@@ -192,29 +208,43 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             same = ["git", "log", "--reverse", "--raw", "--numstat", "-z", "-M", "-C",
                     "--no-abbrev", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none",
                     "--format=%x01%H%x02%P%x02%an%x02%ae%x02%cn%x02%ce%x02%B", rng, "--"]
-            ci = [*gg, "ci", "--base", "main", "--head", tip, "--branch", "agent/auth",
-                  "--format", "json"]
+            args_ci = ["ci", "--base", "main", "--head", tip, "--branch", "agent/auth",
+                       "--format", "json"]
+            cases = [("plain", plain), ("same", same), ("ci", [*gg, *args_ci])]
+            if old:
+                cases.append(("before", [*old, *args_ci]))
             best: dict[str, float] = {}
-            rss = 0
+            rss: dict[str, int] = {}
             for _ in range(args.repeat):
-                for name, cmd in (("plain", plain), ("same", same), ("ci", ci)):
+                for name, cmd in cases:  # interleaved: load falls on each alike
                     wall, peak, out = timed(cmd, root)
                     best[name] = min(best.get(name, wall), wall)
-                    if name == "ci":
-                        rss = peak
+                    rss[name] = max(rss.get(name, 0), peak)
+                    if name in ("ci", "before"):
                         doc = json.loads(out)
                         assert len(doc["commits"]) == n, (len(doc["commits"]), n)
             rows.append((n, best))
+            figures.append({"commits": n, **{f"{k}_s": v for k, v in best.items()},
+                            **{f"{k}_rss_mb": v / 1024 for k, v in rss.items()},
+                            "ci_per_log_mc": best["ci"] / best["same"]})
             print(f"{n:>8} {best['plain']:>8.2f}s {best['same']:>13.2f}s {best['ci']:>7.2f}s "
                   f"{best['ci'] / best['plain']:>7.2f} {best['ci'] / best['same']:>10.2f} "
-                  f"{best['ci'] * 1e6 / n:>6.0f} {rss / 1024:>7.0f}MB")
+                  f"{best['ci'] * 1e6 / n:>6.0f} {rss['ci'] / 1024:>7.0f}MB"
+                  + (f" {best['before']:>7.2f}s {best['before'] / best['same']:>9.2f} "
+                     f"{rss['before'] / 1024:>6.0f}MB" if old else ""), flush=True)
         if len(rows) > 1:
             (n0, b0), (n1, b1) = rows[0], rows[-1]
             print(f"growth {n0}->{n1} commits (x{n1 / n0:.0f}): ci x{b1['ci'] / b0['ci']:.1f}, "
-                  f"git log x{b1['plain'] / b0['plain']:.1f}")
-        print("ms/1k: ci milliseconds per 1,000 commits; ci RSS: the ci child's peak "
-              "ru_maxrss (os.wait4 rusage)")
-        print(f"load average after: {_load()}")
+                  f"git log -M -C x{b1['same'] / b0['same']:.1f}")
+        print("ms/1k: ci milliseconds per 1,000 commits; RSS: the child's peak ru_maxrss "
+              "(os.wait4 rusage); times: best of --repeat")
+        load1 = _load()
+        print(f"load average after: {load1}")
+        RESULT.clear()
+        RESULT.update({"load": [load0, load1], "rows": figures})
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(RESULT, fh, indent=1)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

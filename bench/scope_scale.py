@@ -3,6 +3,7 @@ locked list, the work check-scope does per commit), with the re2 backend (RE2::S
 the `simple` backend (Python's re).
 
     python -m bench.scope_scale [--paths 100000] [--patterns 200] [--repeat 3]
+        [--backends re2,simple]
 
 Target: <= 0.3 s with re2.
 """
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--paths", type=int, default=100_000)
     ap.add_argument("--patterns", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--backends", default="re2,simple",
+                    help="comma-separated: re2, simple, indexed (thousands of patterns)")
     args = ap.parse_args(argv)
     from guardrails.scope.patterns import Matcher
 
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"paths": len(paths), "patterns": len(patterns),
                               "repeat": args.repeat, "seconds": {}, "compile_s": {},
                               "matched": {}}
-    for backend in ("re2", "simple"):
+    for backend in args.backends.split(","):
         try:
             t0 = time.perf_counter()
             m = Matcher(patterns, backend=backend)

@@ -1,10 +1,13 @@
-"""`git guardrails status` on 32 worktrees: wall time and the number of git processes it starts.
+"""`git guardrails status` on 64 worktrees: wall time and the number of git processes it starts.
 
-A scratch repository gets 32 linked worktrees (24 with a session, some with commits and dirty
+A scratch repository gets 64 linked worktrees (24 with a session, some with commits and dirty
 files); `git-guardrails status --format json` then runs several times with a PATH shim that logs
 every git invocation and execs the real git. Target: under 1 s.
 
-    python bench/status_scale.py [--worktrees N] [--runs N]
+    python -m bench.status_scale [--worktrees N] [--runs N] [--compare GIT_GUARDRAILS]
+
+``--compare`` times another ``git-guardrails`` executable (e.g. one installed from an older
+checkout) in the same run, interleaved.
 """
 from __future__ import annotations
 
@@ -70,11 +73,26 @@ def build(root: str, n: int, env: dict[str, str]) -> str:
     return repo
 
 
+RESULT: dict[str, object] = {}  # the last run's figures (python -m bench)
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="status_scale")
-    ap.add_argument("--worktrees", type=int, default=32)
+    ap.add_argument("--worktrees", type=int, default=64)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--exe", metavar="GIT_GUARDRAILS",
+                    help="the git-guardrails executable to time (default: this venv's)")
+    ap.add_argument("--compare", metavar="GIT_GUARDRAILS",
+                    help="another git-guardrails executable, timed alongside")
     args = ap.parse_args(argv)
+    RESULT.clear()
     root = tempfile.mkdtemp(prefix="guardrails-status-bench-")
     try:
         env = dict(os.environ)
@@ -95,35 +113,48 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f.write(f'#!/bin/sh\necho "$1" >> "{log}"\nexec "{real}" "$@"\n')
         os.chmod(os.path.join(shim_dir, "git"), 0o755)
         shim_env = dict(env, PATH=f"{shim_dir}{os.pathsep}{env.get('PATH', '')}")
-        gg = _tool("git-guardrails")
-        times, counts = [], []
+        gg = args.exe or _tool("git-guardrails")
+        exes = {"now": gg, **({"compare": args.compare} if args.compare else {})}
+        load0 = _load()
+        times: dict[str, list[float]] = {k: [] for k in exes}
+        counts: dict[str, int] = {}
+        by_cmd: dict[str, dict[str, int]] = {}
         rows = 0
-        for _ in range(args.runs + 1):  # the first run warms the caches and is not counted
-            if os.path.exists(log):
-                os.unlink(log)
-            t0 = time.perf_counter()
-            proc = subprocess.run([gg, "status", "--format", "json"], cwd=repo, env=shim_env,
-                                  capture_output=True, text=True, check=False)
-            elapsed = time.perf_counter() - t0
-            if proc.returncode != 0:
-                print(proc.stderr, file=sys.stderr)
-                return 1
-            rows = len(json.loads(proc.stdout)["worktrees"])
-            with open(log) as f:
-                calls = f.read().split()
-            times.append(elapsed)
-            counts.append(len(calls))
-        times, counts = times[1:], counts[1:]
-        by_cmd: dict[str, int] = {}
-        for c in calls:
-            by_cmd[c] = by_cmd.get(c, 0) + 1
-        med = statistics.median(times)
-        print(f"status_scale: {rows} worktrees ({args.worktrees} linked), {args.runs} runs")
-        print(f"  wall time: median {med * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, "
-              f"max {max(times) * 1000:.0f} ms (target < 1000 ms)")
-        print(f"  git processes per run: {counts[-1]} "
-              f"({', '.join(f'{k} {v}' for k, v in sorted(by_cmd.items()))})")
+        for i in range(args.runs + 1):  # the first run warms the caches and is not counted
+            for name, exe in exes.items():  # interleaved
+                if os.path.exists(log):
+                    os.unlink(log)
+                t0 = time.perf_counter()
+                proc = subprocess.run([exe, "status", "--format", "json"], cwd=repo,
+                                      env=shim_env, capture_output=True, text=True, check=False)
+                elapsed = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    print(proc.stderr, file=sys.stderr)
+                    return 1
+                rows = len(json.loads(proc.stdout)["worktrees"])
+                with open(log) as f:
+                    calls = f.read().split()
+                if i:
+                    times[name].append(elapsed)
+                counts[name] = len(calls)
+                by_cmd[name] = {}
+                for c in calls:
+                    by_cmd[name][c] = by_cmd[name].get(c, 0) + 1
+        med = statistics.median(times["now"])
+        load1 = _load()
+        print(f"status_scale: {rows} worktrees ({args.worktrees} linked), {args.runs} runs, "
+              f"load {load0} -> {load1}")
+        for name in exes:
+            ts = times[name]
+            print(f"  {name}: median {statistics.median(ts) * 1000:.0f} ms, min "
+                  f"{min(ts) * 1000:.0f} ms, max {max(ts) * 1000:.0f} ms (target < 1000 ms); "
+                  f"{counts[name]} git processes "
+                  f"({', '.join(f'{k} {v}' for k, v in sorted(by_cmd[name].items()))})")
         print(f"  {'OK' if med < 1.0 else 'SLOW'}")
+        RESULT.update({"worktrees": rows, "load": [load0, load1],
+                       "median_ms": {k: round(statistics.median(v) * 1000) for k, v in
+                                     times.items()},
+                       "git_processes": counts})
         return 0 if med < 1.0 else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

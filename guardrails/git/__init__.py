@@ -147,8 +147,10 @@ class Running:
             if fd is not None:
                 os.close(fd)
 
-    def wait(self) -> Completed:
-        out: list[bytes] = []
+    def wait(self, on_out: Optional[Callable[[bytes], None]] = None) -> Completed:
+        """The completed process; ``on_out``: stdout is handed to it piece by piece as it
+        arrives and not kept (``stdout`` is then b"")."""
+        out: list[bytes] = [] if on_out is None else _Sink(on_out)
         err: list[bytes] = []
         feeds = {self.in_w: self.input or b""} if self.in_w is not None else {}
         self.in_w = None
@@ -322,13 +324,44 @@ def out(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None) ->
     return run(*args, cwd=cwd, input=input).stdout
 
 
+class _Dropped(list):  # type: ignore[type-arg]
+    """A sink that keeps nothing (tee's ``keep_first=False``)."""
+
+    def append(self, _chunk: object) -> None:
+        pass
+
+
+class _Sink(list):  # type: ignore[type-arg]
+    """A sink that hands each piece to a function and keeps nothing."""
+
+    def __init__(self, fn: Callable[[bytes], None]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def append(self, chunk: bytes) -> None:
+        self.fn(chunk)
+
+
+def stream(*args: str, cwd: Optional[str] = None,
+           on_chunk: Callable[[bytes], None]) -> None:
+    """Read-only ``git *args`` whose stdout is handed to ``on_chunk`` as it arrives, never held
+    whole (a staged 150 MB file); a :func:`prefetch` of the same arguments is collected."""
+    ahead = _PREFETCHED.pop((args, cwd), None)
+    proc = (ahead or start(*args, cwd=cwd)).wait(on_chunk)
+    if proc.returncode != 0:
+        raise GitError(args, proc.returncode, proc.stderr)
+
+
 def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
         input: Optional[bytes] = None,
-        on_chunk: Optional[Callable[[bytes], None]] = None) -> tuple[bytes, bytes]:
+        on_chunk: Optional[Callable[[bytes], None]] = None,
+        keep_first: bool = True) -> tuple[bytes, bytes]:
     """stdout of read-only ``git *first`` (fed ``input``), which is also streamed into
     ``git *second`` while it is produced; returns both outputs. Two processes running side by
     side (``git log -p`` into ``git patch-id``) instead of one after the other. ``on_chunk``
-    sees each piece of the first output as it arrives (after the second process got it).
+    sees each piece of the first output as it arrives (after the second process got it);
+    ``keep_first=False``: the first output is not kept (b"" returned for it), so memory does
+    not grow with it when ``on_chunk`` reads what it needs on the way.
 
     One ``poll`` loop over both processes' pipes (:func:`_pump`; no subprocess, no threads):
     the first output is handed to the second process as soon as it is read."""
@@ -341,7 +374,7 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
         raise
     assert p1.in_w is not None and p2.in_w is not None
     feeds = {p1.in_w: input or b""}
-    out1: list[bytes] = []
+    out1: list[bytes] = [] if keep_first else _Dropped()
     out2: list[bytes] = []
     err1: list[bytes] = []
     err2: list[bytes] = []

@@ -100,6 +100,20 @@ def _resolve(repo: git.Repo, rev: str, what: str) -> str:
                           f"{fix}, or {listing}")
 
 
+def _resolve_both(repo: git.Repo, base: str, head: str) -> tuple[str, str]:
+    """Both commits in one git process (``cat-file --batch-check`` reads the names on stdin, so
+    no name is ever an option); anything but two commits goes through :func:`_resolve`, which
+    says what is wrong."""
+    if "\n" not in base + head and base.strip() == base and head.strip() == head:
+        out = git.out("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                      cwd=repo.toplevel,
+                      input=f"{base}^{{commit}}\n{head}^{{commit}}\n".encode(
+                          "utf-8", "surrogateescape")).decode(errors="replace").split("\n")
+        if len(out) == 3 and all(line.endswith(" commit") for line in out[:2]):
+            return out[0].split(" ")[0], out[1].split(" ")[0]
+    return _resolve(repo, base, "the base"), _resolve(repo, head, "the head")
+
+
 def _branch_of(repo: git.Repo, head: str) -> Optional[str]:
     """The branch ``head`` names (``agent/auth``, ``origin/agent/auth`` -> ``agent/auth``)."""
     if head == "HEAD":
@@ -151,8 +165,7 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     told each step (guardrails.progress)."""
     say = progress or _quiet
     say(f"resolving {base} and {head}")
-    base_oid = _resolve(repo, base, "the base")
-    head_oid = _resolve(repo, head, "the head")
+    base_oid, head_oid = _resolve_both(repo, base, head)
     since_oid = _resolve(repo, since, "the start of the range") if since is not None else None
     proc = git.run("merge-base", base_oid, head_oid, cwd=repo.toplevel, ok=(0, 1))
     mb = proc.stdout.decode().strip()

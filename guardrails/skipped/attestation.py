@@ -87,22 +87,25 @@ class Prefetch:
     """``git log -p --reverse REVS`` into ``git patch-id`` started in the background, so it
     runs while the caller reads the same range's ``git log --raw`` (review.gather). Once the
     caller knows the range's commits (oldest first, as ``git log --reverse REVS`` lists them),
-    :meth:`bind` hands the result to :func:`patches`/:func:`patch_ids` for exactly those oids:
-    the same bytes ``--no-walk=unsorted --stdin`` of them would print, in the same order.
+    :meth:`bind` hands the result to :func:`patch_ids`, :func:`hit_patches` and
+    :func:`line_counts` for exactly those oids.
 
-    ``lines``: also count each commit's added and removed lines (:func:`patch_lines`) as the
-    output arrives, for a max-lines budget (changes.count_lines)."""
+    The patch itself is not kept (80 MB for 10,000 commits, held twice at its peak before):
+    each commit's text is scanned as soon as it is complete — the bypass check's literal scan,
+    and with ``lines`` each file's added and removed lines (:func:`patch_lines`, for a
+    max-lines budget) — and only the commits with a literal hit are kept, for the bypass check
+    to parse. Memory grows with the largest commit, not with the range."""
 
     def __init__(self, repo: git.Repo, revs: Sequence[str], lines: bool = False) -> None:
         import threading
 
         self.toplevel = repo.toplevel
-        self.hits: list[int] = []  # bypass.hit_lines of the whole output, scanned as it arrives
-        self._carry = b""  # the last, still incomplete line
-        self._base = 0  # its offset in the output
+        self.hit: dict[str, bytes] = {}  # commit id -> its diff, for commits with a literal hit
+        self._parts: list[bytes] = []  # the output not scanned yet (its last commit unfinished)
+        self._tail = b""  # the last 7 bytes read: a header's "\n" may end the previous chunk
+        self._seen = 0  # bytes scanned so far
         self.lines: Optional[dict[str, dict[str, tuple[Optional[int], Optional[int]]]]] = \
             {} if lines else None
-        self._commit: list[bytes] = []  # the lines so far of the last, incomplete commit
         self.result: Optional[tuple[bytes, bytes]] = None
         self.error: Optional[BaseException] = None
         # not a daemon: the interpreter joins it before finalizing. A daemon thread still
@@ -116,58 +119,60 @@ class Prefetch:
         try:
             self.result = git.tee([*CONFIG, "log", "--reverse", *LOG_ARGS, *revs, "--"],
                                   ["patch-id", "--stable"], cwd=self.toplevel,
-                                  on_chunk=self._scan)
+                                  on_chunk=self._scan, keep_first=False)
             self._scan(b"", last=True)
         except BaseException as e:  # re-raised in the caller's thread by get()
             self.error = e
 
     def _scan(self, chunk: bytes, last: bool = False) -> None:
-        """The bypass check's literal scan, done line block by line block while git writes
-        (the caller's thread is waiting for this output meanwhile): hits are per line, so the
-        blocks' hits, shifted by their offsets, are the whole output's."""
-        from guardrails.checks.bypass import hit_lines
+        """Scan every commit completed by ``chunk`` (done while the caller's thread waits for
+        this output, so mostly for free); keep the rest of the last, unfinished one."""
+        probe = self._tail + chunk
+        cut = probe.rfind(b"\ncommit ")
+        self._tail = probe[-7:]
+        if not last and cut == -1:
+            if chunk:
+                self._parts.append(chunk)
+            return
+        buf = b"".join([*self._parts, chunk])
+        # where the last commit's header starts in buf (its "\n" may end the previous part)
+        split = len(buf) if last else len(buf) - len(probe) + cut + 1
+        self._parts = [buf[split:]] if split < len(buf) else []
+        if split > 0:
+            self._done(buf[:split])
 
-        buf = self._carry + chunk
-        cut = len(buf) if last else buf.rfind(b"\n") + 1
-        if cut:
-            block = buf[:cut]
-            self.hits += [self._base + h for h in hit_lines(block)]
-            self._base += cut
-            if self.lines is not None:
-                self._count(block, last)
-        elif last and self.lines is not None:
-            self._count(b"", last)
-        self._carry = buf[cut:]
+    def _done(self, block: bytes) -> None:
+        """Whole commits of the output: what the bypass and max-lines checks need of them."""
+        from guardrails.checks.bypass import RE2_ABOVE, hit_lines
 
-    def _count(self, block: bytes, last: bool) -> None:
-        """patch_lines of every commit complete once ``block`` (whole lines) arrived."""
-        assert self.lines is not None
-        if last:
-            head = len(block)
-        else:
-            head = block.rfind(b"\ncommit ") + 1  # where the last commit's header starts
-            if head == 0 and not block.startswith(b"commit "):
-                self._commit.append(block)  # no header: the commit goes on
-                return
-        done = b"".join([*self._commit, block[:head]])
-        self._commit = [block[head:]]
-        if done:
-            self.lines.update(patch_lines(done))
+        self._seen += len(block)
+        hits = hit_lines(block, big=self._seen > RE2_ABOVE)
+        if hits:
+            import bisect
+
+            heads = commit_heads(block)
+            starts = [h[0] for h in heads]
+            for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
+                if k >= 0:
+                    end = heads[k + 1][0] if k + 1 < len(heads) else len(block)
+                    self.hit[heads[k][2]] = block[heads[k][1]:end]
+        if self.lines is not None:
+            self.lines.update(patch_lines(block))
 
     def bind(self, oids: Sequence[str]) -> None:
         _PENDING.clear()  # one range at a time: an unused earlier one is dropped
         _PENDING[(self.toplevel, tuple(oids))] = self
 
-    def get(self) -> tuple[bytes, bytes]:
+    def get(self) -> tuple[Optional[bytes], bytes]:
         self.thread.join()
         if self.error is not None:
             raise self.error
         assert self.result is not None
-        return self.result
+        return None, self.result[1]
 
 
 _PENDING: dict[tuple[str, tuple[str, ...]], Prefetch] = {}
-_HITS: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+_HIT: dict[tuple[str, tuple[str, ...]], dict[str, bytes]] = {}
 _LINES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, tuple[Optional[int],
                                                                   Optional[int]]]]] = {}
 
@@ -180,27 +185,35 @@ def settle() -> None:
         pending.thread.join()
 
 
-def prefetched_hits(repo: git.Repo, oids: Sequence[str]) -> Optional[list[int]]:
-    """``bypass.hit_lines(patches(repo, oids))`` when a :class:`Prefetch` produced those
-    patches (and scanned them on the way), else None."""
-    return _HITS.get((repo.toplevel, tuple(oids)))
+def hit_patches(repo: git.Repo, oids: Sequence[str]) -> Optional[dict[str, bytes]]:
+    """commit id -> its diff (after the ``commit`` header line) for the commits of ``oids``
+    whose added lines have a bypass literal (``bypass.hit_lines``), when a :class:`Prefetch`
+    scanned them on the way; else None (then read :func:`patches`)."""
+    key = (repo.toplevel, tuple(oids))
+    _log(*key)
+    return _HIT.get(key)
 
 
 @functools.lru_cache(maxsize=4)
-def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
+def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[Optional[bytes], bytes]:
     """(``git log -p`` of ``oids``, ``git patch-id --stable`` of it): the two processes run
-    side by side, the log streamed into patch-id while it is produced."""
+    side by side, the log streamed into patch-id while it is produced. The log is None when a
+    :class:`Prefetch` scanned it instead of keeping it (:func:`patches` reads it again)."""
     if not oids:
         return b"", b""
     pending = _PENDING.pop((toplevel, oids), None)
     if pending is not None:
         result = pending.get()
-        _HITS.clear()
-        _HITS[(toplevel, oids)] = pending.hits
+        _HIT.clear()
+        _HIT[(toplevel, oids)] = pending.hit
         _LINES.clear()
         if pending.lines is not None:
             _LINES[(toplevel, oids)] = pending.lines
         return result
+    return _read(toplevel, oids)
+
+
+def _read(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
     return git.tee([*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS],
                    ["patch-id", "--stable"], cwd=toplevel,
                    input="".join(o + "\n" for o in oids).encode())
@@ -209,7 +222,9 @@ def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
 def patches(repo: git.Repo, oids: Sequence[str]) -> bytes:
     """``git log -p`` of exactly these commits (cached for the other checks that read the
     same commits): ``commit <oid>`` headers, then each commit's diff."""
-    return _log(repo.toplevel, tuple(oids))[0]
+    key = (repo.toplevel, tuple(oids))
+    data = _log(*key)[0]
+    return data if data is not None else _read(*key)[0]
 
 
 def commit_heads(data: bytes) -> list[tuple[int, int, str]]:
@@ -320,9 +335,9 @@ def line_counts(repo: git.Repo,
                 oids: Sequence[str]) -> dict[str, dict[str, tuple[Optional[int], Optional[int]]]]:
     """:func:`patch_lines` of :func:`patches`, counted while git wrote them when a
     :class:`Prefetch` was asked to."""
-    data = patches(repo, oids)
+    _log(repo.toplevel, tuple(oids))
     counted = _LINES.get((repo.toplevel, tuple(oids)))
-    return counted if counted is not None else patch_lines(data)
+    return counted if counted is not None else patch_lines(patches(repo, oids))
 
 
 def patch_ids(repo: git.Repo, oids: Sequence[str]) -> dict[str, str]:
@@ -367,8 +382,7 @@ def staged_diff(repo: git.Repo, base: Optional[str] = None) -> bytes:
     return git.out(*staged_args(base), cwd=repo.toplevel)
 
 
-def fingerprint(diff: bytes) -> str:
-    """What the record compares: a digest of the staged diff against HEAD."""
+def _sha256() -> Any:
     try:  # CPython's built-in SHA-256: the same digest without loading OpenSSL (~2 ms)
         from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -376,7 +390,98 @@ def fingerprint(diff: bytes) -> str:
             from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(diff).hexdigest())
+    return sha256()
+
+
+def fingerprint(diff: bytes) -> str:
+    """What the record compares: a digest of the staged diff against HEAD."""
+    h = _sha256()
+    h.update(diff)
+    return str(h.hexdigest())
+
+
+_BINARY = b"GIT binary patch\n"
+
+
+class StagedScan:
+    """The staged diff read once, as git writes it, and never held whole (a staged 150 MB
+    file): its :func:`fingerprint`, and the files' sections whose added lines have a bypass
+    literal (``bypass.hit_lines``), for ``bypass.scan_diff`` to parse. A binary file's
+    section (``GIT binary patch``: base85 lines, none starts with ``+``) is neither kept nor
+    scanned; a text file's section is held until it ends."""
+
+    def __init__(self) -> None:
+        self.digest = _sha256()
+        self.kept: list[bytes] = []  # sections with a hit
+        self._cur: list[bytes] = []  # the current section so far (whole lines)
+        self._hit = False  # whether it has a hit
+        self._skip = False  # a binary section: dropped until the next one
+        self._carry = b""  # the last, incomplete line
+        self._seen = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            self._carry += chunk
+            return
+        block, self._carry = self._carry + chunk[:cut], chunk[cut:]
+        self._lines(block)
+
+    def _lines(self, block: bytes) -> None:
+        """Whole lines: split at each section's ``diff --git`` line."""
+        from guardrails.checks.bypass import RE2_ABOVE, hit_lines
+
+        self._seen += len(block)
+        at = 0
+        while at < len(block):
+            if block.startswith(b"diff --git ", at):
+                self._end()
+            nxt = block.find(b"\ndiff --git ", at)
+            stop = len(block) if nxt == -1 else nxt + 1
+            piece = block[at:stop]
+            at = stop
+            if self._skip:
+                continue
+            if not self._hit and (piece.startswith(_BINARY) or b"\n" + _BINARY in piece):
+                self._skip, self._cur = True, []  # no added lines in a binary patch
+                continue
+            self._cur.append(piece)
+            # kept: a literal, or any non-ASCII byte (scan_diff folds case as str.lower does,
+            # so a Kelvin sign can be a k there)
+            if not self._hit and (not piece.isascii() or
+                                  hit_lines(piece, big=self._seen > RE2_ABOVE)):
+                self._hit = True
+
+    def _end(self) -> None:
+        if self._hit:
+            self.kept.append(b"".join(self._cur))
+        self._cur, self._hit, self._skip = [], False, False
+
+    def finish(self) -> tuple[str, bytes]:
+        """(fingerprint of the whole diff, the sections with a hit)."""
+        if self._carry:
+            self._lines(self._carry)
+            self._carry = b""
+        self._end()
+        return str(self.digest.hexdigest()), b"".join(self.kept)
+
+
+def staged_scan(repo: git.Repo) -> tuple[str, bytes]:
+    """:class:`StagedScan` of :func:`staged_diff` (a prefetched one is collected)."""
+    scan = StagedScan()
+    git.stream(*staged_args(), cwd=repo.toplevel, on_chunk=scan.feed)
+    return scan.finish()
+
+
+def staged_ids(repo: git.Repo, base: Optional[str] = None) -> tuple[str, str]:
+    """(:func:`fingerprint`, :func:`patch_id_of`) of :func:`staged_diff`, in one pass: the
+    diff streamed into ``git patch-id`` and the digest, never held whole."""
+    digest = _sha256()
+    _, out = git.tee(list(staged_args(base)), ["patch-id", "--stable"], cwd=repo.toplevel,
+                     on_chunk=digest.update, keep_first=False)
+    ids = out.split()
+    return str(digest.hexdigest()), ids[0].decode() if ids else empty_id(repo)
 
 
 def patch_id_of(repo: git.Repo, diff: bytes) -> str:
@@ -556,9 +661,14 @@ def record_path(repo: git.Repo) -> str:
 def record(repo: git.Repo, diff: bytes) -> str:
     """Remember that the pre-commit stage of this git process checked the staged ``diff``
     (atomically; per worktree)."""
+    return record_digest(repo, fingerprint(diff))
+
+
+def record_digest(repo: git.Repo, digest: str) -> str:
+    """:func:`record` of a diff whose :func:`fingerprint` is ``digest``."""
     from guardrails import state
 
-    data = {"diff": fingerprint(diff), "git": git_process(), "time": time.time()}
+    data = {"diff": digest, "git": git_process(), "time": time.time()}
     # guardrails.state writes it (temp file, rename; a failure leaves the old record and
     # reports the real error, e.g. a git dir the user cannot write)
     return state.write_bytes(record_path(repo), json.dumps(data).encode(), durable=False)

@@ -125,11 +125,11 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     if agent is None:
         return 0
     msgfile = os.path.abspath(msgfile)  # prek passes it relative to cwd in linked worktrees
-    staged = attestation.staged_diff(repo)
+    # the staged diff's digest and patch id in one pass, the diff never held (a 150 MB file)
+    digest, staged_pid = attestation.staged_ids(repo)
     rec = attestation.load_record(repo)
     me = attestation.git_process()
-    checked = rec is not None and rec.get("diff") == attestation.fingerprint(staged) \
-        and rec.get("git") == me
+    checked = rec is not None and rec.get("diff") == digest and rec.get("git") == me
     skips = _skips(env)
     amend = attestation.is_amend(argvs[0]) if argvs else (source == "commit" and obj == "HEAD")
     parents, merge = _parents(repo, source, amend)
@@ -155,10 +155,9 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     if merge:
         pid = attestation.merge_id(repo, parents)
     elif amend:
-        pid = attestation.patch_id_of(
-            repo, attestation.staged_diff(repo, parents[0] if parents else repo.empty_tree))
+        pid = attestation.staged_ids(repo, parents[0] if parents else repo.empty_tree)[1]
     else:
-        pid = attestation.patch_id_of(repo, staged)
+        pid = staged_pid
     attestation.add_trailer(repo, msgfile, pid)
     return 0
 
