@@ -772,7 +772,8 @@ def test_broken_policy_warns_humans_and_its_fix_commits(tmp_path: Path) -> None:
 
 def test_bad_range_exits_2_with_a_fix(sess: tuple[Path, Path]) -> None:
     _repo, wt = sess
-    for rng in ("", "main..", "main..nope", "--output=PWNED", " "):
+    # ("main.." is git's main..HEAD: a valid range, judged like it in test_check_range.py)
+    for rng in ("", "..", "main..nope", "--output=PWNED", " ", "main.. "):
         proc = gg("check", "--range", rng, cwd=wt)
         sane(proc, codes=(2,))
         assert "usage:" not in proc.stderr.lower() and "fix:" in proc.stderr, proc.stderr

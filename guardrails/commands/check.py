@@ -81,11 +81,13 @@ def _check_spec(repo: git.Repo, rng: str) -> None:
     example = "git guardrails check --range main..HEAD"
     sep = "..." if "..." in rng else ".." if ".." in rng else ""
     ends = rng.split(sep, 1) if sep else [rng]
-    if not rng.strip() or any(not e.strip() for e in ends):
+    # as git reads them: an empty end of A.. or ..B is HEAD; blanks, "..", or spaces name nothing
+    if not rng.strip() or all(not e for e in ends) or any(e != e.strip() for e in ends) or \
+            any(not e.strip() and e for e in ends):
         raise GuardrailsError(f"--range {printable(rng)!r} names no commits: give A..B (or one "
                               "revision)", example)
     for end in ends:
-        if git.rev_parse(repo, end) is None:
+        if end and git.rev_parse(repo, end) is None:
             raise GuardrailsError(
                 f"--range {printable(rng)!r}: `{printable(end)}` is not a commit here",
                 f"{example}   (check it with: git rev-parse --verify --end-of-options "
