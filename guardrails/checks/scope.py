@@ -323,9 +323,13 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 def diagnose(repo: git.Repo) -> list[Finding]:
     """doctor: the trusted policy's lint warnings (scope.policy.lint_static, lint_tree over
     the base branch's files: one ``git ls-tree``)."""
+    from guardrails.errors import GuardrailsError
     from guardrails.scope import policy as policies
 
-    pol = policies.load_trusted(repo)
+    try:
+        pol = policies.load_trusted(repo)
+    except GuardrailsError:
+        return []  # an unreadable policy is another doctor module's finding (policy-invalid)
     if pol is None:
         return []
     data = git.out("ls-tree", "-r", "-z", "--name-only", "--full-tree", f"refs/heads/{pol.base}",
