@@ -329,7 +329,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
     try:
         pol = policies.load_trusted(repo)
     except GuardrailsError:
-        return []  # a policy that does not load is doctor's policy-invalid finding
+        return []  # an unreadable policy is another doctor module's finding (policy-invalid)
     if pol is None:
         return []
     data = git.out("ls-tree", "-r", "-z", "--name-only", "--full-tree", f"refs/heads/{pol.base}",
