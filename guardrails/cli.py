@@ -33,6 +33,7 @@ COMMANDS = {
     "uninstall": "uninstall",
     "doctor": "doctor",
     "agent-hook": "agent_hook",
+    "help": "help",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``
 FAST = ("ci",)
