@@ -131,7 +131,8 @@ def setup(work: Path, n: int, guarded: bool, env: dict[str, str],
             _hook(hooks / "post-commit", f"exec '{BIN / 'guardrails-verify-commit'}'\n")
         code = (
             "import sys, time\n"
-            "from guardrails import git, maintenance, session\n"
+            "from guardrails import git\nfrom guardrails.refstore import maintenance\n"
+            "from guardrails.sessions import session\n"
             "for i, wt in enumerate(sys.argv[1:], 1):\n"
             "    r = git.discover(wt)\n"
             "    session.save(r.git_dir, session.Session(branch=f'wt{i}', "

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--patterns", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    from guardrails.patterns import Matcher
+    from guardrails.scope.patterns import Matcher
 
     rnd = random.Random(20261125)
     paths = make_paths(args.paths, rnd)

@@ -20,8 +20,9 @@ show() { local rc=0; printf '%s$ %s%s\n' "$b" "$*" "$r"; "$@" || rc=$?; [ "$rc" 
 # task allows, and a path outside it: "branch<TAB>worktree<TAB>in-scope path<TAB>stray path".
 plan=$(python - "$base" <<'PY'
 import sys
-from guardrails import git, policy
-from guardrails.patterns import Matcher
+from guardrails import git
+from guardrails.scope import policy
+from guardrails.scope.patterns import Matcher
 
 base = sys.argv[1]
 repo = git.discover()

@@ -4,14 +4,16 @@ Data flows one way: git -> changes -> policy/session -> checks -> findings -> re
 """
 from __future__ import annotations
 
-from guardrails import changes, git, session
+from guardrails import git
+from guardrails.scope import changes
+from guardrails.sessions import session
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from typing import Optional
 
     from guardrails.findings import Finding
-    from guardrails.policy import Policy, Task
+    from guardrails.scope.policy import Policy, Task
 
 # every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
 CONFIG = r"^(guardrails\.base|core\.hookspath)$"
@@ -64,10 +66,10 @@ def prefetch(repo: git.Repo) -> None:
 
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
-    from guardrails import agents
-    from guardrails import policy as policies
+    from guardrails.agents import markers as agents
     from guardrails.findings import WARNING, Finding
-    from guardrails.policy import Task
+    from guardrails.scope import policy as policies
+    from guardrails.scope.policy import Task
 
     repo = repo or git.discover()
     config = git.config(repo.toplevel, CONFIG)

@@ -28,8 +28,9 @@ def record(argv: Sequence[str]) -> Optional[str]:
     line to print (None: nothing to say)."""
     if not _is_new_worktree(argv):
         return None
-    from guardrails import git, lifecycle, session
-    from guardrails import policy as policies
+    from guardrails import git
+    from guardrails.scope import policy as policies
+    from guardrails.sessions import lifecycle, session
 
     if os.environ.get(lifecycle.PENDING):
         return None  # `git guardrails worktree add` records the session itself

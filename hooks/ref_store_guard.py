@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.refguard import guard
+    from guardrails.refstore.guard import guard
 
     return guard(list(argv) if argv is not None else None)
 

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.require import main as require
+    from guardrails.skipped.require import main as require
 
     return require(argv)
 

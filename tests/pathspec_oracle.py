@@ -1,6 +1,6 @@
-"""The pathspec-based guardrails.patterns as it was before guardrails matched patterns itself
+"""The pathspec-based guardrails.scope.patterns as it was before guardrails matched patterns itself
 (moved here unchanged below this paragraph): the reference for tests/test_patterns.py's
-differential test of guardrails.patterns against pathspec 1.1.1.
+differential test of guardrails.scope.patterns against pathspec 1.1.1.
 
 gitignore-syntax path patterns (the same as ``.gitignore`` and CODEOWNERS).
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from guardrails import session
+from guardrails.sessions import session
 from tests.helpers import add_worktree, git, make_repo, write
 
 

@@ -147,7 +147,7 @@ def test_edit_scope(trees: tuple[Path, Path], tool: str, path: str, blocked: boo
 
 def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
     from guardrails import git as g
-    from guardrails import session
+    from guardrails.sessions import session
 
     repo = make_repo(tmp_path / "repo")
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")

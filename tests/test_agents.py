@@ -4,7 +4,7 @@ from typing import Optional
 
 import pytest
 
-from guardrails import agents
+from guardrails.agents import markers as agents
 
 ENV_CASES: list[tuple[dict[str, str], Optional[str]]] = [
     ({}, None),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from guardrails import git as ggit
-from guardrails import session
+from guardrails.sessions import session
 from tests.conftest import install_hooks
 from tests.helpers import (
     add_worktree,
@@ -138,7 +138,7 @@ def test_dirty_start_recorded_by_checkout_hook_refuses_commits(tmp_path: Path) -
     repo = make_repo(tmp_path / "repo")
     wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
     write(wt, "src/auth/login.py", "carried over\n")
-    from guardrails import lifecycle
+    from guardrails.sessions import lifecycle
 
     lifecycle.start(ggit.discover(str(wt)), task="auth", origin="post-checkout",
                     refuse_dirty=False)

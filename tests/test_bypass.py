@@ -153,7 +153,7 @@ def test_skip_ids_and_env_overrides() -> None:
 
 def test_git_process_identity_proc_and_ps_agree(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
-    code = ("from guardrails import attestation as a; "
+    code = ("from guardrails.skipped import attestation as a; "
             "print(a.git_process(), a.git_process(use_proc=False), a.git_argvs())")
     git("config", "alias.probe", f"!{sys.executable} -c '{code}'", cwd=repo)
     out = git("probe", cwd=repo).stdout.split()

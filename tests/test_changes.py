@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from guardrails import changes, git
-from guardrails.changes import Change
+from guardrails import git
+from guardrails.scope import changes
+from guardrails.scope.changes import Change
 from tests.helpers import commit_all, counting_git, git_subcommands, make_repo, write
 from tests.helpers import git as run_git
 
@@ -349,7 +350,7 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
                                                   git_log: Path) -> None:
     """commits(numstat=False) + count_lines gives what --numstat gives, for every kind of
     change; only a rename or copy with edits, or a mode-only change, needs diff-tree."""
-    from guardrails import attestation
+    from guardrails.skipped import attestation
 
     base = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
     write(repo, "src/a.py", "one\nTWO\nthree\nfour\n")

@@ -7,8 +7,9 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def attest(wt: Path) -> bool:
     """Amend HEAD with the trailer its hooks would have added, ``Guardrails-Checked: <id>``,
     when the attestation module (the skipped-hooks issue's) is installed; False otherwise."""
     try:
-        attestation = importlib.import_module("guardrails.attestation")
+        attestation = importlib.import_module("guardrails.skipped.attestation")
     except ImportError:
         return False
     from guardrails import git as ggit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from guardrails import git as ggit
-from guardrails import session
+from guardrails.sessions import session
 from tests.helpers import commit_all, gg, make_repo, write
 
 

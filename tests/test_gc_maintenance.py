@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from guardrails import git as ggit
-from guardrails import lock, maintenance
+from guardrails import state
 from guardrails.checks import refstore
+from guardrails.refstore import maintenance
 from tests.helpers import add_worktree, git, make_repo
 from tests.refstore_helpers import agents, cli, end_session, start_session
 from tests.test_refstore_locks import slow_git
@@ -78,7 +79,7 @@ def test_gc_serialises_on_the_guardrails_lock(tmp_path: Path) -> None:
     release = threading.Event()
 
     def holder() -> None:
-        with lock.hold(str(repo / ".git"), "test holder"):
+        with state.hold(str(repo / ".git"), "test holder"):
             held.set()
             release.wait(30)
 

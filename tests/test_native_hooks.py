@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from guardrails import git as ggit
-from guardrails import journal as gjournal
 from guardrails.checks import refstore
+from guardrails.refstore import journal as gjournal
 from tests.helpers import git, write
 from tests.refstore_helpers import (
     agents,

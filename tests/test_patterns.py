@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardrails.patterns import (
+from guardrails.scope.patterns import (
     RE2_ABOVE,
     RE2_WORK,
     Matcher,

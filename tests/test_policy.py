@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from guardrails import checks, context, git, policy
+from guardrails import checks, context, git
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding
-from guardrails.policy import PolicyError, globs_overlap, parse
+from guardrails.scope import policy
+from guardrails.scope.policy import PolicyError, globs_overlap, parse
 from tests.conftest import install_hooks
 from tests.helpers import POLICY, add_worktree, commit_all, make_repo, write
 from tests.helpers import git as run_git

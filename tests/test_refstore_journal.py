@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from guardrails import journal
+from guardrails.refstore import journal
 
 
 def _writer(common: str, n: int, tag: int) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from guardrails import git as ggit
-from guardrails import gitlocks
 from guardrails.checks import refstore
+from guardrails.refstore import locks as gitlocks
 from tests.conftest import install_hooks
 from tests.helpers import add_worktree, git, make_repo, write
 from tests.refstore_helpers import start_session, stat_clean

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from guardrails import git as ggit
-from guardrails import session
+from guardrails.sessions import session
 from tests.helpers import add_worktree, commit_all, gg, git, make_repo, write
 
 

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from guardrails import git as ggit
-from guardrails import session
+from guardrails.sessions import session
 from tests.helpers import commit_all, gg, git, make_repo, write
 
 

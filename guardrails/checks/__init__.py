@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from guardrails import git
-    from guardrails.changes import Commit
     from guardrails.context import Context
     from guardrails.findings import Finding
+    from guardrails.scope.changes import Commit
 
 # What the combined `guardrails` hook runs at pre-commit, in this order.
 PRE_COMMIT = ("baseline", "scope", "bypass", "refstore")

@@ -2,18 +2,18 @@
 
 ``check_commits(ctx, commits)``: CI verification over a range, with a constant number of git
 processes (one ``git log -p`` piped into one ``git patch-id --stable``). The trailer is added
-by the ``require-checks`` hook (guardrails/require.py).
+by the ``require-checks`` hook (guardrails/skipped/require.py).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from guardrails import attestation
 from guardrails.findings import Finding
+from guardrails.skipped import attestation
 
 if TYPE_CHECKING:  # the require-checks hook imports neither (start-up time)
-    from guardrails.changes import Commit
     from guardrails.context import Context
+    from guardrails.scope.changes import Commit
 
 MISSING = "hooks were skipped (core.hooksPath override, plumbing, or a tool that disables hooks)"
 
@@ -37,8 +37,8 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
     ids = attestation.patch_ids(ctx.repo, [c.oid for c in commits]) \
         if any(values for _, values in todo) else {}
     policy = ctx.scope_source or None
-    from guardrails import agents
-    from guardrails.changes import agent_of
+    from guardrails.agents import markers as agents
+    from guardrails.scope.changes import agent_of
 
     env_agent = agents.from_env()  # who made a commit that does not say
     found: list[Finding] = []

@@ -18,8 +18,8 @@ TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); myp
 if TYPE_CHECKING:
     from typing import Optional
 
-    from guardrails.changes import Commit
     from guardrails.context import Context
+    from guardrails.scope.changes import Commit
 
 
 def descends(baseline: str) -> tuple[str, ...]:
@@ -29,7 +29,7 @@ def descends(baseline: str) -> tuple[str, ...]:
 
 def prefetch(repo: git.Repo) -> None:
     """Start that command ahead (see git.prefetch) when there is a session baseline."""
-    from guardrails import session
+    from guardrails.sessions import session
 
     sess = session.current(repo)
     if sess is not None and sess.baseline:

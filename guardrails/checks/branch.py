@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from typing import Optional
 
 from guardrails import git
-from guardrails import policy as policies
-from guardrails.changes import Commit
 from guardrails.context import Context
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
-from guardrails.patterns import Matcher
+from guardrails.scope import policy as policies
+from guardrails.scope.changes import Commit
+from guardrails.scope.patterns import Matcher
 
 # Files that decide whether hooks run, or how agents run them (gitignore syntax).
 HOOK_CONFIG = (

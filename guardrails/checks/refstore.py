@@ -1,13 +1,14 @@
 """The shared ref store as a check: ``check`` (pre-commit, in the combined ``guardrails`` hook)
-waits out shared locks and refuses stale ones and pruned staged objects (see guardrails.refguard,
-which the standalone hooks use directly); ``diagnose`` is the repository health report used by
-``git-guardrails doctor``.
+waits out shared locks and refuses stale ones and pruned staged objects (see
+guardrails.refstore.guard, which the standalone hooks use directly); ``diagnose`` is the
+repository health report used by ``git-guardrails doctor``.
 """
 from __future__ import annotations
 
-from guardrails import git, gitlocks
+from guardrails import git
 from guardrails.findings import WARNING, Finding, shell_path
-from guardrails.refguard import (
+from guardrails.refstore import locks as gitlocks
+from guardrails.refstore.guard import (
     GC_WAIT,
     LOCK_WAIT,
     STALE_AFTER,
@@ -21,8 +22,8 @@ from guardrails.refguard import (
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from guardrails.changes import Commit
     from guardrails.context import Context
+    from guardrails.scope.changes import Commit
 
 __all__ = ["GC_WAIT", "LOCK_WAIT", "STALE_AFTER", "check", "check_commits", "diagnose", "guard",
            "lock_findings", "missing_objects", "missing_staged", "setting",
@@ -50,7 +51,9 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 
 def diagnose(repo: git.Repo) -> list[Finding]:
     """Ref-store health of the whole repository, for ``git-guardrails doctor``."""
-    from guardrails import maintenance, session, worktrees
+    from guardrails.git import worktrees
+    from guardrails.refstore import maintenance
+    from guardrails.sessions import session
 
     found: list[Finding] = []
     locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
@@ -114,7 +117,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 f"git -C {shell_path(paths[-1])} switch -c "
                 f"{ref[len('refs/heads/'):]}-2   # give each worktree its own branch"))
     if sessions:
-        from guardrails import native
+        from guardrails.refstore import native
 
         if not native.installed(repo):
             found.append(Finding(
@@ -122,7 +125,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "sessions are active but the native reference-transaction / pre-auto-gc hooks "
                 "are not installed: branch moves are neither checked nor journaled",
                 "git guardrails install", severity=WARNING))
-    from guardrails import journal
+    from guardrails.refstore import journal
 
     found += journal.rollback_findings(repo)
     return found

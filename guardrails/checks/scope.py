@@ -2,17 +2,18 @@
 none may match the policy's ``locked`` patterns; per-commit budgets hold."""
 from __future__ import annotations
 
-from guardrails import changes, git
+from guardrails import git
 from guardrails.findings import Finding, shell_path, show_path
-from guardrails.patterns import Matcher
+from guardrails.scope import changes
+from guardrails.scope.patterns import Matcher
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
     from typing import Optional
 
-    from guardrails.changes import Change, Commit
     from guardrails.context import Context
-    from guardrails.policy import Task
+    from guardrails.scope.changes import Change, Commit
+    from guardrails.scope.policy import Task
 
 
 def prefetch(repo: git.Repo) -> None:

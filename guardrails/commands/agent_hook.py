@@ -25,7 +25,7 @@ def _within(path: str, root: str) -> bool:
 
 
 def bash_reason(command: str) -> Optional[str]:
-    from guardrails import skipcmd
+    from guardrails.skipped import shellcmd as skipcmd
 
     why = skipcmd.reasons(command)
     if not why:
@@ -37,9 +37,9 @@ def bash_reason(command: str) -> Optional[str]:
 
 def edit_reason(file_path: str, cwd: str) -> Optional[str]:
     from guardrails import context, git
-    from guardrails.checks.bypass import worktrees
     from guardrails.errors import GuardrailsError
-    from guardrails.patterns import Matcher
+    from guardrails.git import worktrees
+    from guardrails.scope.patterns import Matcher
 
     target = os.path.realpath(os.path.join(cwd, os.path.expanduser(file_path)))
     try:
@@ -51,12 +51,12 @@ def edit_reason(file_path: str, cwd: str) -> Optional[str]:
         if _within(target, os.path.realpath(d)):
             return (f"{file_path} is inside git's own directory ({d}): hooks, config and the "
                     "session record are not the agent's to edit")
-    tops = sorted((os.path.realpath(t) for t in worktrees(repo)), key=len, reverse=True)
+    tops = sorted((os.path.realpath(t) for t in worktrees.tops(repo)), key=len, reverse=True)
     owner = next((t for t in tops if _within(target, t)), None)
     if owner is not None and owner != top:
         return (f"{file_path} is in another worktree ({owner}), not this session's worktree "
                 f"({top}): edit the file under {top} instead")
-    from guardrails import session as sessions
+    from guardrails.sessions import session as sessions
 
     sess = sessions.current(repo)
     if owner is None:

@@ -5,8 +5,9 @@ from typing import Optional
 
 import click
 
-from guardrails import changes, checks, context, report
+from guardrails import checks, context, report
 from guardrails.findings import exit_code
+from guardrails.scope import changes
 
 
 @click.command("check")

@@ -14,9 +14,9 @@ import os
 import sys
 
 from guardrails import git, report
-from guardrails import review as rv
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
+from guardrails.review import judge as rv
 
 TYPE_CHECKING = False  # typing is not imported at run time; mypy reads it
 if TYPE_CHECKING:

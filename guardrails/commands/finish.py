@@ -6,14 +6,15 @@ from typing import Optional
 
 import click
 
-from guardrails import git, lifecycle, report, session
+from guardrails import git, report
 from guardrails.errors import GuardrailsError
+from guardrails.sessions import lifecycle, session
 
 
 def _review(repo: git.Repo) -> Optional[str]:
     """The review of this session's branch (what `git guardrails review` prints), or None when
     there is no readable session or no base to review against."""
-    from guardrails import review as rv
+    from guardrails.review import judge as rv
 
     try:
         sess = session.current(repo)

@@ -5,8 +5,9 @@ from typing import Optional
 
 import click
 
-from guardrails import git, lock, session
+from guardrails import git, state
 from guardrails.errors import GuardrailsError
+from guardrails.sessions import session
 
 UNSAFE_EXPIRY = ("now", "all")
 SAFE_PRUNE = "2.weeks.ago"
@@ -51,7 +52,7 @@ def command(wait: bool, timeout: float, prune: Optional[str], aggressive: bool) 
     from guardrails.checks import refstore
 
     repo = git.discover()
-    with lock.hold(repo.common_dir, "git-guardrails gc", timeout=timeout):
+    with state.hold(repo.common_dir, "git-guardrails gc", timeout=timeout):
         active = session.all_sessions(repo)
         if active and not wait:
             where = ", ".join(

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from guardrails import git, native
+from guardrails import git
+from guardrails.refstore import native
 
 
 @click.command("install")

@@ -12,10 +12,10 @@ from typing import Optional
 import click
 
 from guardrails import git, report
-from guardrails import policy as policies
-from guardrails import review as rv
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
+from guardrails.review import judge as rv
+from guardrails.scope import policy as policies
 
 
 def _default_base(repo: git.Repo) -> str:

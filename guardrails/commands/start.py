@@ -5,7 +5,8 @@ from typing import Optional
 
 import click
 
-from guardrails import git, lifecycle, report
+from guardrails import git, report
+from guardrails.sessions import lifecycle
 
 
 @click.command("start")

@@ -19,10 +19,12 @@ from typing import Any, Optional
 
 import click
 
-from guardrails import git, lifecycle, report, session, worktrees
-from guardrails import policy as policies
+from guardrails import git, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding, shell_path
+from guardrails.git import worktrees
+from guardrails.scope import policy as policies
+from guardrails.sessions import lifecycle, session
 
 OTHER = git.OTHER_WORKTREE
 

@@ -6,7 +6,8 @@ from typing import Optional
 
 import click
 
-from guardrails import git, lifecycle, report
+from guardrails import git, report
+from guardrails.sessions import lifecycle
 
 
 @click.group("worktree")

@@ -2,7 +2,7 @@
 ``pre-auto-gc``. ``install`` writes a small shell shim (shim.sh, package data) into the hooks
 directory git really uses (``git rev-parse --git-path hooks``, so ``core.hooksPath`` is honoured);
 a hook of the same name that was there before is kept as ``<name>.legacy`` and runs first.
-The shim starts Python (guardrails.native.reftx) only while some worktree has a session.
+The shim starts Python (guardrails.refstore.native.reftx) only while some worktree has a session.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def hooks_dir(repo: git.Repo) -> str:
 def render(hook: str, repo: git.Repo) -> str:
     from importlib import resources
 
-    text = resources.files("guardrails.native").joinpath("shim.sh").read_text()
+    text = resources.files("guardrails.refstore.native").joinpath("shim.sh").read_text()
     for key, value in (("@HOOK@", hook), ("@PYTHON@", sys.executable),
                        ("@COMMON@", repo.common_dir)):
         text = text.replace(key, value.replace("'", "'\\''"))

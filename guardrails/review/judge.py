@@ -13,15 +13,16 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-from guardrails import changes, checks, context, git
-from guardrails import policy as policies
-from guardrails.changes import Change, Commit
+from guardrails import checks, context, git
 from guardrails.checks.branch import HOOK_CONFIG
 from guardrails.context import Context
 from guardrails.errors import GuardrailsError
 from guardrails.findings import ERROR, Finding, shell_path
-from guardrails.patterns import Matcher
 from guardrails.records import Record
+from guardrails.scope import changes
+from guardrails.scope import policy as policies
+from guardrails.scope.changes import Change, Commit
+from guardrails.scope.patterns import Matcher
 
 # Where CI systems say which branch a pipeline runs for, in the order they are trusted.
 BRANCH_VARS = (
@@ -151,7 +152,7 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     pol = policies.load_at(repo, mb, label)
     commits: list[Commit] = []
     if mb != head_oid:
-        from guardrails import attestation
+        from guardrails.skipped import attestation
 
         # the range checks' git log -p | git patch-id, started now to run beside the raw log;
         # the scope check's max-lines budget counts lines in it (the raw log has no --numstat)

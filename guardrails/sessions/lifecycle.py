@@ -1,7 +1,7 @@
 """Starting and ending sessions, and creating and removing worktrees for them.
 
 Every write to shared state (the stash, branches, worktree entries, session records that other
-worktrees check for ownership) happens under guardrails.lock, the one flock in the common dir,
+worktrees check for ownership) happens under guardrails.state, the one flock in the common dir,
 and through ``git.run(write=True)``, which retries git's transient lock failures. Every refusal
 raises GuardrailsError (exit 2) before anything is changed, with the command that fixes it.
 """
@@ -12,13 +12,16 @@ import shlex
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Optional
 
-from guardrails import git, lock, maintenance, session, worktrees
-from guardrails import policy as policies
+from guardrails import git, state
 from guardrails.errors import GuardrailsError
-from guardrails.session import Session
+from guardrails.git import worktrees
+from guardrails.records import Frozen
+from guardrails.refstore import maintenance
+from guardrails.scope import policy as policies
+from guardrails.sessions import session
+from guardrails.sessions.session import Session
 
 Env = Optional[Mapping[str, Optional[str]]]
 # Set for the `git worktree add` that `git guardrails worktree add` runs: the record-baseline
@@ -28,10 +31,13 @@ PENDING = "GUARDRAILS_SESSION_PENDING"
 
 # --- the state of a work tree -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Dirty:
+class Dirty(Frozen):
+    __slots__ = ("status", "path")  # noqa: RUF023
     status: str  # two letters of `git status --porcelain` ("??" untracked)
     path: str
+
+    def __init__(self, status: str, path: str) -> None:
+        super().__init__(status, path)
 
 
 def dirty_files(toplevel: str, env: Env = None) -> list[Dirty]:
@@ -90,12 +96,16 @@ def list_dirty(items: Sequence[Dirty], limit: int = 50) -> str:
 
 # --- scope: which task, which base ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Frozen):
+    __slots__ = ("task", "allow", "base", "policy")  # noqa: RUF023
     task: Optional[str]
     allow: tuple[str, ...]
     base: str
     policy: Optional[policies.Policy]
+
+    def __init__(self, task: Optional[str], allow: tuple[str, ...], base: str,
+                 policy: Optional[policies.Policy]) -> None:
+        super().__init__(task, allow, base, policy)
 
     @property
     def label(self) -> str:
@@ -123,7 +133,7 @@ def resolve_scope(repo: git.Repo, branch: str, task: Optional[str], allow: Seque
     where = f"the trusted policy ({pol.source})" if pol else \
         "the trusted policy (there is none: no .guardrails.toml on the base branch)"
     if allow:
-        from guardrails.patterns import PatternError, validate
+        from guardrails.scope.patterns import PatternError, validate
 
         try:
             validate(list(allow))
@@ -219,11 +229,11 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
         )
     scope = resolve_scope(repo, branch, task, allow, base)
     if agent is None:
-        from guardrails import agents
+        from guardrails.agents import markers as agents
 
         agent = agents.from_env()
     messages: list[str] = []
-    with lock.hold(repo.common_dir, f"git guardrails start ({branch})"):
+    with state.hold(repo.common_dir, f"git guardrails start ({branch})"):
         other = owner(repo, branch)
         if other is not None:
             raise GuardrailsError(
@@ -326,7 +336,7 @@ def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> li
     except GuardrailsError:
         if not force:
             raise
-        with lock.hold(repo.common_dir, "git guardrails finish --force"):
+        with state.hold(repo.common_dir, "git guardrails finish --force"):
             session.remove(repo.git_dir)
             maintenance.restore(repo)
         return [f"removed the unreadable session record {session.path(repo.git_dir)}"]
@@ -348,7 +358,7 @@ def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> li
         lines.append(list_dirty(left, limit=20))
     if sess.stash:
         lines.append(f"your changes stashed at start: git stash apply {sess.stash}")
-    with lock.hold(repo.common_dir, "git guardrails finish"):
+    with state.hold(repo.common_dir, "git guardrails finish"):
         session.remove(repo.git_dir)
         if maintenance.restore(repo):
             lines.append("the last session ended: gc.auto and maintenance.auto are restored")
@@ -382,7 +392,7 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
     made_worktree = False
     other_wt = git.OTHER_WORKTREE
     try:
-        with lock.hold(repo.common_dir, f"git guardrails worktree add {path} {branch}"):
+        with state.hold(repo.common_dir, f"git guardrails worktree add {path} {branch}"):
             other = worktrees.find(repo, path)
             if other is not None:
                 raise GuardrailsError(
@@ -407,7 +417,7 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
     except BaseException:
         if not (made_worktree or created):
             raise
-        with lock.hold(repo.common_dir, f"git guardrails worktree add {path} (undo)"):
+        with state.hold(repo.common_dir, f"git guardrails worktree add {path} (undo)"):
             if made_worktree:
                 git.run("worktree", "remove", "--force", path, cwd=repo.toplevel, write=True,
                         ok=(0, 128))
@@ -487,7 +497,7 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]
                 f"merge them (git merge {wt.branch}), or, to keep the branch and remove only the "
                 f"worktree: git guardrails worktree remove --force {shlex.quote(wt.path)}",
             )
-    with lock.hold(repo.common_dir, f"git guardrails worktree remove {wt.path}"):
+    with state.hold(repo.common_dir, f"git guardrails worktree remove {wt.path}"):
         if wt.prunable is not None and wt.git_dir is not None:
             shutil.rmtree(wt.git_dir)  # what `git worktree prune` does for this one entry
             lines.append(f"removed the stale entry of {wt.path} ({wt.prunable})")

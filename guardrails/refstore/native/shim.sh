@@ -178,7 +178,7 @@ if [ -z "$py" ]; then
 fi
 printf '%s\n' "$input" | "$py" -I -c 'import sys
 try:
-    from guardrails.native.reftx import main
+    from guardrails.refstore.native.reftx import main
 except ImportError:
     sys.exit(3)
 sys.exit(main(sys.argv[1:]))' "$@"

@@ -252,7 +252,7 @@ def count_lines(repo: git.Repo, commits: Sequence[Commit]) -> None:
     is read for those commits alone, with one ``git diff-tree --stdin --numstat``."""
     if all(c.counted for c in commits):
         return
-    from guardrails import attestation
+    from guardrails.skipped import attestation
 
     counts = attestation.line_counts(repo, [c.oid for c in commits])
     again: list[Commit] = []
@@ -295,7 +295,7 @@ def agent_of(c: Commit) -> Optional[str]:
         return _AGENTS[key]
     except KeyError:
         pass
-    from guardrails import agents
+    from guardrails.agents import markers as agents
 
     found = _AGENTS[key] = agents.from_commit(f"{c.author_name} <{c.author_email}>",
                                               f"{c.committer_name} <{c.committer_email}>",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-from guardrails import attestation, git
+from guardrails import git
+from guardrails.skipped import attestation
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -21,14 +22,15 @@ REPLAYS = ("rebase", "cherry-pick", "revert", "pull", "am")
 
 
 def _agent(repo: git.Repo) -> Optional[str]:
-    from guardrails import agents, session
+    from guardrails.agents import markers as agents
+    from guardrails.sessions import session
 
     if session.current(repo) is not None:
         return "session"
     agent = agents.from_env()
     if agent is not None:
         return agent
-    from guardrails import policy
+    from guardrails.scope import policy
 
     pol = policy.load_trusted(repo)
     return "enforce = \"always\"" if pol is not None and pol.enforce == "always" else None
@@ -64,12 +66,11 @@ def _parents(repo: git.Repo, source: str, amend: bool) -> tuple[list[str], bool]
 
 def _skips(env: Mapping[str, str]) -> list[str]:
     """SKIP/PREK_SKIP naming a guardrails hook (without importing the bypass check)."""
-    from guardrails.attestation import HOOK_IDS
+    from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
     out = []
-    for var in ("SKIP", "PREK_SKIP"):
-        names = {n.strip().rsplit(":", 1)[-1] for n in env.get(var, "").split(",")}
-        ours = sorted(names & set(HOOK_IDS))
+    for var, names in skipped_ids(env).items():
+        ours = sorted(set(names) & set(HOOK_IDS))
         if ours:
             out.append(f"{var}={env[var]} skips guardrails hook(s) {', '.join(ours)}")
     return out

@@ -150,7 +150,7 @@ def _str_list(path: str, text: str, table: Optional[str], key: str, value: Any,
 
 def _patterns(path: str, text: str, table: Optional[str], key: str,
               value: Any) -> tuple[str, ...]:
-    from guardrails.patterns import PatternError, validate
+    from guardrails.scope.patterns import PatternError, validate
 
     pats = _str_list(path, text, table, key, value)
     try:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import time
 
-from guardrails import git, gitlocks
-from guardrails.changes import GITLINK, Change
+from guardrails import git
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding, shell_path, show_path
+from guardrails.refstore import locks as gitlocks
+from guardrails.scope.changes import GITLINK, Change
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -175,20 +176,20 @@ def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
 def guard(argv: Optional[list[str]] = None) -> int:
     """The ``ref-store-guard`` hook on its own: the agent's own commit needs no policy, so it
     only loads one (for ``enforce = "always"``) when no session or agent marker says agent."""
-    import argparse
     import sys
 
-    from guardrails import agents, changes, report, session
+    from guardrails import report
+    from guardrails.agents import markers as agents
     from guardrails.findings import exit_code
+    from guardrails.hookrun import output_format
+    from guardrails.scope import changes
+    from guardrails.sessions import session
 
-    ap = argparse.ArgumentParser(prog="ref-store-guard")
-    ap.add_argument("filenames", nargs="*", help="ignored: the hook computes the change set")
-    ap.add_argument("--format", choices=("text", "json"), default="text")
-    args = ap.parse_args(argv)
+    fmt = output_format(argv, "ref-store-guard")
     try:
         repo = git.hook_repo()
         if session.current(repo) is None and agents.from_env() is None:
-            from guardrails import policy
+            from guardrails.scope import policy
 
             pol = policy.load_trusted(repo)
             if pol is None or pol.enforce != "always":
@@ -197,7 +198,7 @@ def guard(argv: Optional[list[str]] = None) -> int:
     except GuardrailsError as e:
         sys.stderr.write(f"ref-store-guard: error: {e}\n")
         return 2
-    report.write(report.render(found, args.format, {}), sys.stdout)
+    report.write(report.render(found, fmt, {}), sys.stdout)
     return exit_code(found)
 
 
@@ -220,7 +221,9 @@ def _last_head_update(repo: git.Repo) -> Optional[str]:
 
 def verify_commit(repo: git.Repo) -> list[Finding]:
     """After a commit: it is on its branch, and every object it introduced exists."""
-    from guardrails import agents, journal, session
+    from guardrails.agents import markers as agents
+    from guardrails.refstore import journal
+    from guardrails.sessions import session
 
     sess = session.current(repo)
     if sess is None and agents.from_env() is None:
@@ -268,9 +271,7 @@ def verify_commit(repo: git.Repo) -> list[Finding]:
         if tip != commit:
             tip = git.run("rev-parse", "-q", "--verify", ref, cwd=repo.toplevel,
                           ok=(0, 1, 128)).stdout.decode().strip()
-        on_branch = tip == commit or (bool(tip) and git.run(
-            "merge-base", "--is-ancestor", commit, tip, cwd=repo.toplevel,
-            ok=(0, 1, 128)).returncode == 0)
+        on_branch = tip == commit or (bool(tip) and git.is_ancestor(repo, commit, tip))
         if not on_branch:
             found.append(Finding(
                 "refstore-commit-lost",

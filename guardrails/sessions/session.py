@@ -3,7 +3,7 @@
 ``<git-dir>/guardrails/session.json`` (``git rev-parse --git-path guardrails/session.json``),
 written atomically (temp file + rename) so every other worktree can read it at any time.
 ``<git-dir>/guardrails/last-finding.json`` keeps the most recent finding a hook reported there
-(for ``git guardrails status``). Starting and ending sessions: guardrails.lifecycle.
+(for ``git guardrails status``). Starting and ending sessions: guardrails.sessions.lifecycle.
 """
 from __future__ import annotations
 

@@ -128,7 +128,8 @@ def _in_progress(git_dir: str) -> bool:
 
 class Hook:
     def __init__(self, state: str, updates: list[Update]) -> None:
-        from guardrails import git, session
+        from guardrails import git
+        from guardrails.sessions import session
 
         self.state = state
         self.updates = updates
@@ -145,7 +146,7 @@ class Hook:
         except Exception:
             self.own, self.own_broken = None, True
         self.sessions = {gd: s for gd, s in session.all_sessions(self.repo)}
-        from guardrails import gitlocks
+        from guardrails.refstore import locks as gitlocks
 
         self.roots = gitlocks.worktree_roots(self.common)
 
@@ -213,7 +214,7 @@ class Hook:
         return out
 
     def _policy(self) -> Any:
-        from guardrails import policy as policies
+        from guardrails.scope import policy as policies
 
         try:
             return policies.load_trusted(self.repo)
@@ -233,7 +234,7 @@ class Hook:
         by_process = record.get("git")
         if not by_process:
             return None  # a record this version cannot read: do not guess
-        from guardrails.attestation import git_process  # the function that wrote the record
+        from guardrails.skipped.attestation import git_process  # the function that wrote the record
 
         if by_process == git_process():
             return None  # this very git command ran the pre-commit checks
@@ -260,7 +261,7 @@ class Hook:
         refused = self.refusals()
         if not refused:
             return 0
-        from guardrails import journal
+        from guardrails.refstore import journal
 
         s = self.own
         assert s is not None
@@ -291,7 +292,8 @@ class Hook:
             self.cmd in REWRITES) or (self.cmd == "commit" and "--amend" in self.argv)
 
     def committed(self) -> int:
-        from guardrails import journal
+        from guardrails import git
+        from guardrails.refstore import journal
 
         branch_owner = {s.branch: gd for gd, s in self.sessions.items()
                         if s is not None and s.branch}
@@ -316,7 +318,7 @@ class Hook:
                 last = None  # recorded before this session began
             if (last and last != u.new and not Update.zero(u.old) and u.old != last
                     and not (owner == self.git_dir and self.requested())
-                    and not _is_ancestor(self.repo, last, u.new)):
+                    and not git.is_ancestor(self.repo, last, u.new)):
                 top = self.where(owner)
                 # the index still holds the lost commits' content, so the next commit usually
                 # re-adds it; a merge puts the lost history back whether or not it did
@@ -351,15 +353,8 @@ def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
     return None, 0.0
 
 
-def _is_ancestor(repo: Any, a: str, b: str) -> bool:
-    from guardrails import git
-
-    proc = git.run("merge-base", "--is-ancestor", a, b, cwd=repo.toplevel, ok=(0, 1, 128))
-    return proc.returncode == 0
-
-
 def _parent_argv() -> tuple[str, ...]:
-    from guardrails import gitlocks
+    from guardrails.refstore import locks as gitlocks
 
     return gitlocks.parent_argv()
 

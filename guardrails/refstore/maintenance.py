@@ -64,7 +64,7 @@ def suspend(repo: git.Repo) -> bool:
 def restore(repo: git.Repo, force: bool = False) -> bool:
     """Put the recorded values back when no session is active any more (or ``force``).
     Returns True when the values were restored."""
-    from guardrails import session
+    from guardrails.sessions import session
 
     state = _state_path(repo)
     if not os.path.exists(state):

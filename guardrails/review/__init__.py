@@ -1,0 +1,1 @@
+"""A branch under review: the range, its verdict, the review ritual."""

@@ -1,0 +1,1 @@
+"""What a change may touch: the trusted policy, gitignore patterns, the change model."""

@@ -1,0 +1,1 @@
+"""Skipped hooks: the attestation, require-checks, shell-command analysis."""
