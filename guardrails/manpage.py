@@ -41,17 +41,17 @@ EXIT_STATUS = [
     ("1", "error findings (each with a rule id, documented in docs/rules.md)"),
     ("2", "a usage, configuration or environment error; the message says what is wrong and the "
           "command that fixes it"),
-    ("3", "an internal error (a traceback only with --debug or GUARDRAILS_DEBUG=1)"),
+    ("3", "an internal error"),
     ("130", "interrupted"),
 ]
 
 ENVIRONMENT = [
     ("GUARDRAILS_BASE", "the base branch, when not main or master (also git config "
                         "guardrails.base)"),
-    ("GUARDRAILS_DEBUG", "1: show tracebacks of internal errors"),
     ("PRE_COMMIT_HOME, PREK_HOME", "where pre-commit and prek keep the hook environments "
                                    "that doctor compares with this command"),
     ("MANPATH", "where man looks for this page; see FILES"),
+    ("docs/environment.md", "every variable git-guardrails reads, in one table"),
 ]
 
 FILES = [
