@@ -121,4 +121,11 @@ RULES: dict[str, Rule] = _table(
     Rule("ci-unknown-branch", "warning",
          "CI cannot tell which branch it checks, so no task applies; only commits whose "
          "metadata marks an agent are checked."),
+    # --- conflict forecast (conflicts, status, review, ci --against) ---
+    Rule("conflict-with-base", "warning",
+         "A branch would conflict with the base's current tip, or shares no history with it "
+         "(an error with --strict)."),
+    Rule("conflict-between-sessions", "warning",
+         "Two branches (active sessions, or ci --against refs) would conflict with each other "
+         "when both merge (an error with --strict)."),
 )
