@@ -80,21 +80,21 @@ printf '# Billing\n' > docs/billing.md
 printf 'demo\n' > README.md
 cp "$ROOT/examples/.guardrails.toml" .guardrails.toml
 cat > .pre-commit-config.yaml <<EOF
-default_install_hook_types: [pre-commit, prepare-commit-msg, post-checkout]
+default_install_hook_types: [pre-commit, prepare-commit-msg]
 repos:
 - repo: $SNAP
   rev: $SHA
   hooks:
   - id: guardrails
   - id: require-checks
-  - id: record-baseline
 EOF
 git add -A
 git commit -q --no-verify -m "project with a guardrails policy"
 sed -n '/^\[tasks/,$p' .guardrails.toml | grep -E '^\[tasks|^branch|^allow' | indent
 
 say "3. Install the layers once per clone; they serve every worktree"
-echo "   git hooks (pre-commit install) and native ref hooks (git guardrails install):"
+echo "   git hooks (pre-commit install) and native hooks (git guardrails install: ref updates, gc,"
+echo "   post-checkout and post-commit):"
 pre-commit install | indent
 git guardrails install 2>&1 | indent
 cached=$(python - "$PRE_COMMIT_HOME/db.db" "$SNAP" "$SHA" <<'PY'
@@ -150,7 +150,7 @@ stopped "the git hook pre-commit (the guardrails hook, run by pre-commit); nothi
 say "8. The billing agent follows the hint: unstage the stray file, commit again"
 tried "git restore --staged -- src/auth/login.py; git restore -- src/auth/login.py; git commit"
 git restore --staged -- src/auth/login.py 2>&1 | indent
-git restore -- src/auth/login.py 2>&1 | indent   # post-checkout runs here too: record-baseline leaves it alone
+git restore -- src/auth/login.py 2>&1 | indent   # post-checkout (native) exits at once: no new worktree
 CLAUDECODE=1 git commit -m "billing: round totals" 2>&1 | indent
 passed "$(git log --oneline -1)"
 
