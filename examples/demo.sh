@@ -11,7 +11,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DEMO="$ROOT/.demo"
+DEMO="${DEMO_DIR:-$ROOT/.demo}"   # DEMO_DIR: tests run it elsewhere
 CACHE="$DEMO/cache"
 mkdir -p "$DEMO"
 find "$DEMO" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +
