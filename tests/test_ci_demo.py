@@ -62,7 +62,8 @@ def test_demo_tells_each_layer_and_reuses_its_hook_environment(tmp_path: Path) -
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr
     out = first.stdout
     assert "building the hook environment" in out
-    stopped = re.findall(r"stopped by: (the pre-tool hook|the git hook [a-z-]+|the native ref hook)", out)
+    stopped = re.findall(
+        r"stopped by: (the pre-tool hook|the git hook [a-z-]+|the native ref hook)", out)
     assert stopped == ["the pre-tool hook", "the git hook pre-commit", "the pre-tool hook",
                        "the git hook prepare-commit-msg", "the native ref hook",
                        "the git hook prepare-commit-msg"], stopped
