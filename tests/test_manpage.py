@@ -60,7 +60,9 @@ def prefix(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (src / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(PROJECT / rel, src / rel)
     dest = base / "prefix"
-    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+    # -I: without it pip uninstalls the git-guardrails of the running venv (--prefix does not
+    # isolate from the environment pip runs in)
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-I", "--no-deps",
                            "--prefix", str(dest), str(src)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -78,6 +80,7 @@ def installed_env(prefix: Path) -> dict[str, str]:
 def test_install_puts_pages_under_share_man(prefix: Path) -> None:
     pages = sorted(p.name for p in (prefix / "share" / "man" / "man1").glob("*.1"))
     assert pages == sorted(manpage.pages())
+    assert shutil.which("git-guardrails", path=str(Path(sys.executable).parent))  # still there
 
 
 @pytest.mark.skipif(shutil.which("man") is None, reason="man is not installed")
