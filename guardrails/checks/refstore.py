@@ -57,12 +57,25 @@ def diagnose(repo: git.Repo) -> list[Finding]:
 
     found: list[Finding] = []
     locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
+    verdicts: list[gitlocks.Verdict] = []
     if locks:
         verdicts = gitlocks.judge(locks, repo.common_dir,
                                   gitlocks.git_processes(exclude=gitlocks.ancestors()),
                                   setting(STALE_AFTER))
         found += lock_findings([v for v in verdicts if v.state == "stale"])
     sessions = session.all_sessions(repo)
+    for v in (v for v in verdicts if v.state == "live"
+              and v.lock.kind == "gc" and v.lock.rel == "gc.pid"):
+        pid = v.lock.pid
+        found.append(Finding(
+            "refstore-gc-running",
+            f"git gc is running (pid {pid}{f' on {v.lock.host}' if v.lock.host else ''}, for "
+            f"{gitlocks.describe_age(v.lock.age)})"
+            + (f" while {len(sessions)} session(s) are active: it repacks and prunes under "
+               "the agents' writes" if sessions else ""),
+            f"wait for it to finish (ps -p {pid} -o args=), or, if nobody started it on "
+            f"purpose: kill {pid}   (git gc is safe to interrupt; run `git guardrails gc` "
+            "later)", severity="error" if sessions else WARNING))
     cfg = git.config(repo.toplevel, r"^(gc|maintenance)\.")
     prune = cfg.get("gc.pruneexpire", "")
     if prune.strip().lower() == "now":
@@ -87,8 +100,8 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 f"{len(sessions)} session(s) active but automatic maintenance is on "
                 f"({', '.join(on)}): git runs gc/repack/pack-refs after commits, racing the "
                 "agents' writes",
-                "git config gc.auto 0 && git config maintenance.auto false   # `git guardrails "
-                "start` does this; `finish` of the last session restores it"))
+                maintenance.suspend_command(cfg) + "   # what `git guardrails start` sets; "
+                "the last `finish` restores the previous values"))
     branches: dict[str, list[str]] = {}
     for wt in worktrees.parse_porcelain(worktrees.list_porcelain(repo)):
         path = wt.get("worktree", "?")
@@ -125,9 +138,18 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "sessions are active but the native reference-transaction / pre-auto-gc hooks "
                 "are not installed: branch moves are neither checked nor journaled",
                 "git guardrails install", severity=WARNING))
+        elif native.outdated(repo):
+            found.append(Finding(
+                "refstore-native-hooks",
+                f"the native hooks are from an older git-guardrails "
+                f"({', '.join(native.outdated(repo))}): they miss newer checks (rollbacks from "
+                "anywhere, the checked-commits record)",
+                "git guardrails install   # rewrites the shims, keeps chained hooks",
+                severity=WARNING))
     from guardrails.refstore import journal
 
     found += journal.rollback_findings(repo)
+    found += journal.damaged_branches(repo)
     return found
 
 

@@ -46,19 +46,36 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
     if not base:
         raise GuardrailsError("no base: which branch will this merge into?",
                               "git-guardrails ci --base origin/main")
-    repo = git.discover()
-    verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ))
-    if against:
-        from guardrails.review import conflicts as cf
+    if output is not None:
+        _check_output(output)
+    repo = git.discover(bare_ok=True)
+    show = None
+    if fmt == "text" and sys.stderr.isatty():  # (the module, and threading, only then)
+        from guardrails import progress
 
-        r = verdict.rng
-        verdict.findings.extend(cf.against(
-            repo, cf.Tip(r.branch or head, r.head_oid), against, cf.Tip(base, r.base_oid),
-            "error" if strict else "warning"))
-    meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
-    out = report.render(verdict.findings, fmt, meta,
-                        stream=io.StringIO() if output is not None else None,
-                        commits=rows)
+        show = progress.Progress("git-guardrails ci") if progress.wanted(fmt) else None
+    try:
+        # strict: a detached head no CI variable names exits 2 rather than passing unchecked
+        verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ, strict=True,
+                                     progress=show), progress=show)
+        if against:
+            from guardrails.review import conflicts as cf
+
+            if show is not None:
+                show.step("forecasting merges with " + ", ".join(against))
+            r = verdict.rng
+            verdict.findings.extend(cf.against(
+                repo, cf.Tip(r.branch or head, r.head_oid), against, cf.Tip(base, r.base_oid),
+                "error" if strict else "warning"))
+        meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
+        if show is not None:
+            show.step("writing the report")
+        out = report.render(verdict.findings, fmt, meta,
+                            stream=io.StringIO() if output is not None else None,
+                            commits=rows)
+    finally:
+        if show is not None:
+            show.done()
     if fmt == "github":
         report.append_step_summary(report.markdown(verdict.findings, meta, rows))
     if output is not None:
@@ -69,6 +86,23 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
     else:
         report.write(out, sys.stdout)
     return exit_code(verdict.findings)
+
+
+def _check_output(output: str) -> None:
+    """--output names a file that can be written, before any work (exit 2 otherwise)."""
+    from guardrails.findings import printable, shell_path
+
+    if not output:
+        raise GuardrailsError("--output is empty", "--output FILE, e.g. --output report.sarif "
+                              "(or leave it out to print the report)")
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        raise GuardrailsError(f"cannot write {printable(output)}: the directory "
+                              f"{printable(parent)} does not exist",
+                              f"mkdir -p -- {shell_path(parent)}")
+    if os.path.isdir(output):
+        raise GuardrailsError(f"cannot write {printable(output)}: it is a directory",
+                              "--output FILE names a file")
 
 
 def parse(args: Sequence[str]) -> Optional[dict[str, Any]]:

@@ -173,13 +173,10 @@ def _strip(line: str) -> str:
     return line if line.endswith("\\ ") else line.rstrip(_SPACE)
 
 
-def _translate(line: str) -> Optional[Translated]:
-    """One pattern line (already bytewise) as (include, kind, regex), pathspec's
-    ``GitIgnoreSpecPattern.pattern_to_regex``; None for a blank line or a comment. A pattern
-    that pathspec (and git) would silently drop as matching nothing (``/``, an unclosed ``[``)
-    is refused: in ``locked`` such a typo would protect nothing. The regex is anchored at the
-    start of the path and has no end: ``BODY`` adds ``$`` for the path itself and ``/`` for a
-    directory of it, the other body kinds add ``/``."""
+def _segments(line: str) -> Optional[tuple[bool, bool, list[str]]]:
+    """(include, is_dir, segments) of one pattern line as pathspec normalizes them: a pattern
+    without a slash matches at any depth (a leading ``**``), a trailing slash means everything
+    below, runs of ``**`` collapse. None for a blank line or a comment."""
     line = _strip(line)
     if not line or line[0] == "#":
         return None
@@ -202,18 +199,29 @@ def _translate(line: str) -> Optional[Translated]:
     for i in range(len(segs) - 1, 0, -1):
         if segs[i - 1] == "**" and segs[i] == "**":
             del segs[i]
+    return include, is_dir, segs
+
+
+def _special(segs: list[str], is_dir: bool) -> Optional[int]:
+    """The kind of the patterns that match by shape alone (``**``, ``**/*``, ``**/*/**``)."""
     n = len(segs)
     if n == 1 and segs[0] == "**":
-        return include, DIR_SLASH if is_dir else ANY, ""
+        return DIR_SLASH if is_dir else ANY
     if n == 2 and segs[0] == "**" and segs[1] == "*":
-        return include, ANY, ""
+        return ANY
     if n == 3 and segs[0] == "**" and segs[1] == "*" and segs[2] == "**":
-        return include, DIR_SLASH if is_dir else SLASH, ""
+        return DIR_SLASH if is_dir else SLASH
+    return None
+
+
+def _body(segs: list[str], is_dir: bool) -> tuple[int, str]:
+    """(kind, regex) of the segments: each ``**`` as any number of directories, every other
+    segment a glob of one path component."""
     out: list[str] = []
     kind = BODY
     need_slash = False
     bad: list[str] = []
-    last = n - 1
+    last = len(segs) - 1
     for i, seg in enumerate(segs):
         if seg == "**":
             if i == 0:
@@ -230,7 +238,25 @@ def _translate(line: str) -> Optional[Translated]:
             need_slash = True
     if bad:
         raise _Refused(bad[0])
-    return include, kind, "".join(out)
+    return kind, "".join(out)
+
+
+def _translate(line: str) -> Optional[Translated]:
+    """One pattern line (already bytewise) as (include, kind, regex), pathspec's
+    ``GitIgnoreSpecPattern.pattern_to_regex``; None for a blank line or a comment. A pattern
+    that pathspec (and git) would silently drop as matching nothing (``/``, an unclosed ``[``)
+    is refused: in ``locked`` such a typo would protect nothing. The regex is anchored at the
+    start of the path and has no end: ``BODY`` adds ``$`` for the path itself and ``/`` for a
+    directory of it, the other body kinds add ``/``."""
+    parts = _segments(line)
+    if parts is None:
+        return None
+    include, is_dir, segs = parts
+    special = _special(segs, is_dir)
+    if special is not None:
+        return include, special, ""
+    kind, body = _body(segs, is_dir)
+    return include, kind, body
 
 
 def _regexes(t: Translated, end: str) -> tuple[Optional[str], Optional[str]]:

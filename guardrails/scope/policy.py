@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any, Optional
 
+    from guardrails.findings import Finding
+
 FILENAME = ".guardrails.toml"
 DEFAULT_BASES = ("main", "master")
 ENFORCE = ("agents", "always")
@@ -333,10 +335,29 @@ def trusted_base(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Opt
     already read with git.config() in the top level (saves a git process)."""
     env = os.environ.get("GUARDRAILS_BASE")
     if env:
-        return env
+        return _branch_name(env, "$GUARDRAILS_BASE", "unset GUARDRAILS_BASE")
     if config is None:
         config = git.config(repo.toplevel, r"^guardrails\.base$")
-    return config.get("guardrails.base", "").strip() or None
+    value = config.get("guardrails.base", "").strip() or None
+    if value is not None:
+        return _branch_name(value, "guardrails.base",
+                            "git config --unset guardrails.base   (or set a branch: "
+                            "git config guardrails.base main)")
+    return value
+
+
+def _branch_name(value: str, origin: str, fix: str) -> str:
+    """A configured base is a branch name (never an option, a revision expression or odd
+    bytes that reach git); exit 2 otherwise."""
+    from guardrails import state
+
+    try:
+        return state.branch(value)
+    except state.Invalid:
+        from guardrails.findings import printable
+
+        raise GuardrailsError(f"{origin}={printable(value)!r} is not a branch name", fix) \
+            from None
 
 
 def local_base(repo: git.Repo) -> Optional[str]:
@@ -351,20 +372,36 @@ def local_base(repo: git.Repo) -> Optional[str]:
     return None
 
 
+def _base_objects(repo: git.Repo, config: Optional[dict[str, str]]
+                  ) -> tuple[Optional[str], tuple[str, ...], list[Optional[git.Object]]]:
+    """The configured base (or None), the base branches to try, and for each its commit and
+    policy blob (one ``git cat-file --batch``)."""
+    configured = trusted_base(repo, config)
+    candidates = (configured,) if configured else DEFAULT_BASES
+    specs = []
+    for b in candidates:
+        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
+    return configured, candidates, git.cat_file(repo, specs)
+
+
 def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:
     """The policy from the local base branch, or None when no base branch has one.
 
     Reads ``refs/heads/<base>`` only (never the work tree or the current branch). If the policy
     found names another ``base``, that branch's policy is read instead.
     """
-    configured = trusted_base(repo, config)
-    candidates = (configured,) if configured else DEFAULT_BASES
-    specs = []
-    for b in candidates:
-        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    objs = git.cat_file(repo, specs)
+    configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
+        if commit is None and configured:
+            origin = "$GUARDRAILS_BASE" if os.environ.get("GUARDRAILS_BASE") else \
+                "guardrails.base"
+            raise GuardrailsError(
+                f"the base branch `{b}` (from {origin}) does not exist here, so there is no "
+                "trusted policy to read",
+                ("unset GUARDRAILS_BASE" if origin.startswith("$") else
+                 "git config --unset guardrails.base")
+                + f"   (or create it: git fetch origin {b}:{b})")
         if commit is None:
             continue
         if blob is None or blob.type != "blob":
@@ -388,17 +425,47 @@ def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Opt
     return None
 
 
+def staged_policy_findings(repo: git.Repo, branch: Optional[str], trusted: Optional[Policy],
+                           config: Optional[dict[str, str]] = None
+                           ) -> tuple[list[Finding], bool]:
+    """A commit on the base branch that changes the policy is judged by the new file: an
+    error finding when the staged .guardrails.toml does not parse (line and column), and
+    whether the commit replaces the trusted policy with a valid one (so a broken trusted
+    policy is being repaired). One ``git cat-file`` for commits on the base branch only."""
+    if branch is None:
+        return [], False
+    bases = {trusted.base} if trusted is not None else set()
+    configured = trusted_base(repo, config)
+    bases |= {configured} if configured else set(DEFAULT_BASES)
+    if branch not in bases:
+        return [], False
+    staged, head = git.cat_file(repo, [f":{FILENAME}", f"HEAD:{FILENAME}"])
+    if staged is None or staged.type != "blob" or (head is not None and head.data == staged.data):
+        return [], False
+    from guardrails.findings import Finding
+
+    try:
+        parse(staged.data, "staged")
+    except PolicyError as e:
+        return [Finding("policy-invalid", f"the staged {FILENAME} is not a valid policy: "
+                        f"{e.message}", e.fix or f"fix {FILENAME}, then git add {FILENAME}",
+                        path=FILENAME)], False
+    return [], True
+
+
+def same_text(worktree: bytes, committed: bytes) -> bool:
+    """Whether a work-tree copy holds the committed text: byte for byte, or with the CRLF
+    line endings git's checkout writes under core.autocrlf / eol=crlf."""
+    return worktree == committed or (b"\r\n" in worktree and
+                                     worktree.replace(b"\r\n", b"\n") == committed)
+
+
 def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None) -> bool:
     """Whether the trusted policy says ``enforce = "always"``: all that a human outside any
     session needs to know. The policy text is parsed only when it could say so: TOML cannot
     spell "always" without the word itself or an escape (``\\u0061``), nor move the policy to
     another base without a ``base`` line other than ``base = "<this branch>"``."""
-    configured = trusted_base(repo, config)
-    candidates = (configured,) if configured else DEFAULT_BASES
-    specs = []
-    for b in candidates:
-        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    objs = git.cat_file(repo, specs)
+    _configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
         if commit is None:

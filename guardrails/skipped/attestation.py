@@ -99,7 +99,11 @@ class Prefetch:
         self._commit: list[bytes] = []  # the lines so far of the last, incomplete commit
         self.result: Optional[tuple[bytes, bytes]] = None
         self.error: Optional[BaseException] = None
-        self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=True)
+        # not a daemon: the interpreter joins it before finalizing. A daemon thread still
+        # scanning when a run ends without its patches (a range of human commits) is stopped
+        # inside re2, which aborts the process (SIGABRT, "terminate called without an active
+        # exception") instead of exiting 0
+        self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=False)
         self.thread.start()
 
     def _run(self, revs: list[str]) -> None:
@@ -536,24 +540,22 @@ def record_path(repo: git.Repo) -> str:
 def record(repo: git.Repo, diff: bytes) -> str:
     """Remember that the pre-commit stage of this git process checked the staged ``diff``
     (atomically; per worktree)."""
-    p = record_path(repo)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
+    from guardrails import state
+
     data = {"diff": fingerprint(diff), "git": git_process(), "time": time.time()}
-    tmp = f"{p}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, p)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return p
+    # guardrails.state writes it (temp file, rename; a failure leaves the old record and
+    # reports the real error, e.g. a git dir the user cannot write)
+    return state.write_bytes(record_path(repo), json.dumps(data).encode(), durable=False)
 
 
 def load_record(repo: git.Repo) -> Optional[dict[str, Any]]:
+    """The record, read through guardrails.state (bounded size and depth, strict UTF-8); None
+    when there is none or it is not a JSON object (the commit is then treated as unchecked)."""
+    from guardrails import state
+
     try:
-        with open(record_path(repo), "rb") as f:
-            data: Any = json.loads(f.read())
-    except (OSError, ValueError):
+        raw = state.read_bytes(record_path(repo))
+        data: Any = state.loads(raw) if raw is not None else None
+    except (state.StateError, state.Invalid):
         return None
     return data if isinstance(data, dict) else None

@@ -32,7 +32,11 @@ def _agent(repo: git.Repo) -> Optional[str]:
         return agent
     from guardrails.scope import policy
 
-    return "enforce = \"always\"" if policy.enforces_always(repo) else None
+    try:
+        always = policy.enforces_always(repo)
+    except policy.PolicyError:
+        return None  # a human's commit never fails over a broken policy (pre-commit warns)
+    return "enforce = \"always\"" if always else None
 
 
 def _head(repo: git.Repo) -> tuple[Optional[str], list[str]]:
