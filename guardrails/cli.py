@@ -34,6 +34,7 @@ COMMANDS = {
     "uninstall": "uninstall",
     "doctor": "doctor",
     "agent-hook": "agent_hook",
+    "explain": "explain",
     "help": "help",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``

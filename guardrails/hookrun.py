@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from typing import Optional
 
     from guardrails import git
+    from guardrails.context import Context
 
 
 def range_from_env() -> Optional[str]:
@@ -23,6 +24,31 @@ def range_from_env() -> Optional[str]:
         # a push whose history contains a root commit: everything not yet on a remote
         return f"{to or 'HEAD'} --not --remotes"
     return None
+
+
+def push_range(ctx: Context, revs: list[str]) -> list[str]:
+    """A pre-push run judges what ``ci`` will judge: ``merge-base(base, TO)..TO``, the agent
+    work the branch adds, never the base branch's own (human) history, even on the first push
+    to an empty remote (where the runner's range is everything not on a remote). The base is
+    the trusted policy's (else the session's, else main/master); without a merge-base the
+    runner's range stands. A manual run (``--from-ref``/``--to-ref``) keeps its range."""
+    if not os.environ.get("PRE_COMMIT_REMOTE_NAME"):
+        return revs
+    from guardrails import git
+    from guardrails.scope import policy as policies
+
+    to = revs[0].split("..", 1)[1] if ".." in revs[0] else revs[0]  # a resolved commit id
+    base = ctx.policy.base if ctx.policy is not None else \
+        (ctx.session.base if ctx.session is not None and ctx.session.base else
+         policies.local_base(ctx.repo))
+    if not base:
+        return revs
+    proc = git.run("merge-base", "--end-of-options", f"refs/heads/{base}", to,
+                   cwd=ctx.repo.toplevel, ok=(0, 1, 128))
+    mb = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not mb:
+        return revs
+    return [f"{mb}..{to}"]
 
 
 def range_revs(toplevel: str) -> Optional[list[str]]:
@@ -130,6 +156,7 @@ def _run(names: Sequence[str], fmt: str) -> int:
     else:
         from guardrails.scope import changes
 
+        rng = push_range(ctx, rng)
         found = checks.run_commits(ctx, names, changes.commits(ctx.repo, rng))
     if found:
         from guardrails.sessions.session import note_findings

@@ -136,8 +136,10 @@ def diagnose(repo: git.Repo) -> list[Finding]:
             found.append(Finding(
                 "refstore-native-hooks",
                 "sessions are active but the native reference-transaction / pre-auto-gc hooks "
-                "are not installed: branch moves are neither checked nor journaled",
-                "git guardrails install", severity=WARNING))
+                "are not installed: branch moves are neither checked nor journaled, and a "
+                "commit whose tree no pre-commit check saw (--no-verify, SKIP, "
+                "PRE_COMMIT_ALLOW_NO_CONFIG, commit-tree + update-ref) lands on the branch",
+                "git guardrails install"))
         elif native.outdated(repo):
             found.append(Finding(
                 "refstore-native-hooks",

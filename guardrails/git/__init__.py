@@ -612,12 +612,20 @@ def hook_repo() -> Repo:
                 branch=branch)
 
 
-def _reftable_only(cfg: bytes) -> bool:
-    """Whether a (lower-cased) repository config's only unusual setting is reftable refs."""
-    import re
+def _config_values(cfg: bytes, key: bytes) -> list[bytes]:
+    """Values of every ``key = value`` line of a (lower-cased) config file, whatever section
+    (``key`` alone: a boolean true). Cheap and rough; only for deciding to ask git instead."""
+    out: list[bytes] = []
+    for line in cfg.splitlines():
+        name, eq, value = line.strip().partition(b"=")
+        if name.strip() == key:
+            out.append(value.strip() if eq else b"true")
+    return out
 
-    found = re.findall(rb"^\s*refstorage\s*=\s*(\S+)", cfg, re.MULTILINE)
-    return found == [b"reftable"]
+
+def _reftable_only(cfg: bytes) -> bool:
+    """Whether a (lower-cased) repository config's refs are reftable (one refStorage line)."""
+    return _config_values(cfg, b"refstorage") == [b"reftable"]
 
 
 def _head_ref(git_dir: str) -> Optional[bytes]:

@@ -133,6 +133,16 @@ def resolve_scope(repo: git.Repo, branch: str, task: Optional[str], allow: Seque
     names = ", ".join(sorted(pol.tasks)) if pol else ""
     where = f"the trusted policy ({pol.source})" if pol else \
         "the trusted policy (there is none: no .guardrails.toml on the base branch)"
+    covering = pol.task_for_branch(branch) if allow and pol is not None else None
+    if covering is not None:
+        # an ad-hoc scope never widens a task (docs/sessions.md): the task's own scope applies
+        raise GuardrailsError(
+            f"branch `{branch}` is covered by task `{covering.name}` of {where}: an ad-hoc "
+            "scope (--allow) cannot replace the task's allow patterns "
+            f"({', '.join(covering.allow)})",
+            f"git guardrails start --task {covering.name}   (a wider scope is a human's change "
+            f"to [tasks.{covering.name}] on {pol.base if pol else base}; an ad-hoc session "
+            "needs a branch no task covers)")
     if allow:
         from guardrails.scope.patterns import PatternError, validate
 
@@ -331,9 +341,39 @@ def summary(repo: git.Repo, sess: Session, env: Env = None) -> list[str]:
     return lines
 
 
+def human_at_terminal(repo: git.Repo, what: str) -> None:
+    """``what`` (``finish --force``) from a process that an agent's marker marks needs a human
+    at a terminal who confirms it by typing the branch name; without a terminal it is refused
+    (exit 2). An agent's shell has no terminal, so it cannot end its own session by force and
+    start a wider one. A process without an agent marker (a human's shell) is not asked."""
+    import sys
+
+    from guardrails.agents import markers
+
+    found = markers.env_marker()
+    if found is None:
+        return
+    branch = repo.branch or "HEAD"
+    fix = (f"a human runs it in their own terminal: git -C {shlex.quote(repo.toplevel)} "
+           f"guardrails {what}")
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise GuardrailsError(
+            f"`git guardrails {what}` from an agent's process ({found[0]}): it needs a human "
+            "at a terminal (an agent may not end its own session by force)", fix)
+    sys.stderr.write(f"git guardrails {what}: the environment marks an agent ({found[0]}).\n"
+                     f"A human confirms by typing the branch name ({branch}): ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip() != branch:
+        raise GuardrailsError(f"not confirmed: `git guardrails {what}` was not run", fix)
+
+
 def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> list[str]:
     """End this worktree's session; returns the lines to print (with the short summary of
-    `git log` and the diffstat unless ``with_summary`` is False: the caller shows a review)."""
+    `git log` and the diffstat unless ``with_summary`` is False: the caller shows a review).
+    ``force`` from an agent's process needs a human at a terminal (:func:`human_at_terminal`).
+    """
+    if force:
+        human_at_terminal(repo, "finish --force")
     try:
         sess = session.current(repo)
     except GuardrailsError:

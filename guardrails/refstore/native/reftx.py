@@ -203,6 +203,18 @@ def add_checked(git_dir: str, commit: str, tree: Optional[str]) -> None:
     state.write_bytes(p, b"".join(lines[-KEEP_CHECKED:]), durable=False)
 
 
+def skip_env(env: Any) -> Optional[str]:
+    """``SKIP``/``PREK_SKIP`` naming a guardrails hook, or ``PRE_COMMIT_ALLOW_NO_CONFIG``, in
+    the environment of the git command (the runners then skip the checks), as ``VAR=value``."""
+    from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
+
+    for var, ids in skipped_ids(env).items():
+        if set(ids) & set(HOOK_IDS):
+            return f"{var}={env[var]}"
+    value = env.get("PRE_COMMIT_ALLOW_NO_CONFIG", "")
+    return f"PRE_COMMIT_ALLOW_NO_CONFIG={value}" if value else None
+
+
 def _in_progress(git_dir: str) -> bool:
     return any(os.path.exists(os.path.join(git_dir, d)) for d in
                ("rebase-merge", "rebase-apply", "sequencer", "MERGE_HEAD", "CHERRY_PICK_HEAD",
@@ -329,11 +341,23 @@ class Hook:
         """Why a session commit on its own branch was never checked, or None."""
         if Update.zero(u.new) or self.cmd not in ("commit", "update-ref"):
             return None
-        record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
-        if record is None:
-            return None  # the skipped-hooks check is not in use here
         if _in_progress(self.git_dir):
             return None
+        skipped = skip_env(os.environ)
+        if skipped and self.cmd == "commit":
+            return (f"commit {u.new[:12]} on your branch was made with {skipped}: the "
+                    "pre-commit checks did not run for it")
+        record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
+        if record is None:
+            if not self.checks_expected():
+                return None  # the skipped-hooks check is not in use here
+            tree = commit_tree(self.common, u.new)
+            if tree is None or (not Update.zero(u.old) and
+                                commit_tree(self.common, u.old) == tree):
+                return None
+            return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the "
+                    "pre-commit checks never saw: no check has run in this worktree yet "
+                    "(--no-verify, SKIP, PRE_COMMIT_ALLOW_NO_CONFIG, or commit-tree + update-ref)")
         by_process = record.get("git")
         if not by_process:
             return None  # a record this version cannot read: do not guess
@@ -359,6 +383,31 @@ class Hook:
                 "commits' trees, nor the baseline's): --no-verify, SKIP, or commit-tree + "
                 "update-ref")
 
+    def checks_expected(self) -> bool:
+        """Whether this worktree's commits go through the guardrails pre-commit stage, which
+        writes the record of checked trees: a ``pre-commit`` hook is installed and the
+        committed (or work-tree) ``.pre-commit-config.yaml`` names a guardrails hook that
+        records (``guardrails``, ``no-skipped-hooks``). Moving the config aside in the work
+        tree does not change HEAD's."""
+        import re
+
+        from guardrails import git
+
+        hooks = git.run("rev-parse", "--path-format=absolute", "--git-path", "hooks",
+                        ok=(0, 128)).stdout.decode().strip()
+        if not hooks or not os.access(os.path.join(hooks, "pre-commit"), os.X_OK):
+            return False
+        rx = re.compile(rb"^\s*-?\s*id:\s*['\"]?(guardrails|no-skipped-hooks)['\"]?\s*$",
+                        re.MULTILINE)
+        proc = git.run("cat-file", "blob", "HEAD:.pre-commit-config.yaml", ok=(0, 128))
+        if proc.returncode == 0 and rx.search(proc.stdout):
+            return True
+        try:
+            with open(os.path.join(os.getcwd(), ".pre-commit-config.yaml"), "rb") as f:
+                return rx.search(f.read()) is not None
+        except OSError:
+            return False
+
     def prepared(self) -> int:
         if self.own is None and not self.own_broken:
             return 0
@@ -383,7 +432,7 @@ class Hook:
             lines.append(f"  {u.ref}: {why}")
         lines.append(f"  this session (task {s.task or 'ad hoc'}) may move only its own branch "
                      f"`{s.branch}`, its own HEAD and refs/worktree/*.")
-        if any("never saw" in why for _, why in refused):
+        if any("never saw" in why or "did not run" in why for _, why in refused):
             lines.append("  fix: commit without --no-verify / SKIP so the checks run "
                          "(git commit), or `git guardrails check` first")
         else:
