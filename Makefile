@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast test-git lint dogfood demo bench clean
+.PHONY: venv test test-fast test-git lint dogfood demo bench clean man
 
 venv: $(VENV)/.installed
 
@@ -13,6 +13,8 @@ $(VENV)/.installed: pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[fast]' -r requirements-dev.txt
+	@# an editable install leaves out the package's data files: the man pages, by hand
+	$(BIN)/python -m guardrails.manpage $(VENV)/share/man/man1 >/dev/null
 	touch $@
 
 lint: venv
@@ -37,6 +39,10 @@ dogfood: venv
 
 demo: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
+
+# regenerate the committed manual pages from the click commands (tests/test_manpage.py)
+man: venv
+	$(BIN)/python -m guardrails.manpage man/man1
 
 bench: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench

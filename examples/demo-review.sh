@@ -63,15 +63,24 @@ trailer=$'\n\nCo-Authored-By: Claude <noreply@anthropic.com>'
 
 say "The end of the story: before merging, read what the agents did — and let CI judge it."
 
-# Agent A strays: unless its branch already has a commit outside its task, it forces one past
-# the local hook (Aider commits with --no-verify by default).
+# Agent A strays: unless its branch already has a commit outside its task, it commits one with
+# --no-verify (Aider's default); when a hook refuses that, it falls back to turning hooks off.
 report=$(git-guardrails ci --base "$base" --head "$branch_a" --format json 2>/dev/null || true)
 if ! grep -q '"rule": "scope-outside-allow"' <<<"$report"; then
-    say "$branch_a edits $stray_a, outside its task, and forces the commit past its hook"
+    say "$branch_a edits $stray_a, outside its task, and commits it with --no-verify"
     printf 'a change nobody asked for\n' >>"$wt_a/$stray_a"
     git -C "$wt_a" add -- "$stray_a"
-    git -C "$wt_a" commit -q --no-verify -m "tidy $stray_a while I was there$trailer" \
-        || git -C "$wt_a" -c core.hooksPath=/dev/null commit -q -m "tidy $stray_a$trailer"
+    if git -C "$wt_a" commit -q --no-verify -m "tidy $stray_a while I was there$trailer" \
+            >"$repo/.git/demo-out.txt" 2>&1; then
+        echo "   went through: no hook refused it (are the hooks installed? git-guardrails doctor)"
+    else
+        sed 's/^/   | /' "$repo/.git/demo-out.txt"
+        echo "   ${b}stopped by: the git hook prepare-commit-msg (require-checks)${r}"
+        echo "   falls back to turning hooks off: git -c core.hooksPath=/dev/null commit"
+        git -C "$wt_a" -c core.hooksPath=/dev/null commit -q -m "tidy $stray_a$trailer"
+        echo "   went through: with hooks off no local layer runs (not even the native ref hook)"
+    fi
+    rm -f "$repo/.git/demo-out.txt"
 fi
 
 # Agent B skips its hooks: unless the demo already made such a commit (one without the
@@ -82,11 +91,12 @@ total_b=$(git rev-list --count --no-merges "$base..$branch_b")
 if [ "$(attested --branches)" -gt 0 ] && [ "$(attested "$base..$branch_b")" -lt "$total_b" ]; then
     say "$branch_b already has a commit its hooks never attested"
 elif ! grep -q '(hooks off)$' <<<"$(git log --format=%s "$base..$branch_b")"; then
-    say "$branch_b's tool commits with hooks disabled: git -c core.hooksPath=/dev/null commit"
+    say "$branch_b's tool turns hooks off for its commit: git -c core.hooksPath=/dev/null commit"
     mkdir -p "$(dirname "$wt_b/$inside_b")"
     printf 'committed with hooks off\n' >>"$wt_b/$inside_b"
     git -C "$wt_b" add -- "$inside_b"
     git -C "$wt_b" -c core.hooksPath=/dev/null commit -q -m "update $inside_b (hooks off)$trailer"
+    echo "   went through: inside its task, but no hook checked it, so it carries no attestation"
 fi
 
 say "The review ritual for $branch_a: its log, its diff, and what it changed outside its task"
@@ -96,5 +106,6 @@ say "The same for $branch_b: look at the attestation column — its hooks never 
 show git-guardrails review "$branch_b" --base "$base"
 
 say "What CI says (policy from the merge-base, every commit, whatever the local hooks did)"
+echo "   the last layer: hooks off or not, CI recomputes every attestation and judges every commit"
 show git-guardrails ci --base "$base" --head "$branch_a"
 show git-guardrails ci --base "$base" --head "$branch_b"

@@ -35,6 +35,7 @@ COMMANDS = {
     "doctor": "doctor",
     "agent-hook": "agent_hook",
     "explain": "explain",
+    "help": "help",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``
 FAST = ("ci",)

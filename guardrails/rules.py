@@ -146,6 +146,10 @@ RULES: dict[str, Rule] = _table(
          "One branch checked out in two worktrees."),
     Rule("refstore-native-hooks", "error",
          "Sessions are active but the native reference-transaction hooks are not installed."),
+    # --- installation (doctor) ---
+    Rule("doctor-version-mismatch", "warning",
+         "The git-guardrails command and a hook environment pre-commit or prek built for "
+         "this repository are different versions (or commits)."),
     # --- ci and review ---
     Rule("ci-protected-branch", "error",
          "An agent commit on a protected branch (CI: the head branch matches `protected`)."),
