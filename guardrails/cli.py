@@ -33,9 +33,10 @@ COMMANDS = {
     "uninstall": "uninstall",
     "doctor": "doctor",
     "agent-hook": "agent_hook",
+    "install-agent": "install_agent",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``
-FAST = ("ci",)
+FAST = ("ci", "agent-hook")
 COMPLETE_VAR = "_GIT_GUARDRAILS_COMPLETE"  # click's shell completion (click path only)
 
 

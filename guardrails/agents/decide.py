@@ -1,0 +1,382 @@
+"""The one decision core behind every agent's pre-tool hook.
+
+An adapter (``guardrails/agents/<agent>.py``) turns its agent's payload into :class:`Call`
+records; :func:`decide` returns a :class:`Verdict` (block, with a rule id, a message and the
+fix) or None (allow). What is judged:
+
+- **shell commands**: the shell-command analysis (``guardrails.skipped.shellcmd``): commands
+  that skip hooks or switch the guard off are blocked; the files a command writes are judged
+  like edits for the rules that do not depend on the task (git's directory, agent
+  configuration, another worktree); a command that commits can be checked before it runs
+  (:func:`commit_findings`, for agents under which git hooks never run).
+- **edits** (every path an edit tool names): never inside a git directory, never agent
+  configuration; inside a session, only in that session's worktree (the real temporary
+  directory excepted), never ``locked``, only inside the task's ``allow``.
+- **entering another worktree** while a session is active.
+
+The session is found from the path being edited and from the agent's project directory
+(``CLAUDE_PROJECT_DIR`` / ``GEMINI_PROJECT_DIR``) as well as from the payload's ``cwd``: an edit
+into the main checkout or into another session's worktree is blocked whatever directory the
+agent ``cd``'d into.
+"""
+from __future__ import annotations
+
+import os
+
+from guardrails.agents import paths as P
+from guardrails.errors import GuardrailsError
+from guardrails.records import Frozen, Record
+
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any, Optional
+
+    from guardrails.sessions.session import Session
+
+SHELL, EDIT, ENTER, OTHER = "shell", "edit", "enter", "other"
+# rule ids (guardrails/rules.py, docs/rules.md)
+HOOK_ERROR = "agent-hook-error"
+CONFIG = "agent-config-protected"
+GIT_DIR = "agent-edit-git-dir"
+OTHER_TREE = "agent-edit-other-worktree"
+OUT_OF_SCOPE = "agent-edit-out-of-scope"
+LOCKED = "agent-edit-locked"
+COMMIT_CHECKS = "agent-commit-checks"
+PROJECT_VARS = ("CLAUDE_PROJECT_DIR", "GEMINI_PROJECT_DIR")
+
+
+class Call(Record):
+    """One tool call, whatever agent made it."""
+
+    __slots__ = ("tool", "kind", "command", "paths", "cwd")
+
+    def __init__(self, tool: str, kind: str, cwd: str, command: str = "",
+                 paths: Optional[list[str]] = None) -> None:
+        self.tool = tool
+        self.kind = kind  # SHELL, EDIT, ENTER or OTHER
+        self.command = command  # SHELL: the command line
+        self.paths: list[str] = paths or []  # EDIT / ENTER: as the agent wrote them
+        self.cwd = cwd  # where the command runs / relative paths resolve
+
+
+class Verdict(Frozen):
+    """Why a call is blocked: a rule id, what is wrong, and what to do instead."""
+
+    __slots__ = ("rule", "message", "fix")
+    rule: str
+    message: str
+    fix: str
+
+    def __init__(self, rule: str, message: str, fix: str) -> None:
+        super().__init__(rule, message, fix)
+
+    def text(self) -> str:
+        return f"git-guardrails: blocked ({self.rule}): {self.message}\n  fix: {self.fix}"
+
+
+class Where(Record):
+    """The worktree and session an agent works in, found once per hook call."""
+
+    __slots__ = ("tree", "session", "candidates")
+
+    def __init__(self, tree: Optional[P.Tree], session: Optional[Session],
+                 candidates: list[P.Tree]) -> None:
+        self.tree = tree  # the session's worktree (or the cwd's, without a session)
+        self.session = session
+        self.candidates = candidates  # every worktree the agent may be said to be in
+
+
+def analyze(command: str, cwd: Optional[str]) -> Any:
+    """The shell-command analysis: ``.reasons`` (``.rule``, ``.message``), ``.commits``,
+    ``.writes``. The one place that names the analysis module."""
+    from guardrails.skipped import shellcmd
+
+    if hasattr(shellcmd, "analyze"):
+        return shellcmd.analyze(command, cwd=cwd)
+    return _Compat(shellcmd.reasons(command), command)  # pragma: no cover (pre-analyze API)
+
+
+class _Compat:
+    """``analyze()``'s shape over the older ``reasons()`` API."""
+
+    def __init__(self, reasons: list[str], command: str) -> None:
+        self.reasons = [Verdict("agent-skips-hooks", r, "") for r in reasons]
+        self.commits = "commit" in command and "git" in command
+        self.commit_dirs: list[str] = []
+        self.writes: list[str] = []
+
+
+def session_of(tree: P.Tree) -> Optional[Session]:
+    """The tree's session (a broken record raises, with its fix: the hook then blocks)."""
+    from guardrails.sessions import session as sessions
+
+    return sessions.load(tree.git_dir)
+
+
+def where(cwd: str, env: Mapping[str, str]) -> Where:
+    """The worktree and session of the agent: the project directory's and the cwd's worktrees
+    are candidates; the first one with a session is the session's (the project directory
+    stays where the agent started, the cwd follows ``cd``; Claude Code's ``--worktree`` keeps
+    the project directory in the main checkout, so a session only the cwd has counts too)."""
+    candidates: list[P.Tree] = []
+    for d in [*(env.get(v) for v in PROJECT_VARS), cwd]:
+        if not d or not os.path.isdir(d):
+            continue
+        t = P.tree_of(os.path.realpath(d))
+        if t is not None and t not in candidates:
+            candidates.append(t)
+    for t in candidates:
+        s = session_of(t)
+        if s is not None:
+            return Where(t, s, candidates)
+    cwd_tree = P.tree_of(os.path.realpath(cwd))
+    return Where(cwd_tree, None, candidates)
+
+
+def _git_dir_verdict(shown: str, target: str, tree: Optional[P.Tree]) -> Optional[Verdict]:
+    if P.in_git_dir(target, tree):
+        return Verdict(GIT_DIR, f"{shown} is inside a git directory: hooks, config and session "
+                       "records are not the agent's to write",
+                       "leave .git alone; a human runs `git guardrails doctor` if hooks or "
+                       "config need repair")
+    return None
+
+
+def judge_path(path: str, call: Call, at: Where, scope: bool = True) -> Optional[Verdict]:
+    """The verdict for one path an edit (or, with ``scope=False``, a shell write) touches."""
+    target = P.resolve(path, call.cwd)
+    tree = P.tree_of(target)
+    v = _git_dir_verdict(path, target, tree)
+    if v is not None:
+        return v
+    why = P.protected(target, tree)
+    if why is not None:
+        return Verdict(CONFIG, f"{path}: {why}; agents may not change it, whatever the task "
+                       "allows (it could turn the hooks off)",
+                       "ask a human to make that change outside the agent")
+    if at.session is None:
+        # No session: the agent may write anywhere but into another session's worktree.
+        if tree is not None and (at.tree is None or tree.top != at.tree.top) \
+                and session_of(tree) is not None:
+            return Verdict(OTHER_TREE, f"{path} is in the worktree of another session "
+                           f"({tree.top})", f"work in your own worktree, or cd {tree.top}")
+        return None
+    assert at.tree is not None
+    own = at.tree.top
+    if tree is None or tree.top != own:
+        if tree is None and P.within(target, P.real_tmp()):
+            return None  # scratch files in the real temporary directory
+        where_ = f"the worktree {tree.top}" if tree is not None else "outside any worktree"
+        if tree is not None and tree.top == tree.main_top:
+            where_ = f"the main checkout {tree.top}"
+        return Verdict(OTHER_TREE, f"{path} is in {where_}, not this session's worktree "
+                       f"({own}): a session writes only in its own worktree",
+                       f"write the file under {own} instead")
+    if not scope:
+        return None
+    rel = os.path.relpath(target, own).replace(os.sep, "/")
+    return _scope_verdict(rel, at)
+
+
+_CTX: dict[str, Any] = {}
+
+
+def _context(at: Where) -> Any:
+    """The session worktree's context (trusted policy, task), built once per hook call."""
+    assert at.tree is not None
+    key = at.tree.top
+    if key not in _CTX:
+        from guardrails import context, git
+
+        _CTX[key] = context.build(git.discover(key))
+    return _CTX[key]
+
+
+def _scope_verdict(rel: str, at: Where) -> Optional[Verdict]:
+    from guardrails.scope.patterns import Matcher
+
+    ctx = _context(at)
+    if ctx.policy is not None and ctx.policy.locked and Matcher(ctx.policy.locked).match(rel):
+        return Verdict(LOCKED, f"{rel} is locked by the policy ({ctx.policy.source}): no agent "
+                       "may change it", "leave it to a human, on the base branch")
+    if ctx.task is not None and not Matcher(ctx.task.allow).match(rel):
+        label = "the ad-hoc session" if ctx.scope_source == "session (ad hoc)" else \
+            f"task `{ctx.task.name}`"
+        return Verdict(OUT_OF_SCOPE, f"{rel} is outside the allow patterns of {label} "
+                       f"({', '.join(ctx.task.allow)}; {ctx.scope_source})",
+                       "edit only files in scope, or ask a human to widen the task on the "
+                       "base branch")
+    return None
+
+
+def decide(call: Call, env: Mapping[str, str]) -> Optional[Verdict]:
+    """Block (a :class:`Verdict`) or allow (None) one call."""
+    if call.kind == OTHER:
+        return None
+    at = where(call.cwd, env)
+    if call.kind == SHELL:
+        return _shell(call, at)
+    if call.kind == ENTER:
+        return _enter(call, at)
+    for p in call.paths:
+        v = judge_path(p, call, at)
+        if v is not None:
+            return v
+    return None
+
+
+def _shell(call: Call, at: Where) -> Optional[Verdict]:
+    a = analyze(call.command, call.cwd)
+    if a.reasons:
+        rule = a.reasons[0].rule
+        msgs = "; ".join(dict.fromkeys(r.message for r in a.reasons))
+        return Verdict(rule, f"this command {'skips git hooks' if rule == 'agent-skips-hooks' else 'is refused'}: {msgs}",
+                       "run it without that (no --no-verify/-n, no SKIP=, no core.hooksPath, "
+                       "hooks left installed) and fix what the hooks report")
+    for w in getattr(a, "writes", []):
+        v = judge_path(w, call, at, scope=False)
+        if v is not None:
+            return v
+    return None
+
+
+def _enter(call: Call, at: Where) -> Optional[Verdict]:
+    if at.session is None or at.tree is None:
+        return None
+    for p in call.paths:
+        target = P.resolve(p, call.cwd)
+        tree = P.tree_of(target)
+        if tree is None or tree.top != at.tree.top:
+            return Verdict(OTHER_TREE, f"entering {p} would leave this session's worktree "
+                           f"({at.tree.top})", f"stay in {at.tree.top}; end the session first "
+                           "(`git guardrails finish`) to work elsewhere")
+    return None
+
+
+def commits(call: Call) -> bool:
+    """The call's command runs ``git commit``."""
+    return call.kind == SHELL and bool(getattr(analyze(call.command, call.cwd), "commits", False))
+
+
+def commit_findings(call: Call) -> list[Any]:
+    """The pre-commit checks the combined ``guardrails`` hook runs (``checks.PRE_COMMIT``),
+    run now on what the command would commit: for agents under which git hooks never run.
+
+    When the command also stages (``git add``, ``commit -a``/``--all``), the checks judge a
+    temporary index with every change of the work tree staged: what it may commit at most."""
+    from guardrails import checks, context, git
+
+    a = analyze(call.command, call.cwd)
+    dirs = list(dict.fromkeys(getattr(a, "commit_dirs", []) or [call.cwd]))
+    found: list[Any] = []
+    for d in dirs:
+        d = d if os.path.isabs(d) else os.path.join(call.cwd, d)
+        if not os.path.isdir(d):
+            continue
+        repo = git.discover(d)
+        restore = os.environ.get("GIT_INDEX_FILE")
+        tmp = _staging_index(repo, call.command)
+        try:
+            if tmp is not None:
+                os.environ["GIT_INDEX_FILE"] = tmp
+            ctx = context.build(repo)
+            found += checks.run(ctx, checks.PRE_COMMIT)
+        finally:
+            if tmp is not None:
+                if restore is None:
+                    os.environ.pop("GIT_INDEX_FILE", None)
+                else:
+                    os.environ["GIT_INDEX_FILE"] = restore
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+    return found
+
+
+def _stages(command: str) -> bool:
+    from guardrails.skipped import shellcmd
+
+    try:
+        cmds = list(shellcmd.simple_commands(command))
+    except ValueError:
+        return True
+    for words in cmds:
+        names = [os.path.basename(w) for w in words]
+        if "git" not in names:
+            continue
+        rest = words[names.index("git") + 1:]
+        sub = next((w for w in rest if not w.startswith("-")), "")
+        if sub in ("add", "stage", "rm", "mv"):
+            return True
+        if sub == "commit" and any(w in ("-a", "--all") or (w.startswith("-") and not
+                                   w.startswith("--") and "a" in w[1:2]) for w in rest):
+            return True
+    return False
+
+
+def _staging_index(repo: Any, command: str) -> Optional[str]:
+    """A temporary copy of the index with the whole work tree staged, when ``command``
+    stages before it commits; None to judge the index as it is."""
+    if not _stages(command):
+        return None
+    import shutil
+    import tempfile
+
+    from guardrails import git
+
+    fd, tmp = tempfile.mkstemp(prefix="guardrails-index.")
+    os.close(fd)
+    src = os.environ.get("GIT_INDEX_FILE") or os.path.join(repo.git_dir, "index")
+    if os.path.exists(src):
+        shutil.copyfile(src, tmp)
+    else:
+        os.unlink(tmp)
+    git.run("add", "-A", cwd=repo.toplevel, write=True, env={"GIT_INDEX_FILE": tmp})
+    return tmp
+
+
+def check_env(cwd: str, env: Mapping[str, str]) -> Optional[Verdict]:
+    """Problems that make every answer unreliable: the hook then blocks (fail closed)."""
+    if not os.path.isdir(cwd):
+        return Verdict(HOOK_ERROR, f"the payload's cwd {cwd!r} does not exist or is not a "
+                       "directory, so the hook cannot tell which worktree the call is in",
+                       "cd into an existing worktree (or restart the agent there)")
+    if not _which("git", env):
+        return Verdict(HOOK_ERROR, "git is not installed or not on PATH: the hook cannot judge "
+                       "the call", "install git (apt-get install git) and put it on PATH")
+    given = env.get("GIT_DIR")
+    if given:
+        tree = P.tree_of(os.path.realpath(cwd))
+        real = os.path.realpath(os.path.join(cwd, given))
+        if tree is None or real not in (os.path.realpath(tree.git_dir),
+                                        os.path.realpath(tree.common_dir)):
+            return Verdict(HOOK_ERROR, f"an inherited GIT_DIR={given} points elsewhere than "
+                           f"the repository around {cwd}: git commands would act on another "
+                           "repository", "unset GIT_DIR GIT_WORK_TREE (and restart the agent "
+                           "without them)")
+    return None
+
+
+def _which(name: str, env: Mapping[str, str]) -> bool:
+    for d in env.get("PATH", os.defpath).split(os.pathsep):
+        p = os.path.join(d or ".", name)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            return True
+    return False
+
+
+def run(calls: Sequence[Call], env: Mapping[str, str]) -> Optional[Verdict]:
+    """Decide every call of one payload: the first block wins."""
+    for call in calls:
+        v = check_env(call.cwd, env)
+        if v is not None:
+            return v
+        try:
+            v = decide(call, env)
+        except GuardrailsError as e:
+            return Verdict(HOOK_ERROR, e.message, e.fix or "see `git guardrails doctor`")
+        if v is not None:
+            return v
+    return None
