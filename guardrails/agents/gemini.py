@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any, Optional
 
 EDIT_TOOLS = ("write_file", "replace")
+HOOK_INSTALL_RULES = ("bypass-hook-missing", "bypass-hookspath", "bypass-env-hookspath")
 
 
 def calls(payload: Any, env: Mapping[str, str]) -> list[Call]:
@@ -56,7 +57,9 @@ def after(found: list[Call], env: Mapping[str, str]) -> Optional[Verdict]:
         if not decide.commits(c):
             continue
         os.environ.setdefault("GEMINI_CLI", "1")  # the checks apply: an agent commits
-        errors = [f for f in decide.commit_findings(c) if f.severity == ERROR]
+        # whether git hooks are installed does not matter here: they do not run under Gemini
+        errors = [f for f in decide.commit_findings(c)
+                  if f.severity == ERROR and f.rule not in HOOK_INSTALL_RULES]
         if errors:
             return Verdict(COMMIT_CHECKS, "this commit would fail the pre-commit checks (git "
                            "hooks do not run under Gemini CLI): "
