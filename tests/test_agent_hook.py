@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from typing import Optional
 from pathlib import Path
 
 import pytest
@@ -91,19 +93,25 @@ def test_corpus_size() -> None:
     assert len(BLOCKED) + len(ALLOWED) >= 30
 
 
+def decide_bash(command: str) -> Optional[str]:
+    """The claude adapter and the decision core, in process: the block message or None."""
+    from guardrails.agents import claude, decide
+
+    calls = claude.calls({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"},
+                         {})
+    v = decide.run(calls, dict(os.environ))
+    return None if v is None else v.text()
+
+
 @pytest.mark.parametrize("command", BLOCKED)
 def test_bash_blocked(command: str) -> None:
-    from guardrails.commands.agent_hook import decide
-
-    reason = decide({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"})
+    reason = decide_bash(command)
     assert reason is not None and "skips git hooks" in reason
 
 
 @pytest.mark.parametrize("command", ALLOWED)
 def test_bash_allowed(command: str) -> None:
-    from guardrails.commands.agent_hook import decide
-
-    assert decide({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"}) is None
+    assert decide_bash(command) is None
 
 
 def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
@@ -117,7 +125,7 @@ def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
     assert ok.returncode == 0 and ok.stderr == ""
     bad = subprocess.run(["git-guardrails", "agent-hook", "claude"], cwd=wt, input="{not json",
                          capture_output=True, text=True, check=False)
-    assert bad.returncode == 2 and "fix:" in bad.stderr
+    assert bad.returncode == 2 and "fix:" in bad.stderr and "(agent-hook-error)" in bad.stderr
 
 
 @pytest.mark.parametrize("tool,path,blocked,why", [
@@ -129,9 +137,9 @@ def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
     ("Edit", ".guardrails.toml", True, "locked"),
     ("Write", ".github/workflows/ci.yml", True, "locked"),
     ("NotebookEdit", "notebooks/a.ipynb", True, "outside the allow patterns"),
-    ("Edit", "{repo}/src/auth/login.py", True, "another worktree"),  # the main checkout
-    ("Write", "{common}/hooks/pre-commit", True, "git's own directory"),
-    ("Edit", "{common}/config", True, "git's own directory"),
+    ("Edit", "{repo}/src/auth/login.py", True, "the main checkout"),
+    ("Write", "{common}/hooks/pre-commit", True, "inside a git directory"),
+    ("Edit", "{common}/config", True, "inside a git directory"),
     ("Read", "docs/index.md", False, None),  # not an edit
 ])
 def test_edit_scope(trees: tuple[Path, Path], tool: str, path: str, blocked: bool,
@@ -150,12 +158,12 @@ def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
     from guardrails.sessions import session
 
     repo = make_repo(tmp_path / "repo")
-    wt = add_worktree(repo, tmp_path / "wt", "agent/auth")
+    wt = add_worktree(repo, tmp_path / "wt", "feature/free")  # a branch no task covers
     outside = Path("/srv/not-a-worktree/elsewhere.txt")  # outside the repo and the temp dir
     payload = {"tool_name": "Write", "tool_input": {"file_path": str(outside)}, "cwd": str(wt)}
-    assert run_hook(payload, wt).returncode == 0  # no session: not ours to guard
+    assert run_hook(payload, wt).returncode == 0  # no session, no task: not ours to guard
     r = g.discover(str(wt))
-    session.save(r.git_dir, session.Session(branch="agent/auth", baseline=None, started=0.0,
+    session.save(r.git_dir, session.Session(branch="feature/free", baseline=None, started=0.0,
                                             allow=["src/**"]))
     proc = run_hook(payload, wt)
     assert proc.returncode == 2 and "outside this session's worktree" in proc.stderr

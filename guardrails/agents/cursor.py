@@ -29,7 +29,7 @@ PATH_KEYS = ("file_path", "path", "target_file", "target_notebook", "filePath")
 def calls(payload: Any, env: Mapping[str, str]) -> list[Call]:
     p = common.obj(payload, "the hook input")
     cwd = common.cwd_of(p, "cwd", "workspace_roots")
-    event = p.get("hook_event_name")
+    event = common.text(p.get("hook_event_name"), "`hook_event_name`")
     if event == "beforeShellExecution":
         return common.shell_call("Shell", common.text(p.get("command"), "`command`"), cwd)
     if event == "beforeMCPExecution":
@@ -37,7 +37,7 @@ def calls(payload: Any, env: Mapping[str, str]) -> list[Call]:
         return [common.mcp_call(f"mcp__{p.get('server', 'cursor')}__{tool}",
                                 p.get("tool_input"), cwd)] if isinstance(tool, str) else []
     if event != "preToolUse":
-        return [Call(str(event), OTHER, cwd)]
+        return [Call(event, OTHER, cwd)]
     tool = common.text(p.get("tool_name"), "`tool_name`")
     ti = p.get("tool_input", {})
     if isinstance(ti, str):

@@ -155,8 +155,9 @@ def judge_path(path: str, call: Call, at: Where, scope: bool = True) -> Optional
         return Verdict(CONFIG, f"{path}: {why}; agents may not change it, whatever the task "
                        "allows (it could turn the hooks off)",
                        "ask a human to make that change outside the agent")
-    if at.session is None:
-        # No session: the agent may write anywhere but into another session's worktree.
+    if not _scoped(at):
+        # Neither a session nor a task: the agent may write anywhere but into another
+        # session's worktree.
         if tree is not None and (at.tree is None or tree.top != at.tree.top) \
                 and session_of(tree) is not None:
             return Verdict(OTHER_TREE, f"{path} is in the worktree of another session "
@@ -167,12 +168,13 @@ def judge_path(path: str, call: Call, at: Where, scope: bool = True) -> Optional
     if tree is None or tree.top != own:
         if tree is None and P.within(target, P.real_tmp()):
             return None  # scratch files in the real temporary directory
-        where_ = f"the worktree {tree.top}" if tree is not None else "outside any worktree"
+        where_ = f"in the worktree {tree.top}" if tree is not None else "outside any worktree"
         if tree is not None and tree.top == tree.main_top:
-            where_ = f"the main checkout {tree.top}"
-        return Verdict(OTHER_TREE, f"{path} is in {where_}, not this session's worktree "
-                       f"({own}): a session writes only in its own worktree",
-                       f"write the file under {own} instead")
+            where_ = f"in the main checkout {tree.top}"
+        label = "this session's worktree" if at.session is not None else \
+            "this task's worktree"
+        return Verdict(OTHER_TREE, f"{path} is {where_}, outside {label} ({own}): an agent "
+                       "writes only in its own worktree", f"write the file under {own} instead")
     if not scope:
         return None
     rel = os.path.relpath(target, own).replace(os.sep, "/")
@@ -180,6 +182,15 @@ def judge_path(path: str, call: Call, at: Where, scope: bool = True) -> Optional
 
 
 _CTX: dict[str, Any] = {}
+
+
+def _scoped(at: Where) -> bool:
+    """The agent works under a scope: a session, or a task of the trusted policy that covers
+    its worktree's branch (what the commit checks would apply too)."""
+    if at.session is not None:
+        return True
+    return at.tree is not None and at.tree.top != at.tree.main_top and \
+        _context(at).task is not None
 
 
 def _context(at: Where) -> Any:
@@ -350,8 +361,7 @@ def check_env(cwd: str, env: Mapping[str, str]) -> Optional[Verdict]:
     if given:
         tree = P.tree_of(os.path.realpath(cwd))
         real = os.path.realpath(os.path.join(cwd, given))
-        if tree is None or real not in (os.path.realpath(tree.git_dir),
-                                        os.path.realpath(tree.common_dir)):
+        if tree is None or real != os.path.realpath(tree.git_dir):
             return Verdict(HOOK_ERROR, f"an inherited GIT_DIR={given} points elsewhere than "
                            f"the repository around {cwd}: git commands would act on another "
                            "repository", "unset GIT_DIR GIT_WORK_TREE (and restart the agent "
