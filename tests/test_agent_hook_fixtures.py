@@ -177,6 +177,9 @@ def test_claude_worktreecreate_makes_a_session(tmp_path: Path) -> None:
     st = json.loads(gg("status", "--format", "json", cwd=t.main).stdout)
     rows = {os.path.realpath(r["path"]): r for r in st["worktrees"]}
     assert rows[os.path.realpath(path)]["task"] == "wt"
+    # the nested worktree is a worktree of its own, not a stray change of the main checkout
+    assert rows[os.path.realpath(t.main)]["state"] == "clean", rows
+    assert not [f for f in st["findings"] if f["rule"] == "status-stray-changes"], st
 
 
 @pytest.mark.parametrize(("agent", "name", "where"), [
