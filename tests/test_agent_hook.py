@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from typing import Optional
 from pathlib import Path
+from typing import Optional
 
 import pytest
 

@@ -13,20 +13,12 @@ import pytest
 
 from tests.conftest import BIN
 from tests.test_agent_hook_fixtures import AGENTS, Trees, assert_answer, hook, load
+from tests.test_agent_hook_fixtures import trees as trees  # the module's worktrees
 
 # one blocked-when-judged shape per agent, to learn what each protocol's "block" looks like
 PROBE = {"claude": "edit-in-scope", "codex": "bash-ok", "gemini": "replace-in-scope",
          "cursor": "shell-ok", "copilot": "bash-ok", "windsurf": "run-command-ok",
          "cline": "execute-command-ok"}
-
-
-@pytest.fixture(scope="module")
-def trees(tmp_path_factory: pytest.TempPathFactory) -> Trees:
-    from tests.test_agent_hook_fixtures import trees as make
-
-    gen = make.__wrapped__(tmp_path_factory)  # type: ignore[attr-defined]
-    t = next(gen)
-    yield t  # type: ignore[misc]
 
 
 def probe(trees: Trees, agent: str, **over: str) -> dict[str, object]:

@@ -7,13 +7,13 @@ import json
 import os
 import subprocess
 import tempfile
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 
-from tests.helpers import POLICY, add_worktree, git, gg, make_repo, write
+from tests.helpers import POLICY, add_worktree, gg, git, make_repo, write
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "agents"
 AGENTS = ("claude", "codex", "gemini", "cursor", "copilot", "windsurf", "cline")

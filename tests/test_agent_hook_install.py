@@ -176,3 +176,34 @@ def test_doctor_claude_allow_managed_hooks_only(tmp_path: Path,
     got = [f for f in doctor.diagnose(git.discover(str(repo))) if f.rule.startswith("agent-")]
     assert [f.rule for f in got] == ["agent-hook-dropped"]
     assert "allowManagedHooksOnly" in got[0].message
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_examples_are_what_install_agent_writes(agent: str) -> None:
+    """examples/<agent>-settings* show install-agent's entries (with a plain command name)."""
+    cmd = f"git-guardrails agent-hook {agent}"
+    if agent == "cline":
+        assert (EXAMPLES / "cline-settings-PreToolUse").read_text() == S.script(cmd)
+        return
+    data = json.loads((EXAMPLES / f"{agent}-settings.json").read_text())
+    assert S.merge(agent, data, cmd) == data  # already merged: nothing to change
+    assert len(S.commands_in(data, agent)) == len(S.EVENTS[agent])
+
+
+def test_claude_example_matcher_sends_every_tool_to_the_hook() -> None:
+    """Claude Code tests a matcher with other characters than [A-Za-z0-9_ ,|-] as an
+    unanchored JavaScript regex; Python's re agrees for this one."""
+    import re
+
+    data = json.loads((EXAMPLES / "claude-settings.json").read_text())
+    matcher = data["hooks"]["PreToolUse"][0]["matcher"]
+    assert re.search(r"[^A-Za-z0-9_ ,|-]", matcher)  # the regex path, anchored by us
+    for tool in ("Bash", "PowerShell", "Monitor", "Edit", "Write", "MultiEdit", "NotebookEdit",
+                 "EnterWorktree", "mcp__filesystem__write_file", "mcp__plugin_p_db__query"):
+        assert re.search(matcher, tool), tool
+    for tool in ("Read", "Glob", "Grep", "WebFetch", "BashOutput", "XEdit"):
+        assert not re.search(matcher, tool), tool
+    assert "WorktreeCreate" in data["hooks"]

@@ -9,7 +9,7 @@ docs/hooks.md, "PreToolUse input", "Exit code 2"; docs/agent-sdk__typescript.md 
 from __future__ import annotations
 
 from guardrails.agents import common
-from guardrails.agents.decide import EDIT, ENTER, OTHER, SHELL, Call, Verdict
+from guardrails.agents.decide import EDIT, ENTER, OTHER, Call, Verdict
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ _PATH_KEYS = ("path", "file_path", "filePath", "filepath", "filename", "file", "
 class Answer:
     """What the hook process does: exit code, stdout, stderr."""
 
-    __slots__ = ("code", "out", "err")
+    __slots__ = ("code", "out", "err")  # noqa: RUF023
 
     def __init__(self, code: int, out: str = "", err: str = "") -> None:
         self.code = code

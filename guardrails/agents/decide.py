@@ -49,7 +49,7 @@ PROJECT_VARS = ("CLAUDE_PROJECT_DIR", "GEMINI_PROJECT_DIR")
 class Call(Record):
     """One tool call, whatever agent made it."""
 
-    __slots__ = ("tool", "kind", "command", "paths", "cwd")
+    __slots__ = ("tool", "kind", "command", "paths", "cwd")  # noqa: RUF023
 
     def __init__(self, tool: str, kind: str, cwd: str, command: str = "",
                  paths: Optional[list[str]] = None) -> None:
@@ -63,7 +63,7 @@ class Call(Record):
 class Verdict(Frozen):
     """Why a call is blocked: a rule id, what is wrong, and what to do instead."""
 
-    __slots__ = ("rule", "message", "fix")
+    __slots__ = ("rule", "message", "fix")  # noqa: RUF023
     rule: str
     message: str
     fix: str
@@ -78,7 +78,7 @@ class Verdict(Frozen):
 class Where(Record):
     """The worktree and session an agent works in, found once per hook call."""
 
-    __slots__ = ("tree", "session", "candidates")
+    __slots__ = ("tree", "session", "candidates")  # noqa: RUF023
 
     def __init__(self, tree: Optional[P.Tree], session: Optional[Session],
                  candidates: list[P.Tree]) -> None:
@@ -200,7 +200,13 @@ def _context(at: Where) -> Any:
     if key not in _CTX:
         from guardrails import context, git
 
-        _CTX[key] = context.build(git.discover(key))
+        here = os.getcwd()
+        os.chdir(key)  # hook_repo reads the worktree's .git, HEAD and config without git
+        try:
+            repo = git.hook_repo()
+        finally:
+            os.chdir(here)
+        _CTX[key] = context.build(repo)
     return _CTX[key]
 
 
@@ -242,7 +248,8 @@ def _shell(call: Call, at: Where) -> Optional[Verdict]:
     if a.reasons:
         rule = a.reasons[0].rule
         msgs = "; ".join(dict.fromkeys(r.message for r in a.reasons))
-        return Verdict(rule, f"this command {'skips git hooks' if rule == 'agent-skips-hooks' else 'is refused'}: {msgs}",
+        what = "skips git hooks" if rule == "agent-skips-hooks" else "is refused"
+        return Verdict(rule, f"this command {what}: {msgs}",
                        "run it without that (no --no-verify/-n, no SKIP=, no core.hooksPath, "
                        "hooks left installed) and fix what the hooks report")
     for w in getattr(a, "writes", []):

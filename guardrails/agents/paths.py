@@ -46,6 +46,8 @@ PROTECTED_SYSTEM = (
 )
 
 _COMPILED: list[object] = []
+_DIRS = ("/.claude/", "/.codex/", "/.gemini/", "/.cursor/", "/.github/", "/.windsurf/",
+         "/.clinerules/")
 
 
 def within(path: str, root: str) -> bool:
@@ -69,7 +71,7 @@ def real_tmp() -> str:
 class Tree(Frozen):
     """A worktree found around a path: its top level, private git dir and common git dir."""
 
-    __slots__ = ("top", "git_dir", "common_dir")
+    __slots__ = ("top", "git_dir", "common_dir")  # noqa: RUF023
     top: str
     git_dir: str
     common_dir: str
@@ -134,7 +136,8 @@ def protected(path: str, tree: Optional[Tree]) -> Optional[str]:
     """Why ``path`` (absolute, resolved) is agent configuration no agent may write, or None."""
     if tree is not None and within(path, tree.top):
         rel = os.path.relpath(path, tree.top).replace(os.sep, "/")
-        if _matcher().match(rel):  # type: ignore[attr-defined]
+        # cheap first: every protected pattern names one of these directories
+        if any(d in f"/{rel}" for d in _DIRS) and _matcher().match(rel):  # type: ignore[attr-defined]
             return f"{rel} is agent or hook configuration"
     home = os.path.realpath(os.path.expanduser("~"))
     for rel in PROTECTED_HOME:

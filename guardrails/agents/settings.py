@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from typing import Any, Optional
 
-CLAUDE_MATCHER = "^(Bash|PowerShell|Monitor|Edit|Write|MultiEdit|NotebookEdit|EnterWorktree|mcp__.*)$"
+CLAUDE_MATCHER = ("^(Bash|PowerShell|Monitor|Edit|Write|MultiEdit|NotebookEdit|EnterWorktree|"
+                  "mcp__.*)$")
 CODEX_MATCHER = "^(Bash|apply_patch|mcp__.*)$"
 GEMINI_MATCHER = "run_shell_command|write_file|replace|mcp__.*"
 CURSOR_EDITS = "Write|StrReplace|Edit|MultiEdit|Delete|EditNotebook"
@@ -191,7 +192,8 @@ def read_json(path: str) -> Optional[Any]:
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise GuardrailsError(f"cannot read {path}: {e}", f"check the permissions of {path}")
+        raise GuardrailsError(f"cannot read {path}: {e}",
+                              f"check the permissions of {path}") from None
     if not raw.strip():
         return {}
     try:

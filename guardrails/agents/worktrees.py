@@ -20,7 +20,7 @@ from guardrails.agents import paths as P
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from typing import Optional
+    pass
 
 AGENT_DIRS = (f"{os.sep}.claude{os.sep}worktrees{os.sep}", f"{os.sep}.gemini{os.sep}worktrees"
               f"{os.sep}", f"{os.sep}.windsurf{os.sep}worktrees{os.sep}")

@@ -32,7 +32,8 @@ def plan(agent: str, user: bool, top: str, env: dict[str, str],
     except FileNotFoundError:
         old = ""
     except OSError as e:
-        raise GuardrailsError(f"cannot read {path}: {e}", f"check the permissions of {path}")
+        raise GuardrailsError(f"cannot read {path}: {e}",
+                              f"check the permissions of {path}") from None
     if agent == "cline":
         if old and S.SCRIPT_MARK not in old:
             raise GuardrailsError(
