@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -172,3 +173,26 @@ def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
     docs = {"tool_name": "Edit", "tool_input": {"file_path": "docs/x.md"}, "cwd": str(wt)}
     proc = run_hook(docs, wt)
     assert proc.returncode == 2 and "ad-hoc session" in proc.stderr
+
+
+LEAN = ("click", "subprocess", "dataclasses", "argparse", "inspect")
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "also"), [
+    ("Bash", {"command": "git add -A && git commit -m x && ls > out.txt"}, ("typing",)),
+    ("Edit", {"file_path": "src/auth/login.py"}, ()),  # tomllib imports typing
+])
+def test_hook_start_up_is_lean(trees: tuple[Path, Path], tool: str,
+                               tool_input: dict[str, str], also: tuple[str, ...]) -> None:
+    """The hook runs on every tool call: the fast path imports none of these."""
+    _, wt = trees
+    code = ("import sys, atexit\n"
+            "atexit.register(lambda: sys.__stderr__.write('IMPORTED %s\\n' % sorted(m for m in "
+            f"{(*LEAN, *also)!r} if m in sys.modules)))\n"
+            "from guardrails.cli import main\n"
+            "sys.exit(main(['agent-hook', 'claude']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=wt, capture_output=True, text=True,
+                          input=json.dumps({"tool_name": tool, "tool_input": tool_input,
+                                            "cwd": str(wt)}), check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "IMPORTED []" in proc.stderr, proc.stderr
