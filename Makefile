@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint demo bench clean
+.PHONY: venv test test-fast lint dogfood demo bench clean
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,14 @@ lint: venv
 
 test: lint
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# the tests that start no pre-commit or prek (the `runner` marker): a quick loop while editing
+test-fast: lint
+	$(BIN)/pytest -n auto -m "not runner" $(PYTEST_ARGS)
+
+# this repository's own .pre-commit-config.yaml (ruff, mypy and our hooks) on every file
+dogfood: venv
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 demo: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh

@@ -24,7 +24,7 @@ def range_from_env() -> Optional[str]:
     return None
 
 
-def _format(argv: Optional[Sequence[str]], prog: str) -> str:
+def output_format(argv: Optional[Sequence[str]], prog: str) -> str:
     """The --format option. A hook's usual command line (nothing, or file names the runner
     passes) is read without argparse, which costs ~3 ms to import and set up; anything that
     looks like an option goes through argparse (same result, same errors and --help)."""
@@ -42,7 +42,7 @@ def _format(argv: Optional[Sequence[str]], prog: str) -> str:
 
 def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
              prog: str = "guardrails") -> int:
-    fmt = _format(argv, prog)
+    fmt = output_format(argv, prog)
     try:
         from guardrails import checks, context, git
 

@@ -3,7 +3,6 @@ introduced exists. Never fails the commit (git ignores post-commit's exit status
 what was lost and how to recover it, and journals it."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -13,9 +12,9 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="verify-commit")
-    parser.add_argument("filenames", nargs="*", help="ignored")
-    parser.parse_args(argv)
+    from guardrails.hookrun import output_format
+
+    output_format(argv, "verify-commit")  # file names are ignored; --help and typos answered
     try:
         from guardrails import git, report
         from guardrails.refstore import guard as refstore

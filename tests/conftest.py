@@ -95,3 +95,11 @@ def install_hooks(repo: Path, runner: str, hook_repo: tuple[str, str], hooks: st
     proc = subprocess.run([runner, "install", "-f"] if runner == "prek" else [runner, "install"],
                           cwd=repo, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start pre-commit or prek (they use the ``runner`` or ``hook_repo`` fixture)
+    carry the ``runner`` marker, so ``make test-fast`` (``-m "not runner"``) can leave them out."""
+    for item in items:
+        if {"runner", "hook_repo"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.runner)

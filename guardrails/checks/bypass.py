@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from guardrails import git
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
-from guardrails.skipped.attestation import HOOK_IDS
+from guardrails.git import worktrees
+from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
 if TYPE_CHECKING:
     from guardrails.context import Context
@@ -182,16 +183,6 @@ def scan_diff(data: bytes, commit: Optional[str] = None,
 
 # --- SKIP / PREK_SKIP --------------------------------------------------------------------------
 
-def skipped_ids(env: Mapping[str, str]) -> dict[str, list[str]]:
-    """variable -> the hook ids it skips (prek selectors ``project:id`` reduced to the id)."""
-    out: dict[str, list[str]] = {}
-    for var in ("SKIP", "PREK_SKIP"):
-        names = [n.strip() for n in env.get(var, "").split(",") if n.strip()]
-        if names:
-            out[var] = [n.rsplit(":", 1)[-1] for n in names]
-    return out
-
-
 def skip_findings(env: Mapping[str, str], policy: Optional[str] = None) -> list[Finding]:
     found: list[Finding] = []
     for var, names in skipped_ids(env).items():
@@ -263,27 +254,13 @@ def hook_type_findings(directory: str, raw: Optional[str], where: str,
     return found
 
 
-def linked_worktrees(repo: git.Repo) -> list[str]:
-    """Top levels of the linked worktrees, read from ``<common>/worktrees/*/gitdir`` (no git)."""
-    tops = []
-    for d in git.worktree_git_dirs(repo)[1:]:
-        try:
-            with open(os.path.join(d, "gitdir"), encoding="utf-8",
-                      errors="surrogateescape") as f:
-                dotgit = f.read().strip()
-        except OSError:
-            continue
-        tops.append(os.path.dirname(dotgit))
-    return tops
-
-
 def relative_hookspath_findings(repo: git.Repo, raw: str,
                                 policy: Optional[str] = None) -> list[Finding]:
     """A relative core.hooksPath resolves in each worktree: warn for every other worktree where
     it does not exist (git silently runs no hook there; a git-ignored ``.husky/_`` is typical)."""
     found = []
     here = os.path.realpath(repo.toplevel)
-    for top in [os.path.dirname(repo.common_dir.rstrip(os.sep)), *linked_worktrees(repo)]:
+    for top in [os.path.dirname(repo.common_dir.rstrip(os.sep)), *worktrees.linked_tops(repo)]:
         if os.path.realpath(top) == here or not os.path.isdir(top):
             continue
         if not os.path.isdir(os.path.join(top, raw)):
@@ -427,18 +404,6 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 
 # --- doctor -------------------------------------------------------------------------------------
 
-def worktrees(repo: git.Repo) -> list[str]:
-    """Top level of every worktree (``git worktree list --porcelain -z``)."""
-    out = git.out("worktree", "list", "--porcelain", "-z", cwd=repo.toplevel)
-    tops = []
-    for rec in out.split(b"\0\0"):
-        fields = rec.split(b"\0")
-        if fields and fields[0].startswith(b"worktree ") and b"bare" not in fields \
-                and b"prunable" not in [f.split(b" ")[0] for f in fields]:
-            tops.append(os.fsdecode(fields[0][len(b"worktree "):]))
-    return tops
-
-
 def _load_json(path: str) -> Optional[Any]:
     try:
         with open(path, "rb") as f:
@@ -568,7 +533,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
     """Doctor: every worktree's hooks and ``core.hooksPath``, environment overrides, agent
     settings that turn hooks or approvals off."""
     found: list[Finding] = []
-    tops = worktrees(repo)
+    tops = worktrees.tops(repo)
     for top in tops:
         directory, raw = hooks_dir(repo, top)
         found += hook_type_findings(directory, raw, f"worktree {top}")

@@ -292,6 +292,13 @@ def run(
         raise GitError(args, proc.returncode, proc.stderr)
 
 
+def is_ancestor(repo: Repo, a: str, b: str) -> bool:
+    """Whether commit ``a`` is ``b`` or an ancestor of it; False when either is missing or not
+    a commit. The one place that asks (``--end-of-options``: ids may come from state files)."""
+    return run("merge-base", "--is-ancestor", "--end-of-options", a, b, cwd=repo.toplevel,
+               ok=(0, 1, 128)).returncode == 0
+
+
 def out(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None) -> bytes:
     """stdout of a read-only git command."""
     return run(*args, cwd=cwd, input=input).stdout

@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 from guardrails import git
+from guardrails.records import Record
 
 
-@dataclass
-class Worktree:
+class Worktree(Record):
+    __slots__ = ("path", "head", "branch", "git_dir", "is_main", "bare", "locked",  # noqa: RUF023
+                 "prunable")
     path: str
     head: Optional[str]  # None on an unborn branch
     branch: Optional[str]  # short name; None when detached
     git_dir: Optional[str]  # its private git dir; None when it cannot be found (prunable)
     is_main: bool
-    bare: bool = False
-    locked: Optional[str] = None  # the lock reason ("" when locked without one)
-    prunable: Optional[str] = None  # why git would prune it (its directory is gone …)
+    bare: bool
+    locked: Optional[str]  # the lock reason ("" when locked without one)
+    prunable: Optional[str]  # why git would prune it (its directory is gone …)
+
+    def __init__(self, path: str, head: Optional[str], branch: Optional[str],
+                 git_dir: Optional[str], is_main: bool, bare: bool = False,
+                 locked: Optional[str] = None, prunable: Optional[str] = None) -> None:
+        self.path, self.head, self.branch, self.git_dir = path, head, branch, git_dir
+        self.is_main, self.bare, self.locked, self.prunable = is_main, bare, locked, prunable
 
 
 def _admin_dirs(common_dir: str) -> dict[str, str]:
@@ -126,3 +133,23 @@ def owner_of(repo: git.Repo, git_dir: str) -> str:
             return os.path.dirname(os.fsdecode(f.read().strip()))
     except OSError:
         return git_dir
+
+
+def tops(repo: git.Repo) -> list[str]:
+    """Top level of every worktree with a work tree that exists (not bare, not prunable)."""
+    return [w.path for w in list_worktrees(repo) if not w.bare and not w.prunable]
+
+
+def linked_tops(repo: git.Repo) -> list[str]:
+    """Top levels of the linked worktrees from ``<common>/worktrees/*/gitdir``: file reads
+    only, no git process (for hooks)."""
+    found = []
+    for d in git.worktree_git_dirs(repo)[1:]:
+        try:
+            with open(os.path.join(d, "gitdir"), encoding="utf-8",
+                      errors="surrogateescape") as f:
+                dotgit = f.read().strip()
+        except OSError:
+            continue
+        found.append(os.path.dirname(dotgit))
+    return found

@@ -176,19 +176,16 @@ def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
 def guard(argv: Optional[list[str]] = None) -> int:
     """The ``ref-store-guard`` hook on its own: the agent's own commit needs no policy, so it
     only loads one (for ``enforce = "always"``) when no session or agent marker says agent."""
-    import argparse
     import sys
 
     from guardrails import report
     from guardrails.agents import markers as agents
     from guardrails.findings import exit_code
+    from guardrails.hookrun import output_format
     from guardrails.scope import changes
     from guardrails.sessions import session
 
-    ap = argparse.ArgumentParser(prog="ref-store-guard")
-    ap.add_argument("filenames", nargs="*", help="ignored: the hook computes the change set")
-    ap.add_argument("--format", choices=("text", "json"), default="text")
-    args = ap.parse_args(argv)
+    fmt = output_format(argv, "ref-store-guard")
     try:
         repo = git.hook_repo()
         if session.current(repo) is None and agents.from_env() is None:
@@ -201,7 +198,7 @@ def guard(argv: Optional[list[str]] = None) -> int:
     except GuardrailsError as e:
         sys.stderr.write(f"ref-store-guard: error: {e}\n")
         return 2
-    report.write(report.render(found, args.format, {}), sys.stdout)
+    report.write(report.render(found, fmt, {}), sys.stdout)
     return exit_code(found)
 
 
@@ -274,9 +271,7 @@ def verify_commit(repo: git.Repo) -> list[Finding]:
         if tip != commit:
             tip = git.run("rev-parse", "-q", "--verify", ref, cwd=repo.toplevel,
                           ok=(0, 1, 128)).stdout.decode().strip()
-        on_branch = tip == commit or (bool(tip) and git.run(
-            "merge-base", "--is-ancestor", commit, tip, cwd=repo.toplevel,
-            ok=(0, 1, 128)).returncode == 0)
+        on_branch = tip == commit or (bool(tip) and git.is_ancestor(repo, commit, tip))
         if not on_branch:
             found.append(Finding(
                 "refstore-commit-lost",

@@ -98,9 +98,7 @@ def rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
         if key in seen:
             continue
         seen.add(key)
-        proc = git.run("merge-base", "--is-ancestor", str(e["lost"]), str(e["ref"]),
-                       cwd=repo.toplevel, ok=(0, 1, 128))
-        if proc.returncode != 0:
+        if not git.is_ancestor(repo, str(e["lost"]), str(e["ref"])):
             out.append(e)
     return out
 
@@ -131,8 +129,7 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
         now = proc.stdout.decode().strip()
         if now == last:
             continue
-        if now and git.run("merge-base", "--is-ancestor", last, now, cwd=repo.toplevel,
-                           ok=(0, 1, 128)).returncode == 0:
+        if now and git.is_ancestor(repo, last, now):
             continue
         top = sess.worktree if getattr(sess, "worktree", None) else gd
         out.append({"time": time.time(), "kind": "rollback", "ref": ref, "lost": last,

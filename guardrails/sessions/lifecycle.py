@@ -12,12 +12,12 @@ import shlex
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Optional
 
 from guardrails import git, state
 from guardrails.errors import GuardrailsError
 from guardrails.git import worktrees
+from guardrails.records import Frozen
 from guardrails.refstore import maintenance
 from guardrails.scope import policy as policies
 from guardrails.sessions import session
@@ -31,10 +31,13 @@ PENDING = "GUARDRAILS_SESSION_PENDING"
 
 # --- the state of a work tree -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Dirty:
+class Dirty(Frozen):
+    __slots__ = ("status", "path")  # noqa: RUF023
     status: str  # two letters of `git status --porcelain` ("??" untracked)
     path: str
+
+    def __init__(self, status: str, path: str) -> None:
+        super().__init__(status, path)
 
 
 def dirty_files(toplevel: str, env: Env = None) -> list[Dirty]:
@@ -93,12 +96,16 @@ def list_dirty(items: Sequence[Dirty], limit: int = 50) -> str:
 
 # --- scope: which task, which base ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Frozen):
+    __slots__ = ("task", "allow", "base", "policy")  # noqa: RUF023
     task: Optional[str]
     allow: tuple[str, ...]
     base: str
     policy: Optional[policies.Policy]
+
+    def __init__(self, task: Optional[str], allow: tuple[str, ...], base: str,
+                 policy: Optional[policies.Policy]) -> None:
+        super().__init__(task, allow, base, policy)
 
     @property
     def label(self) -> str:

@@ -26,7 +26,7 @@ from guardrails import git
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from typing import Any, Optional
 
 TRAILER = "Guardrails-Checked"
@@ -34,6 +34,17 @@ TRAILER = "Guardrails-Checked"
 HOOK_IDS = ("clean-baseline", "record-baseline", "check-scope", "no-skipped-hooks",
             "require-checks", "ref-store-guard", "guardrails", "verify-commit")
 RECORD = "checked.json"
+
+
+def skipped_ids(env: Mapping[str, str]) -> dict[str, list[str]]:
+    """The one reader of the runners' skip lists: ``SKIP`` / ``PREK_SKIP`` -> the hook ids
+    each skips, in order (prek's ``project:id`` selectors reduced to the id)."""
+    out: dict[str, list[str]] = {}
+    for var in ("SKIP", "PREK_SKIP"):
+        names = [n.strip() for n in env.get(var, "").split(",") if n.strip()]
+        if names:
+            out[var] = [n.rsplit(":", 1)[-1] for n in names]
+    return out
 
 # -c options that pin what `git log` prints, whatever the user's or CI's configuration says.
 CONFIG = (

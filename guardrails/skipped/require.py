@@ -66,12 +66,11 @@ def _parents(repo: git.Repo, source: str, amend: bool) -> tuple[list[str], bool]
 
 def _skips(env: Mapping[str, str]) -> list[str]:
     """SKIP/PREK_SKIP naming a guardrails hook (without importing the bypass check)."""
-    from guardrails.skipped.attestation import HOOK_IDS
+    from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
     out = []
-    for var in ("SKIP", "PREK_SKIP"):
-        names = {n.strip().rsplit(":", 1)[-1] for n in env.get(var, "").split(",")}
-        ours = sorted(names & set(HOOK_IDS))
+    for var, names in skipped_ids(env).items():
+        ours = sorted(set(names) & set(HOOK_IDS))
         if ours:
             out.append(f"{var}={env[var]} skips guardrails hook(s) {', '.join(ours)}")
     return out

@@ -292,6 +292,7 @@ class Hook:
             self.cmd in REWRITES) or (self.cmd == "commit" and "--amend" in self.argv)
 
     def committed(self) -> int:
+        from guardrails import git
         from guardrails.refstore import journal
 
         branch_owner = {s.branch: gd for gd, s in self.sessions.items()
@@ -317,7 +318,7 @@ class Hook:
                 last = None  # recorded before this session began
             if (last and last != u.new and not Update.zero(u.old) and u.old != last
                     and not (owner == self.git_dir and self.requested())
-                    and not _is_ancestor(self.repo, last, u.new)):
+                    and not git.is_ancestor(self.repo, last, u.new)):
                 top = self.where(owner)
                 # the index still holds the lost commits' content, so the next commit usually
                 # re-adds it; a merge puts the lost history back whether or not it did
@@ -350,13 +351,6 @@ def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
     if len(parts) == 2 and parts[1] == ref:
         return parts[0], when
     return None, 0.0
-
-
-def _is_ancestor(repo: Any, a: str, b: str) -> bool:
-    from guardrails import git
-
-    proc = git.run("merge-base", "--is-ancestor", a, b, cwd=repo.toplevel, ok=(0, 1, 128))
-    return proc.returncode == 0
 
 
 def _parent_argv() -> tuple[str, ...]:
