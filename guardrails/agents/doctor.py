@@ -81,12 +81,12 @@ def _json(path: str) -> tuple[Optional[Any], Optional[Finding]]:
 
 
 def diagnose(repo: git.Repo, env: Optional[Mapping[str, str]] = None) -> list[Finding]:
-    from guardrails.checks.bypass import worktrees
+    from guardrails.git import worktrees
 
     env = os.environ if env is None else env
     found: list[Finding] = []
     seen: set[str] = set()
-    for top in worktrees(repo):
+    for top in worktrees.tops(repo):
         for agent, marks in MARKERS.items():
             if not any(os.path.isdir(os.path.join(top, *m.split("/"))) for m in marks):
                 continue
