@@ -112,3 +112,22 @@ def test_temp_exception_is_the_real_temp_dir_only(trees: Trees, tmp_path: Path) 
         payload = load("claude", "write-real-tmp", **trees.subst())["payload"]
         payload["tool_input"]["file_path"] = path
         assert hook("claude", payload, trees.wt).returncode == code, path
+
+
+def test_scope_cache_follows_the_base_policy_and_the_session(tmp_path: Path) -> None:
+    """The hook keeps the resolved scope in the worktree's git dir; a new policy on the base
+    branch, or a new session, is seen on the next call."""
+    from tests.helpers import POLICY, commit_all, gg, write
+
+    t = Trees(tmp_path)
+    payload = load("claude", "edit-out-of-scope", **t.subst())["payload"]  # docs/index.md
+    assert hook("claude", payload, t.wt).returncode == 2
+    assert hook("claude", payload, t.wt).returncode == 2  # from the cache
+    write(t.main, ".guardrails.toml", POLICY.replace('allow = ["src/auth/**"',
+                                                     'allow = ["docs/**", "src/auth/**"'))
+    commit_all(t.main, "policy: auth may change docs")
+    assert hook("claude", payload, t.wt).returncode == 0, "the base's new policy applies"
+    assert gg("finish", cwd=t.wt).returncode == 0
+    assert gg("start", "--allow", "src/**", cwd=t.wt).returncode == 0
+    proc = hook("claude", payload, t.wt)
+    assert proc.returncode == 2 and "ad-hoc session" in proc.stderr

@@ -3,7 +3,6 @@ patch or an MCP tool call names, and the plain answers (exit 2 with the reason o
 from __future__ import annotations
 
 import os
-import re
 
 from guardrails.agents.decide import EDIT, OTHER, SHELL, Call, Verdict
 
@@ -13,12 +12,12 @@ if TYPE_CHECKING:
     from typing import Any, Optional
 
 # apply_patch (Codex, Cline): the file headers of its envelope format
-_PATCH_HEADER = re.compile(r"^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+?)\s*$",
-                           re.MULTILINE)
+_PATCH_HEADER = r"^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+?)\s*$"
 # MCP tools whose name says they change something; their path-like arguments are judged as
 # edits. Tools that only read are left to the agent's own permissions.
-_MCP_WRITES = re.compile(r"write|edit|create|move|rename|delete|remove|patch|update|append|"
-                         r"mkdir|replace|copy|save|put|upload|insert|apply", re.IGNORECASE)
+_MCP_WRITES = ("write", "edit", "create", "move", "rename", "delete", "remove", "patch",
+               "update", "append", "mkdir", "replace", "copy", "save", "put", "upload",
+               "insert", "apply")
 _PATH_KEYS = ("path", "file_path", "filePath", "filepath", "filename", "file", "target",
               "target_file", "destination", "dest", "source", "new_path", "old_path",
               "notebook_path", "directory", "dir_path")
@@ -62,7 +61,9 @@ def cwd_of(payload: Mapping[str, Any], *keys: str) -> str:
 
 def patch_paths(patch: str) -> list[str]:
     """The files an ``apply_patch`` envelope adds, updates, deletes or moves to."""
-    return [m.strip() for m in _PATCH_HEADER.findall(patch)]
+    import re
+
+    return [m.strip() for m in re.findall(_PATCH_HEADER, patch, re.MULTILINE)]
 
 
 def patch_call(tool: str, patch: str, cwd: str) -> Call:
@@ -90,7 +91,8 @@ def mcp_call(tool: str, args: Any, cwd: str) -> Call:
             args = json.loads(args)
         except ValueError:
             args = {}
-    if not isinstance(args, dict) or not _MCP_WRITES.search(tool.rsplit("__", 1)[-1]):
+    verb = tool.rsplit("__", 1)[-1].lower()
+    if not isinstance(args, dict) or not any(w in verb for w in _MCP_WRITES):
         return Call(tool, OTHER, cwd)
     found: list[str] = []
     for k in _PATH_KEYS:

@@ -193,35 +193,117 @@ def _scoped(at: Where) -> bool:
         _context(at).task is not None
 
 
-def _context(at: Where) -> Any:
-    """The session worktree's context (trusted policy, task), built once per hook call."""
-    assert at.tree is not None
-    key = at.tree.top
-    if key not in _CTX:
-        from guardrails import context, git
+class _Scope(Record):
+    """The trusted policy's ``locked`` and the task an agent's worktree works under."""
 
-        here = os.getcwd()
-        os.chdir(key)  # hook_repo reads the worktree's .git, HEAD and config without git
-        try:
-            repo = git.hook_repo()
-        finally:
-            os.chdir(here)
-        _CTX[key] = context.build(repo)
-    return _CTX[key]
+    __slots__ = ("source", "locked", "task", "allow", "scope_source")  # noqa: RUF023
+
+    def __init__(self, source: str, locked: list[str], task: Optional[str],
+                 allow: list[str], scope_source: str) -> None:
+        self.source = source  # the policy's provenance ("main@1a2b3c4"), "" without one
+        self.locked = locked
+        self.task = task  # the task's name, "ad hoc", or None (no task: no allow check)
+        self.allow = allow
+        self.scope_source = scope_source
+
+
+CACHE = "agent-hook-scope.json"
+
+
+def _stamp(path: str) -> list[int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return []
+    return [st.st_ino, st.st_mtime_ns, st.st_size]
+
+
+def _key(tree: P.Tree, bases: list[str]) -> list[Any]:
+    """What the scope depends on, read with stats only: the base branches' refs (loose,
+    packed, reftable), git config, the worktree's HEAD and session record, $GUARDRAILS_BASE."""
+    c, g = tree.common_dir, tree.git_dir
+    return [os.environ.get("GUARDRAILS_BASE", ""), _stamp(os.path.join(c, "config")),
+            _stamp(os.path.join(g, "config.worktree")), _stamp(os.path.join(c, "packed-refs")),
+            _stamp(os.path.join(c, "reftable", "tables.list")), _stamp(os.path.join(g, "HEAD")),
+            _stamp(os.path.join(g, "guardrails", "session.json")),
+            *[_stamp(os.path.join(c, "refs", "heads", *b.split("/"))) for b in bases]]
+
+
+def _context(at: Where) -> _Scope:
+    """The worktree's trusted ``locked`` and task, as ``guardrails.context.build`` resolves
+    them (a session's task or ad-hoc patterns, else the task that covers the branch). The
+    answer is kept in the worktree's git dir keyed by what it depends on, so a call reads the
+    policy (two git processes and the TOML parser) only after that changed."""
+    assert at.tree is not None
+    tree = at.tree
+    if tree.top in _CTX:
+        return _CTX[tree.top]  # type: ignore[no-any-return]
+    import json
+
+    path = os.path.join(tree.git_dir, "guardrails", CACHE)
+    try:
+        with open(path, "rb") as f:
+            cached = json.loads(f.read())
+        if cached["key"] == _key(tree, cached["bases"]):
+            _CTX[tree.top] = _Scope(*cached["scope"])
+            return _CTX[tree.top]  # type: ignore[no-any-return]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    bases, scope = _read_scope(at)
+    _CTX[tree.top] = scope
+    try:
+        from guardrails.sessions.session import _write_json
+
+        _write_json(path, {"key": _key(tree, bases), "bases": bases,
+                           "scope": [scope.source, scope.locked, scope.task, scope.allow,
+                                     scope.scope_source]})
+    except OSError:
+        pass  # a cache: the next call reads the policy again
+    return scope
+
+
+def _read_scope(at: Where) -> tuple[list[str], _Scope]:
+    from guardrails import git
+    from guardrails.scope import policy as policies
+
+    assert at.tree is not None
+    here = os.getcwd()
+    os.chdir(at.tree.top)  # hook_repo reads the worktree's .git, HEAD and config without git
+    try:
+        repo = git.hook_repo()
+    finally:
+        os.chdir(here)
+    pol = policies.load_trusted(repo)
+    configured = policies.trusted_base(repo)
+    bases = list(dict.fromkeys([*(([configured] if configured else []) or
+                                  list(policies.DEFAULT_BASES)),
+                                *([pol.base] if pol is not None else [])]))
+    sess = at.session
+    source = pol.source if pol is not None else ""
+    locked = list(pol.locked) if pol is not None else []
+    if sess is not None and sess.allow and not sess.task:
+        return bases, _Scope(source, locked, "ad hoc", list(sess.allow), "session (ad hoc)")
+    task = None
+    if pol is not None:
+        task = pol.tasks.get(sess.task) if sess is not None and sess.task else \
+            pol.task_for_branch(repo.branch)
+    if task is None:
+        return bases, _Scope(source, locked, None, [], source)
+    return bases, _Scope(source, locked, task.name, list(task.allow), source)
 
 
 def _scope_verdict(rel: str, at: Where) -> Optional[Verdict]:
     from guardrails.scope.patterns import Matcher
 
     ctx = _context(at)
-    if ctx.policy is not None and ctx.policy.locked and Matcher(ctx.policy.locked).match(rel):
-        return Verdict(LOCKED, f"{rel} is locked by the policy ({ctx.policy.source}): no agent "
+    if ctx.locked and Matcher(ctx.locked).match(rel):
+        return Verdict(LOCKED, f"{rel} is locked by the policy ({ctx.source}): no agent "
                        "may change it", "leave it to a human, on the base branch")
-    if ctx.task is not None and not Matcher(ctx.task.allow).match(rel):
+    if ctx.task is not None and not Matcher(ctx.allow).match(rel):
         label = "the ad-hoc session" if ctx.scope_source == "session (ad hoc)" else \
-            f"task `{ctx.task.name}`"
+            f"task `{ctx.task}`"
         return Verdict(OUT_OF_SCOPE, f"{rel} is outside the allow patterns of {label} "
-                       f"({', '.join(ctx.task.allow)}; {ctx.scope_source})",
+                       f"({', '.join(ctx.allow)}; {ctx.scope_source})",
                        "edit only files in scope, or ask a human to widen the task on the "
                        "base branch")
     return None

@@ -113,7 +113,7 @@ def agent_name(value: str) -> str:
     name = parts[0] if parts else "agent"
     return _ALIASES.get(name, name)
 
-_TRAILER = re.compile(r"^co-authored-by:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_TRAILER = r"^co-authored-by:\s*(.+)$"  # compiled on first use (hooks rarely need it)
 
 _COMPILED: list[tuple[tuple[tuple[re.Pattern[str], str], ...], ...]] = []
 
@@ -162,7 +162,8 @@ def from_env(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def from_commit(author: str, committer: str, message: str) -> Optional[str]:
     """The agent a commit's metadata names: ``author``/``committer`` are "Name <email>"."""
-    idents = [author, committer, *(m.strip() for m in _TRAILER.findall(message))]
+    trailers = re.findall(_TRAILER, message, re.IGNORECASE | re.MULTILINE)
+    idents = [author, committer, *(m.strip() for m in trailers)]
     commit_rx, message_rx = _compiled()
     for rx, agent in commit_rx:
         if any(rx.search(i) for i in idents):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 AGENT_DIRS = (f"{os.sep}.claude{os.sep}worktrees{os.sep}", f"{os.sep}.gemini{os.sep}worktrees"
               f"{os.sep}", f"{os.sep}.windsurf{os.sep}worktrees{os.sep}")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
 
 def agent_made(top: str) -> bool:
@@ -67,7 +67,7 @@ def create(cwd: str, name: str, agent_dir: str) -> tuple[str, str]:
     from guardrails.scope import policy as policies
     from guardrails.sessions import lifecycle
 
-    if not _NAME.match(name) or ".." in name:
+    if not re.match(_NAME, name) or ".." in name:
         raise GuardrailsError(f"worktree name {name!r} is not a plain name",
                               "use letters, digits, '.', '_' and '-' only")
     repo = git.discover(cwd)
