@@ -3,6 +3,7 @@
 `language: python` hooks in the same stages, under pre-commit and under prek. Interleaved.
 
     python -m bench.hook_latency [--hooks guardrails[,require-checks]] [--rounds 15]
+    python -m bench.hook_latency --config readme [--rounds 11]   (bench/readme_config.py)
 
 Target: guardrails / trivial <= 1.5 under each runner.
 """
@@ -216,6 +217,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="comma-separated hook ids measured together (default: guardrails, "
                          "and require-checks when it exists)")
     ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--config", choices=("minimal", "readme"), default="minimal",
+                    help="minimal: the --hooks against trivial hooks (default); readme: the "
+                         "README's whole configuration and native hooks, agent and human "
+                         "(bench/readme_config.py)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory")
     ap.add_argument("--project", type=Path, default=PROJECT,
                     help="the git-guardrails checkout to install the hooks from (default: this "
@@ -223,6 +228,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--compare", type=Path, default=None,
                     help="another checkout measured alongside, interleaved (before/after)")
     args = ap.parse_args(argv)
+    if args.config == "readme":
+        from bench import readme_config
+
+        return readme_config.main(args.rounds, args.keep)
     hook_ids = [h.strip() for h in args.hooks.split(",") if h.strip()]
     work = Path(tempfile.mkdtemp(prefix="guardrails-bench-"))
     try:
@@ -246,6 +255,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def render(r: dict[str, Any]) -> str:
+    if "hook_types" in r:  # --config readme
+        from bench import readme_config
+
+        return readme_config.render(r)
     lines = [f"hook latency: git commit in a linked worktree, {r['files']:,} files, "
              f"{r['changed']}-file change, hooks {'+'.join(r['hooks'])}, median of "
              f"{r['rounds']} interleaved rounds"]

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Optional
 
+    from guardrails import git
+
 
 def range_from_env() -> Optional[str]:
     """The commit range of a pre-push or manual run, or None for a pre-commit run."""
@@ -40,6 +42,17 @@ def output_format(argv: Optional[Sequence[str]], prog: str) -> str:
     return fmt
 
 
+def _human_outside_session(repo: git.Repo) -> bool:
+    """No session here, no agent marker, and a policy that does not say enforce = "always":
+    a human's commit, which the pre-commit checks leave alone (the contract's agent commit)."""
+    from guardrails.agents import markers as agents
+    from guardrails.scope import policy
+    from guardrails.sessions import session
+
+    return (session.current(repo) is None and agents.from_env() is None
+            and not policy.enforces_always(repo))
+
+
 def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
              prog: str = "guardrails") -> int:
     fmt = output_format(argv, prog)
@@ -48,6 +61,14 @@ def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
 
         repo = git.hook_repo()
         rng = range_from_env()
+        if rng is None and _human_outside_session(repo):
+            # nothing applies: no git process beyond the policy's, no policy parse
+            if fmt != "text":
+                from guardrails import report
+
+                report.write(report.render([], fmt, {"policy": None, "task": None}),
+                             sys.stdout)
+            return 0
         if rng is None:  # git reads the index and config while the policy code is imported
             context.prefetch(repo)
             checks.prefetch(repo, names)

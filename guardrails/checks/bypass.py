@@ -34,10 +34,11 @@ __all__ = ["HOOK_IDS", "check", "check_commits", "diagnose"]
 HOOK_TYPES = {
     "pre-commit": (ERROR, "the pre-commit-stage checks (guardrails, no-skipped-hooks)"),
     "prepare-commit-msg": (ERROR, "require-checks (refuses --no-verify, adds the attestation)"),
-    "post-checkout": (WARNING, "record-baseline (records a session when a worktree is added)"),
+    "post-checkout": (WARNING, "record-baseline (records a session when a worktree is added; "
+                               "git guardrails install provides it natively)"),
 }
-INSTALL_FIX = ("pre-commit install -t pre-commit -t prepare-commit-msg -t post-checkout   "
-               "# or: prek install -t pre-commit -t prepare-commit-msg -t post-checkout")
+INSTALL_FIX = ("pre-commit install -t pre-commit -t prepare-commit-msg && git guardrails install"
+               "   # or: prek install -t pre-commit -t prepare-commit-msg")
 # Agent instruction files: a hook-skipping instruction there is an error, like in code.
 AGENT_DOCS = ("AGENTS.md", "CLAUDE.md", "GEMINI.md", "CONVENTIONS.md", ".cursorrules",
               "copilot-instructions.md", ".windsurfrules", ".clinerules")

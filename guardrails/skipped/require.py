@@ -32,8 +32,7 @@ def _agent(repo: git.Repo) -> Optional[str]:
         return agent
     from guardrails.scope import policy
 
-    pol = policy.load_trusted(repo)
-    return "enforce = \"always\"" if pol is not None and pol.enforce == "always" else None
+    return "enforce = \"always\"" if policy.enforces_always(repo) else None
 
 
 def _head(repo: git.Repo) -> tuple[Optional[str], list[str]]:

@@ -1,5 +1,7 @@
-"""Native git hooks that pre-commit and prek do not manage: ``reference-transaction`` and
-``pre-auto-gc``. ``install`` writes a small shell shim (shim.sh, package data) into the hooks
+"""Native git hooks: ``reference-transaction`` and ``pre-auto-gc``, which pre-commit and prek do
+not manage, and ``post-checkout`` and ``post-commit``, which run on every checkout and commit
+of humans too and so are cheapest as a shell script that starts Python only when there is work
+(after.sh). ``install`` writes a small shell shim (shim.sh, after.sh: package data) into the hooks
 directory git really uses (``git rev-parse --git-path hooks``, so ``core.hooksPath`` is honoured);
 a hook of the same name that was there before is kept as ``<name>.legacy`` and runs first.
 The shim starts Python (guardrails.refstore.native.reftx) only while some worktree has a session.
@@ -16,7 +18,8 @@ from guardrails.errors import GuardrailsError
 if TYPE_CHECKING:
     from guardrails import git
 
-HOOKS = ("reference-transaction", "pre-auto-gc")
+HOOKS = ("reference-transaction", "pre-auto-gc", "post-checkout", "post-commit")
+TEMPLATES = {"post-checkout": "after.sh", "post-commit": "after.sh"}  # others: shim.sh
 MARKER = "guardrails-shim-version:"
 STATE = "install.json"
 
@@ -32,7 +35,8 @@ def hooks_dir(repo: git.Repo) -> str:
 def render(hook: str, repo: git.Repo) -> str:
     from importlib import resources
 
-    text = resources.files("guardrails.refstore.native").joinpath("shim.sh").read_text()
+    template = TEMPLATES.get(hook, "shim.sh")
+    text = resources.files("guardrails.refstore.native").joinpath(template).read_text()
     for key, value in (("@HOOK@", hook), ("@PYTHON@", sys.executable),
                        ("@COMMON@", repo.common_dir)):
         text = text.replace(key, value.replace("'", "'\\''"))

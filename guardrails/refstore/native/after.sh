@@ -1,0 +1,47 @@
+#!/bin/sh
+# git-guardrails native hook: @HOOK@
+# Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
+# hook that was here before (kept as @HOOK@.legacy, which runs first).
+# guardrails-shim-version: 1
+# Runs after the fact and never fails git: it starts Python only when there is work.
+#   post-checkout: `git worktree add` making a new worktree (previous HEAD null, a branch
+#     checkout) -> record-baseline records a session if a task covers the branch; any other
+#     checkout, switch or restore costs this shell script alone.
+#   post-commit: a commit in a worktree with a session -> verify-commit (the commit is on its
+#     branch, its objects exist); a human's commit outside any session costs nothing more.
+GUARDRAILS_PYTHON='@PYTHON@'
+hook='@HOOK@'
+
+rc=0
+if [ -x "$0.legacy" ]; then
+	"$0.legacy" "$@" || rc=$?
+fi
+case $hook in
+post-checkout)
+	[ "$3" = 1 ] || exit $rc
+	case $1 in *[!0]* | '') exit $rc ;; esac  # not the null id: an ordinary checkout
+	[ -z "${GUARDRAILS_SESSION_PENDING:-}" ] || exit $rc  # `git guardrails worktree add`
+	entry=record_baseline
+	;;
+post-commit)
+	[ -n "${GIT_DIR:-}" ] && [ -e "$GIT_DIR/guardrails/session.json" ] || exit $rc
+	entry=verify_commit
+	;;
+*) exit $rc ;;
+esac
+py=$GUARDRAILS_PYTHON
+[ -x "$py" ] || py=$(command -v python3 2>/dev/null)
+if [ -z "$py" ]; then
+	echo "git-guardrails: $hook: no Python found ($GUARDRAILS_PYTHON is gone); nothing checked. Fix: git guardrails install" >&2
+	exit $rc
+fi
+"$py" -I -c 'import sys
+try:
+    from guardrails_hooks.'"$entry"' import main
+except ImportError:
+    sys.exit(3)
+main(sys.argv[1:])' "$@"
+if [ $? -eq 3 ]; then
+	echo "git-guardrails: $hook: cannot import guardrails with $py; nothing checked. Fix: git guardrails install" >&2
+fi
+exit $rc
