@@ -107,7 +107,7 @@ def decide_bash(command: str) -> Optional[str]:
 @pytest.mark.parametrize("command", BLOCKED)
 def test_bash_blocked(command: str) -> None:
     reason = decide_bash(command)
-    assert reason is not None and "skips git hooks" in reason
+    assert reason is not None and "blocked (agent-" in reason and "fix:" in reason
 
 
 @pytest.mark.parametrize("command", ALLOWED)

@@ -330,7 +330,10 @@ def _shell(call: Call, at: Where) -> Optional[Verdict]:
     if a.reasons:
         rule = a.reasons[0].rule
         msgs = "; ".join(dict.fromkeys(r.message for r in a.reasons))
-        what = "skips git hooks" if rule == "agent-skips-hooks" else "is refused"
+        what = {"agent-skips-hooks": "skips git hooks",
+                "agent-disables-guard": "switches the guardrails off",
+                "agent-unresolved-command": "cannot be judged before it runs"}.get(
+                    rule, "is refused")
         return Verdict(rule, f"this command {what}: {msgs}",
                        "run it without that (no --no-verify/-n, no SKIP=, no core.hooksPath, "
                        "hooks left installed) and fix what the hooks report")
@@ -396,22 +399,26 @@ def commit_findings(call: Call) -> list[Any]:
 
 
 def _stages(command: str) -> bool:
-    from guardrails.skipped import shellcmd
+    """The command may stage before it commits (``git add``/``rm``/``mv``, ``commit -a``).
+    Read with shlex on its own (a plain word scan): when in doubt, True."""
+    import shlex
 
     try:
-        cmds = list(shellcmd.simple_commands(command))
+        lex = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lex.whitespace_split = True
+        words = list(lex)
     except ValueError:
         return True
-    for words in cmds:
-        names = [os.path.basename(w) for w in words]
-        if "git" not in names:
+    for i, w in enumerate(words):
+        if os.path.basename(w) not in ("git", "git.exe"):
             continue
-        rest = words[names.index("git") + 1:]
-        sub = next((w for w in rest if not w.startswith("-")), "")
-        if sub in ("add", "stage", "rm", "mv"):
+        rest = words[i + 1:]
+        sub = next((r for r in rest if not r.startswith("-")), "")
+        if sub in ("add", "stage", "rm", "mv", "apply", "checkout", "restore"):
             return True
-        if sub == "commit" and any(w in ("-a", "--all") or (w.startswith("-") and not
-                                   w.startswith("--") and "a" in w[1:2]) for w in rest):
+        if sub == "commit" and any(r in ("-a", "--all") or (r.startswith("-") and not
+                                   r.startswith("--") and "a" in r[1:].split("m")[0])
+                                   for r in rest):
             return True
     return False
 
