@@ -131,3 +131,34 @@ def test_scope_cache_follows_the_base_policy_and_the_session(tmp_path: Path) -> 
     assert gg("start", "--allow", "src/**", cwd=t.wt).returncode == 0
     proc = hook("claude", payload, t.wt)
     assert proc.returncode == 2 and "ad-hoc session" in proc.stderr
+
+
+def _analysis_reports_writes() -> bool:
+    from guardrails.agents import decide
+
+    return bool(getattr(decide.analyze("echo x > out.txt", "/"), "writes", []))
+
+
+@pytest.mark.skipif(not _analysis_reports_writes(),
+                    reason="the shell analysis in this tree does not report written paths yet")
+@pytest.mark.parametrize(("command", "rule"), [
+    ("echo '{\"disableAllHooks\": true}' > .claude/settings.local.json",
+     "agent-config-protected"),
+    ("tee .gemini/settings.json < /dev/null", "agent-config-protected"),
+    ("cp src/auth/login.py {main}/src/auth/login.py", "agent-edit-other-worktree"),
+    ("printf 'exit 0' > {main}/.git/hooks/pre-commit", None),
+])
+def test_shell_writes_are_judged_like_edits(trees: Trees, command: str,
+                                            rule: str | None) -> None:
+    payload = load("claude", "bash-plain-commit", **trees.subst())["payload"]
+    payload["tool_input"]["command"] = command.replace("{main}", str(trees.main))
+    proc = hook("claude", payload, trees.wt)
+    assert proc.returncode == 2, proc.stderr
+    if rule:
+        assert f"({rule})" in proc.stderr, proc.stderr
+
+
+def test_shell_writes_in_scope_are_allowed(trees: Trees) -> None:
+    payload = load("claude", "bash-plain-commit", **trees.subst())["payload"]
+    payload["tool_input"]["command"] = "echo x > src/auth/notes.txt && ls > /dev/null"
+    assert hook("claude", payload, trees.wt).returncode == 0
