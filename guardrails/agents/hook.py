@@ -50,9 +50,7 @@ def handle(agent: str, raw: bytes, env: MutableMapping[str, str]) -> Answer:
         if isinstance(v, Answer):
             return v
         return mod.answer(v, payload, env)  # type: ignore[no-any-return]
-    except BaseException as e:
-        if isinstance(e, (SystemExit, KeyboardInterrupt)) and not isinstance(e, SystemExit):
-            raise
+    except BaseException as e:  # fail closed, on an interrupt too: any other exit lets it through
         from guardrails.errors import GuardrailsError
 
         if isinstance(e, GuardrailsError):
