@@ -81,8 +81,11 @@ def test_install_merges_and_replaces_our_entry_in_place(tmp_path: Path, agent: s
 
 def test_install_user_level(tmp_path: Path) -> None:
     t = Trees(tmp_path)
-    assert gg("install-agent", "codex", "--user", cwd=t.wt).returncode == 0
-    assert Path(os.environ["HOME"], ".codex", "hooks.json").is_file()
+    home = tmp_path / "home"  # not the session's shared HOME: doctor tests read that one
+    home.mkdir()
+    assert gg("install-agent", "codex", "--user", cwd=t.wt,
+              env={"HOME": str(home)}).returncode == 0
+    assert (home / ".codex" / "hooks.json").is_file()
     assert not (t.wt / ".codex").exists()
 
 
