@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv test test-fast lint dogfood demo bench clean
+.PHONY: venv test test-fast test-git lint dogfood demo bench clean
 
 venv: $(VENV)/.installed
 
@@ -21,6 +21,11 @@ lint: venv
 
 test: lint
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# The suite under a newer git (built once from Debian's source package into .cache/, see
+# .ci/build-git), with files refs and with reftable refs: CI's second and third legs.
+test-git: venv
+	.ci/run git-files git-reftable
 
 # the tests that start no pre-commit or prek (the `runner` marker): a quick loop while editing
 test-fast: lint

@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import agent_hook, hook_latency, scope_scale
+from bench import agent_hook, conflicts, hook_latency, scope_scale
 from bench._common import default_hooks
 
 
@@ -24,12 +24,14 @@ def main() -> int:
     print(scope_scale.render(scale), flush=True)
     latency = hook_latency.main(["--hooks", args.hooks, "--rounds", str(args.rounds)])
     print(hook_latency.render(latency), flush=True)
+    forecast = conflicts.main([])
+    print(conflicts.render(forecast), flush=True)
     agent = agent_hook.main(["--rounds", str(max(args.rounds, 15))])
     print(agent_hook.render(agent), flush=True)
     out = Path(__file__).resolve().parent / "results" / "latest.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"scope_scale": scale, "hook_latency": latency,
-                               "agent_hook": agent}, indent=1) + "\n")
+                               "conflicts": forecast, "agent_hook": agent}, indent=1) + "\n")
     m = latency["machine"]
     print(f"machine: {m['machine']}; load {m['load']}; {m['git']}; Python {m['python']}; "
           f"{m['date']}\nresults: {out}")

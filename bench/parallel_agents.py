@@ -2,6 +2,10 @@
 maintenance loop runs, with and without the guardrails. Real git processes throughout.
 
     python -m bench.parallel_agents [-n 16] [-k 20] [--mode MODE ...] [--all] [--workdir DIR]
+                                    [--ref-format files|reftable]
+
+The git on PATH is the git measured (``PATH=.cache/git-2.55.0/bin:$PATH`` after
+``.ci/build-git``); ``--ref-format reftable`` (git >= 2.45) makes every repository reftable.
 
 Modes are ``<setup>/<maintenance>``:
 
@@ -21,13 +25,16 @@ Modes are ``<setup>/<maintenance>``:
 Per mode: commits attempted, reported ok, found on their branch, lost (reported ok, missing
 from the branch; split into rolled back — the commit object still exists — and pruned), failed
 commits and how many of them named their cause (a guardrails rule or message), ``git fsck``
-problem lines, leftover lock files and wall time of the commit phase.
+problem lines, leftover lock files and wall time of the commit phase. In guarded modes,
+``git-guardrails doctor`` runs at the end: a lost commit on a branch doctor does not name is
+counted as unexplained.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,7 +86,9 @@ class Result:
     maint_runs: int = 0
     maint_failed: int = 0
     journal_rollbacks: int = 0
+    unexplained: int = 0  # lost commits on branches `doctor` does not name (guarded modes)
     causes: Counter[str] = field(default_factory=Counter)
+    lost_by_branch: dict[str, int] = field(default_factory=dict)
     note: str = ""
 
 
@@ -108,10 +117,18 @@ def _hook(path: Path, body: str) -> None:
     path.chmod(0o755)
 
 
+REF_FORMAT = ["files"]  # set by --ref-format
+
+
+def _init(env: dict[str, str], repo: Path, cwd: Path) -> None:
+    fmt = [f"--ref-format={REF_FORMAT[0]}"] if REF_FORMAT[0] != "files" else []
+    _git(env, "init", "-q", "-b", "main", *fmt, str(repo), cwd=cwd)
+
+
 def setup(work: Path, n: int, guarded: bool, env: dict[str, str],
           commit_hooks: bool = True) -> tuple[Path, list[Path]]:
     repo = work / "repo"
-    _git(env, "init", "-q", "-b", "main", str(repo), cwd=work)
+    _init(env, repo, work)
     (repo / ".guardrails.toml").write_text(
         '[guardrails]\nbase = "main"\nprotected = ["main"]\n')
     _git(env, "add", "-A", cwd=repo)
@@ -210,6 +227,17 @@ def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
         except (OSError, ValueError):
             pass
     verify(res, repo, wts, log, k, env)
+    if guarded and res.lost:
+        doctor = subprocess.run([str(BIN / "git-guardrails"), "doctor", "--format", "json"],
+                                cwd=repo, env=env, capture_output=True, text=True, check=False)
+        try:
+            named = json.dumps(json.loads(doctor.stdout).get("findings", []))
+        except ValueError:
+            named = ""
+        for i in range(1, n + 1):
+            lost_here = res.lost_by_branch.get(f"wt{i}", 0)
+            if lost_here and not re.search(rf"\bwt{i}\b", named):
+                res.unexplained += lost_here
     return res
 
 
@@ -252,6 +280,8 @@ def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
                 else:
                     res.pruned += 1
         res.lost += len(lost)
+        if lost:
+            res.lost_by_branch[f"wt{i}"] = len(lost)
         for j in range(1, k + 1):
             if f"wt{i}-c{j}" in ok:
                 continue
@@ -296,7 +326,7 @@ def run_worktree_add(n: int, base: Path) -> Result:
     work.mkdir(parents=True)
     env = _env(work)
     repo = work / "repo"
-    _git(env, "init", "-q", "-b", "main", str(repo), cwd=work)
+    _init(env, repo, work)
     (repo / ".guardrails.toml").write_text('[guardrails]\nbase = "main"\n')
     _git(env, "add", "-A", cwd=repo)
     _git(env, "commit", "-q", "-m", "base", cwd=repo)
@@ -331,16 +361,19 @@ def run_worktree_add(n: int, base: Path) -> Result:
 
 def table(results: Sequence[Result]) -> str:
     head = ("| mode | attempted | reported ok | on branch | lost (rolled back / pruned) | "
+            "lost, not named by doctor | "
             "journaled rollbacks | failed (cause named) | fsck problems | leftover locks | "
             "maintenance runs (failed) | wall s |")
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     for r in results:
         if r.note.startswith("not run"):
-            lines.append(f"| {r.mode} | {r.note} |" + " |" * 9)
+            lines.append(f"| {r.mode} | {r.note} |" + " |" * 10)
             continue
+        guarded = r.mode.startswith(("guarded", "native"))
         lines.append(
             f"| {r.mode} | {r.attempted} | {r.ok} | {r.on_branch} | {r.lost} "
-            f"({r.rolled_back} / {r.pruned}) | {r.journal_rollbacks} | {r.failed} ({r.named}) "
+            f"({r.rolled_back} / {r.pruned}) | {r.unexplained if guarded else '-'} "
+            f"| {r.journal_rollbacks} | {r.failed} ({r.named}) "
             f"| {r.fsck} | {', '.join(r.locks) or 'none'} | {r.maint_runs} ({r.maint_failed}) "
             f"| {r.wall:.1f} |")
     out = "\n".join(lines) + "\n"
@@ -360,7 +393,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--all", action="store_true", help="every mode")
     ap.add_argument("--workdir", help="keep the repositories here (default: a temp dir)")
     ap.add_argument("--json", action="store_true", help="print results as JSON too")
+    ap.add_argument("--ref-format", choices=("files", "reftable"), default="files",
+                    help="ref backend of every repository (reftable: git >= 2.45)")
     args = ap.parse_args(argv)
+    REF_FORMAT[0] = args.ref_format
     if args.n < 1 or args.k < 1:
         ap.error("-n and -k must be at least 1")
     modes = ALL_MODES if args.all else tuple(args.mode or DEFAULT_MODES)
@@ -370,8 +406,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"running {m} ({args.n} x {args.k}) ...", file=sys.stderr, flush=True)
         results.append(run_mode(m, args.n, args.k, base))
     version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
-    print(f"git {version.split()[-1]}, {args.n} worktrees x {args.k} commits, "
-          f"{os.cpu_count()} CPUs\n")
+    print(f"git {version.split()[-1]} ({args.ref_format} refs), {args.n} worktrees x "
+          f"{args.k} commits, {os.cpu_count()} CPUs\n")
     print(table(results))
     if args.json:
         print(json.dumps([{**r.__dict__, "causes": dict(r.causes)} for r in results], indent=1))

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # name -> module in guardrails.commands exposing a click command called `command`
 COMMANDS = {
     "check": "check",
+    "conflicts": "conflicts",
     "finish": "finish",
     "start": "start",
     "status": "status",

@@ -67,8 +67,21 @@ RULES: dict[str, Rule] = _table(
          "when it points elsewhere)."),
     Rule("bypass-env-hookspath", "error",
          "GIT_CONFIG_COUNT/KEY/VALUE or GIT_CONFIG_PARAMETERS override core.hooksPath."),
+    Rule("bypass-git-alias", "error",
+         "A git alias in the configuration or the environment runs git with hooks skipped "
+         "(alias.ci = commit --no-verify)."),
     Rule("bypass-agent-config", "error",
          "Agent settings turn hooks or approvals off (Aider, Claude Code, Codex, Gemini CLI)."),
+    Rule("agent-skips-hooks", "error",
+         "An agent's shell command would skip git hooks (--no-verify, core.hooksPath, SKIP=, "
+         "HUSKY=0 …), however it is wrapped (agent-hook)."),
+    Rule("agent-disables-guard", "error",
+         "An agent's shell command would switch the guard off: delete or chmod installed hooks, "
+         "write core.hooksPath or git's own files, uninstall the hooks, or end its session and "
+         "start a wider one (agent-hook)."),
+    Rule("agent-unresolved-command", "error",
+         "An agent's git commit/push (or shell code) whose options cannot be read before it "
+         "runs: a variable, command substitution or eval that may hold --no-verify (agent-hook)."),
     Rule("attest-missing", "error",
          "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
     Rule("attest-mismatch", "error",
@@ -84,11 +97,11 @@ RULES: dict[str, Rule] = _table(
     Rule("refstore-missing-object", "error",
          "Staged content whose object a concurrent prune removed before the commit."),
     Rule("refstore-commit-broken", "error",
-         "A commit just made refers to objects that do not exist (post-commit)."),
+         "A commit (just made, or on a session branch) refers to objects that do not exist."),
     Rule("refstore-commit-lost", "error",
-         "A commit reported as made is not on its branch (post-commit)."),
+         "A commit reported as made is not on its branch, or a session branch is gone."),
     Rule("refstore-rollback", "error",
-         "A session branch went back to an older commit without a ref update."),
+         "A session branch moved to a commit that does not contain its previous value."),
     Rule("refstore-prune-now", "error",
          "gc.pruneExpire=now: gc deletes objects other worktrees just wrote."),
     Rule("refstore-worktree-prune-now", "warning",
@@ -142,4 +155,11 @@ RULES: dict[str, Rule] = _table(
     Rule("ci-unknown-branch", "warning",
          "CI cannot tell which branch it checks, so no task applies; only commits whose "
          "metadata marks an agent are checked."),
+    # --- conflict forecast (conflicts, status, review, ci --against) ---
+    Rule("conflict-with-base", "warning",
+         "A branch would conflict with the base's current tip, or shares no history with it "
+         "(an error with --strict)."),
+    Rule("conflict-between-sessions", "warning",
+         "Two branches (active sessions, or ci --against refs) would conflict with each other "
+         "when both merge (an error with --strict)."),
 )

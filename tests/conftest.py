@@ -2,7 +2,9 @@
 repository for pre-commit and prek (built once per test session)."""
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,41 @@ from tests.helpers import AGENT_VARS, GIT_VARS, PRE_COMMIT_VARS, git
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: git-guardrails, pre-commit, prek, uv
+
+
+@functools.cache
+def git_version() -> tuple[int, int, int]:
+    """The version of the ``git`` on PATH (the one every test runs), e.g. (2, 55, 0)."""
+    out = subprocess.run(["git", "--version"], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
+    assert m, f"cannot read git's version from {out!r}"
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def git_version_str() -> str:
+    return ".".join(map(str, git_version()))
+
+
+def ref_format() -> str:
+    """The ref format new test repositories get: "reftable" when GIT_DEFAULT_REF_FORMAT says so
+    (git >= 2.45), else "files"."""
+    fmt = os.environ.get("GIT_DEFAULT_REF_FORMAT", "files") or "files"
+    return "reftable" if fmt == "reftable" and git_version() >= (2, 45, 0) else "files"
+
+
+def requires_git(major: int, minor: int, patch: int = 0, *, why: str) -> pytest.MarkDecorator:
+    """Skip (with a reason pytest -rs prints) on a git older than major.minor.patch."""
+    need = (major, minor, patch)
+    return pytest.mark.skipif(
+        git_version() < need,
+        reason=f"needs git >= {major}.{minor}.{patch} ({why}); this is git {git_version_str()}")
+
+
+def requires_ref_format(fmt: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        ref_format() != fmt,
+        reason=f"needs {fmt} refs; this leg's repositories use {ref_format()} "
+               f"(GIT_DEFAULT_REF_FORMAT={os.environ.get('GIT_DEFAULT_REF_FORMAT', 'unset')})")
 
 
 @pytest.fixture(autouse=True)

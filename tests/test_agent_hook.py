@@ -46,6 +46,7 @@ BLOCKED = [
     "sudo -u bob git commit -n -m x",
     "xargs -I{} git commit --no-verify -m {}",
     "git config core.hooksPath /dev/null",
+    "git config --unset core.hooksPath",  # where hooks come from is not the agent's to change
     "nohup git commit --no-verify -m x &",
     "git commit -m \"$(cat <<'EOF'\nmessage\nEOF\n)\" --no-verify",
     "python3 -c \"import subprocess; subprocess.run(['git', 'commit', '--no-verify'])\"",
@@ -68,7 +69,6 @@ ALLOWED = [
     "git cherry-pick -n abc123",  # cherry-pick -n is --no-commit
     "git log --grep=--no-verify",
     "git config --get core.hooksPath",
-    "git config --unset core.hooksPath",
     "grep -rn -- --no-verify docs/",
     "echo 'SKIP is a pre-commit variable'",
     "ls -la",

@@ -546,6 +546,7 @@ def test_max_lines_counted_from_the_patch_log(tmp_path: Path, gg: Run,
     ["--format=sarif", "--output", "report.sarif"], ["--output=out.txt", "--head", "HEAD~2"],
     ["--base", "-x"], ["--base"], ["--format", "JSON"], ["--bogus"], ["main"], ["-h"],
     ["--help"], ["--base", "main", "--"], ["--output", "."], ["--bas", "main"],
+    ["--against", "a", "--against=b", "--strict"], ["--strict"], ["--against"],
 ])
 def test_fast_command_line_reads_what_click_reads(tmp_path: Path, args: list[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -558,9 +559,10 @@ def test_fast_command_line_reads_what_click_reads(tmp_path: Path, args: list[str
     monkeypatch.chdir(tmp_path)
     seen: list[dict[str, Any]] = []
 
-    def fake_run(base: Any, head: Any, branch: Any, fmt: Any, output: Any) -> int:
+    def fake_run(base: Any, head: Any, branch: Any, fmt: Any, output: Any,
+                 against: Any = (), strict: Any = False) -> int:
         seen.append({"base": base, "head": head, "branch": branch, "fmt": fmt,
-                     "output": output})
+                     "output": output, "against": list(against), "strict": strict})
         return 0
 
     monkeypatch.setattr(ci, "run", fake_run)

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from guardrails import git as ggit
 from guardrails.checks import refstore
+from guardrails.findings import Finding
 from guardrails.refstore import journal as gjournal
-from tests.helpers import git, write
+from tests.conftest import requires_git, requires_ref_format
+from tests.helpers import add_worktree, git, write
 from tests.refstore_helpers import (
     agents,
     cli,
@@ -125,6 +128,7 @@ def test_unchecked_commit_refused_when_checks_record_exists(tmp_path: Path) -> N
     assert proc.returncode != 0 and head(a) == before
 
 
+@requires_ref_format("files")  # the race writes the loose ref; reftable has no such race
 def test_rollback_noticed_journaled_and_exposed(tmp_path: Path) -> None:
     repo, a, _ = agents(tmp_path)
     x = head(a)
@@ -297,3 +301,212 @@ def test_skipped_hooks_record_by_git_process(tmp_path: Path) -> None:
     c2 = git("commit-tree", t2, "-p", "HEAD", "-m", "plumbing", cwd=a).stdout.strip()
     proc = git("update-ref", "refs/heads/agent/auth", c2, cwd=a, check=False)
     assert proc.returncode != 0 and "never saw" in proc.stderr
+
+
+def _rollback_findings(repo: Path) -> list[Finding]:
+    return [f for f in refstore.diagnose(ggit.discover(str(repo))) if f.rule == "refstore-rollback"]
+
+
+@pytest.mark.parametrize("where", ["main checkout", "plain worktree", "receive-pack"])
+def test_human_moving_a_session_branch_back_is_a_rollback(tmp_path: Path, where: str) -> None:
+    """Issue 14: `git update-ref refs/heads/agent/auth agent/auth~1` from the main checkout (or
+    any worktree without a session, or a push) rolls the session's branch back through a
+    normal ref update: journaled with old and new ids, loud, and doctor names branch, lost
+    commit and the exact command that restores it, until it is restored."""
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    x = head(a)
+    assert commit_file(a, "src/auth/x.py", "2\n").returncode == 0
+    y = head(a)
+    if where == "main checkout":
+        proc = git("update-ref", "refs/heads/agent/auth", "refs/heads/agent/auth~1", cwd=repo)
+    elif where == "plain worktree":
+        c = add_worktree(repo, tmp_path / "c", "human/c")
+        proc = git("update-ref", "refs/heads/agent/auth", "agent/auth~1", cwd=c)
+    else:
+        git("config", "receive.denyCurrentBranch", "ignore", cwd=repo)
+        proc = git("push", "-q", "--force", ".", f"{x}:refs/heads/agent/auth", cwd=repo)
+    assert head(repo, "refs/heads/agent/auth") == x
+    assert "WARNING" in proc.stderr and y[:12] in proc.stderr, proc.stderr
+    rb = [e for e in journal(repo) if e["kind"] == "rollback"]
+    assert len(rb) == 1, rb
+    assert (rb[0]["ref"], rb[0]["old"], rb[0]["new"], rb[0]["lost"], rb[0]["task"]) == (
+        "refs/heads/agent/auth", y, x, y, "auth")
+    assert rb[0]["worktree"] == str(a)
+    found = _rollback_findings(repo)
+    assert len(found) == 1 and found[0].commit == y
+    assert "agent/auth was rolled back" in found[0].message and y[:12] in found[0].message
+    hint = found[0].hint
+    assert hint == f"git -C {a} update-ref refs/heads/agent/auth {y} {x}", hint
+    subprocess.run(hint, shell=True, check=True, cwd=tmp_path)
+    assert head(repo, "refs/heads/agent/auth") == y
+    assert _rollback_findings(repo) == []
+    # the restore is a move forward: journaled as an update, no new rollback
+    assert len([e for e in journal(repo) if e["kind"] == "rollback"]) == 1
+
+
+def test_rollback_hint_after_the_branch_moved_on_is_a_merge(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    y = head(a)
+    git("update-ref", "refs/heads/agent/auth", "refs/heads/agent/auth~1", cwd=repo)
+    git("reset", "-q", "--hard", cwd=a)  # the agent picks up where the branch is now
+    assert commit_file(a, "src/auth/z.py", "3\n").returncode == 0
+    found = _rollback_findings(repo)
+    assert len(found) == 1 and found[0].hint == f"git -C {a} merge --no-edit {y[:12]}"
+    subprocess.run(found[0].hint, shell=True, check=True, capture_output=True)
+    assert _rollback_findings(repo) == []
+
+
+def test_deleting_a_session_branch_is_a_rollback(tmp_path: Path) -> None:
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    y = head(a)
+    git("update-ref", "-d", "refs/heads/agent/auth", cwd=repo)
+    found = _rollback_findings(repo)
+    assert len(found) == 1 and found[0].commit == y
+    subprocess.run(found[0].hint, shell=True, check=True, cwd=repo)
+    assert head(repo, "refs/heads/agent/auth") == y
+
+
+def test_session_rewrites_are_journaled_as_rewrites(tmp_path: Path) -> None:
+    """reset, amend, rebase and update-ref by the session itself on its own branch: journaled
+    as "rewrite" with old and new ids, never a rollback, nothing for doctor."""
+    repo, a, _ = agents(tmp_path)
+    for i in range(3):
+        assert commit_file(a, "src/auth/x.py", f"{i}\n").returncode == 0
+    c1, c3 = head(a, "HEAD~2"), head(a)
+    git("commit", "-q", "--amend", "-m", "reworded", cwd=a)
+    amended = head(a)
+    git("reset", "-q", "--hard", "HEAD~1", cwd=a)
+    c2 = head(a)
+    git("update-ref", "refs/heads/agent/auth", "HEAD~1", cwd=a)
+    git("reset", "-q", "--hard", cwd=a)
+    git("rebase", "-q", "--force-rebase", "HEAD~1", cwd=a)
+    rewrites = [(e["old"], e["new"], e["cmd"]) for e in journal(repo) if e["kind"] == "rewrite"]
+    assert rewrites == [(c3, amended, "commit"), (amended, c2, "reset"),
+                        (c2, c1, "update-ref"), (c1, head(a), "rebase")], rewrites
+    assert not [e for e in journal(repo) if e["kind"] == "rollback"]
+    assert _rollback_findings(repo) == []
+
+
+def test_moving_back_to_an_earlier_checked_commit_is_not_refused(tmp_path: Path) -> None:
+    """Issue 14: the checked-tree record keeps every tree the checks saw in the session, so
+    `git update-ref refs/heads/agent/auth agent/auth~1` to a checked commit goes through; a
+    tree they never saw is still refused, with an exact message."""
+    repo, a, _ = agents(tmp_path)
+    _hook(repo / ".git" / "hooks" / "pre-commit", RECORDING_PRE_COMMIT.split("\n", 1)[1])
+    assert commit_file(a, "src/auth/x.py", "one\n").returncode == 0
+    one = head(a)
+    assert commit_file(a, "src/auth/x.py", "two\n").returncode == 0
+    assert commit_file(a, "src/auth/x.py", "three\n").returncode == 0
+    proc = git("update-ref", "refs/heads/agent/auth", "agent/auth~1", cwd=a, check=False)
+    assert proc.returncode == 0, proc.stderr
+    proc = git("update-ref", "refs/heads/agent/auth", one, cwd=a, check=False)
+    assert proc.returncode == 0, proc.stderr
+    # the same checked tree under a new commit (commit-tree of a checked tree) is fine too
+    tree = git("rev-parse", f"{one}^{{tree}}", cwd=a).stdout.strip()
+    again = git("commit-tree", tree, "-p", one, "-m", "same tree", cwd=a).stdout.strip()
+    assert git("update-ref", "refs/heads/agent/auth", again, cwd=a, check=False).returncode == 0
+    # back to the baseline: where the session started
+    assert git("update-ref", "refs/heads/agent/auth", "main", cwd=a,
+               check=False).returncode == 0
+    git("reset", "-q", "--hard", cwd=a)
+    write(a, "src/auth/y.py", "never checked\n")
+    git("add", "-A", cwd=a)
+    t2 = git("write-tree", cwd=a).stdout.strip()
+    c2 = git("commit-tree", t2, "-p", "HEAD", "-m", "plumbing", cwd=a).stdout.strip()
+    proc = git("update-ref", "refs/heads/agent/auth", c2, cwd=a, check=False)
+    assert proc.returncode != 0
+    assert (f"commit {c2[:12]} on your branch has a tree ({t2[:12]}) the pre-commit checks "
+            "never saw in this session (not one of the 3 checked commits' trees, nor the "
+            "baseline's)") in proc.stderr
+    assert not [e for e in journal(repo) if e["kind"] == "rollback"]
+
+
+def test_checked_commits_record_is_bounded(tmp_path: Path) -> None:
+    from guardrails.refstore.native import reftx
+
+    gd = tmp_path / "gd"
+    for i in range(2 * reftx.KEEP_CHECKED + 1):
+        reftx.add_checked(str(gd), f"{i:040x}", None)
+    kept = reftx.read_checked(str(gd), 0)
+    assert len(kept) == reftx.KEEP_CHECKED
+    assert kept[-1][0] == f"{2 * reftx.KEEP_CHECKED:040x}"
+
+
+@requires_git(2, 45, why="reftable refs")
+def test_reftable_branch_checked_out_elsewhere_is_refused(tmp_path: Path) -> None:
+    """In a reftable repository every HEAD file says `ref: refs/heads/.invalid`: the hook must
+    ask git which branch each worktree has, or a session could move a branch checked out in a
+    plain worktree."""
+    from tests.refstore_helpers import start_session
+
+    repo = tmp_path / "rt"
+    git("init", "-q", "-b", "main", "--ref-format=reftable", str(repo), cwd=tmp_path)
+    git("commit", "-q", "--allow-empty", "-m", "one", cwd=repo)
+    a = add_worktree(repo, tmp_path / "a", "agent/auth")
+    c = add_worktree(repo, tmp_path / "c", "human/c")
+    cli("install", cwd=repo, check=True)
+    start_session(a, "agent/auth", "auth")
+    before = head(c)
+    git("commit", "-q", "--allow-empty", "-m", "two", cwd=a)
+    proc = git("update-ref", "refs/heads/human/c", "HEAD", cwd=a, check=False)
+    assert proc.returncode != 0
+    assert f"human/c is checked out in another worktree ({c})" in proc.stderr, proc.stderr
+    assert head(c) == before
+
+
+@requires_ref_format("files")  # the pack-refs race writes the loose ref; reftable has none
+def test_prune_after_a_rollback_is_never_silent(tmp_path: Path) -> None:
+    """Issue 14 (2.55, files): a commit reported as made, rolled back by a pack-refs race and
+    then pruned by a human's `gc --prune=now`: doctor names the branch and the commit, and
+    says where its changes still are (not a merge of a commit that no longer exists)."""
+    repo, a, _ = agents(tmp_path)
+    x = head(a)
+    assert commit_file(a, "src/auth/x.py", "lost work\n").returncode == 0
+    y = head(a)
+    (repo / ".git" / "refs" / "heads" / "agent" / "auth").write_text(x + "\n")
+    git("reflog", "expire", "--expire=now", "--all", cwd=repo)
+    git("gc", "-q", "--prune=now", cwd=repo)
+    assert git("cat-file", "-e", y, cwd=repo, check=False).returncode != 0
+    proc = cli("doctor", cwd=repo)
+    assert proc.returncode == 1, proc.stdout
+    assert "agent/auth was rolled back" in proc.stdout and y[:12] in proc.stdout
+    assert "pruned" in proc.stdout and f"git -C {a} status" in proc.stdout
+    assert "lost work" in git("diff", "--cached", cwd=a).stdout  # where the hint points
+
+
+def test_doctor_names_a_session_branch_a_prune_broke(tmp_path: Path) -> None:
+    """After any prune: a session branch whose commits miss objects, or whose journaled commit
+    is gone, is named by doctor (exit 1), with the branch, session and commit."""
+    repo, a, _ = agents(tmp_path)
+    assert commit_file(a, "src/auth/x.py", "1\n").returncode == 0
+    assert commit_file(a, "src/auth/y.py", "2\n").returncode == 0
+    tip = head(a)
+    blob = git("rev-parse", f"{tip}:src/auth/y.py", cwd=a).stdout.strip()
+    loose = repo / ".git" / "objects" / blob[:2] / blob[2:]
+    assert loose.exists()
+    loose.unlink()  # what a prune racing `git add` leaves: a commit whose blob is gone
+    proc = cli("doctor", "--format", "json", cwd=repo)
+    assert proc.returncode == 1
+    import json
+
+    found = [f for f in json.loads(proc.stdout)["findings"]
+             if f["rule"] == "refstore-commit-broken"]
+    assert len(found) == 1 and "agent/auth (session auth" in found[0]["message"]
+    assert blob[:12] in found[0]["message"] and found[0]["commit"] == tip
+
+
+def test_doctor_says_when_the_shims_are_outdated(tmp_path: Path) -> None:
+    repo, _a, _b = agents(tmp_path)
+    shim = repo / ".git" / "hooks" / "reference-transaction"
+    shim.write_text(shim.read_text().replace("guardrails-shim-version: 2",
+                                             "guardrails-shim-version: 1"))
+    found = [f for f in refstore.diagnose(ggit.discover(str(repo)))
+             if f.rule == "refstore-native-hooks"]
+    assert len(found) == 1 and "older git-guardrails" in found[0].message
+    assert found[0].hint.startswith("git guardrails install")
+    cli("install", cwd=repo, check=True)
+    assert [f for f in refstore.diagnose(ggit.discover(str(repo)))
+            if f.rule == "refstore-native-hooks"] == []

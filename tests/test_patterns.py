@@ -30,7 +30,7 @@ from guardrails.scope.patterns import (
 from tests import pathspec_oracle
 from tests.helpers import git
 
-BACKENDS = ("re2", "simple")
+BACKENDS = ("re2", "simple", "indexed")
 
 
 class GitOracle:
@@ -64,8 +64,9 @@ class GitOracle:
                                                           for d in v}))
         problems = []
         results = {b: Matcher(patterns, backend=b).matching(paths) for b in BACKENDS}
-        if results["re2"] != results["simple"]:
-            problems.append(f"backends differ: {results['re2'] ^ results['simple']}")
+        for b in ("re2", "indexed"):
+            if results[b] != results["simple"]:
+                problems.append(f"{b} and simple differ: {results[b] ^ results['simple']}")
         for p in paths:
             ours, theirs = p in results["re2"], verdict[p]
             below_excluded = any(verdict[d] for d in parents[p])
@@ -202,6 +203,27 @@ def test_the_default_backend_follows_the_size() -> None:
     paths = [f"d{i % 20}/f{i}" for i in range(RE2_WORK // 10 + 1)]
     assert Matcher(pats).matching(paths[:5]) == {p for p in paths[:5] if int(p[1:2]) < 10}
     assert Matcher(pats).matching(paths) == Matcher(pats, backend="simple").matching(paths)
+
+
+def test_many_patterns_use_the_index_and_agree_with_one_alternation() -> None:
+    """Thousands of patterns: ``indexed`` (chosen above INDEXED_ABOVE) gives the verdicts of
+    the one-alternation backend, with patterns under shared, nested and no literal directories,
+    re-excludes, and paths under none of them."""
+    from guardrails.scope.patterns import INDEXED_ABOVE
+
+    assert pick_backend(INDEXED_ABOVE + 1, 1) == "indexed"
+    assert pick_backend(INDEXED_ABOVE, 1) != "indexed"
+    pats = []
+    for i in range(300):
+        pats += [f"src/m{i}/**", f"!src/m{i}/vendored/**", f"src/m{i}/vendored/keep.py",
+                 f"docs/{i}/", f"/top{i}.txt", f"**/gen{i}/*.py"]
+    pats += ["!*.lock", "src/m7/*.lock", "ü/**"]
+    paths = [f"src/m{i}/{rest}" for i in range(0, 320, 7)
+             for rest in ("a.py", "vendored/x.py", "vendored/keep.py", "b.lock", "sub/gen3/z.py")]
+    paths += ["docs/5/x.md", "docs/5", "top3.txt", "x/top3.txt", "a/gen9/q.py", "ü/x",
+              "other/file", "src/m7/c.lock", "src", "src/m1"]
+    assert Matcher(pats, backend="indexed").matching(paths) == \
+        Matcher(pats, backend="simple").matching(paths)
 
 
 def test_compiles_once_per_pattern_list() -> None:

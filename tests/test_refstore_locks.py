@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from guardrails import git as ggit
 from guardrails.checks import refstore
 from guardrails.refstore import locks as gitlocks
-from tests.conftest import install_hooks
+from tests.conftest import install_hooks, ref_format, requires_git, requires_ref_format
 from tests.helpers import add_worktree, git, make_repo, write
 from tests.refstore_helpers import start_session, stat_clean
 
@@ -71,13 +72,20 @@ def _age(path: Path, seconds: float) -> None:
     os.utime(path, (t, t))
 
 
+FILES_ONLY = requires_ref_format("files")  # a reftable repository has no loose refs
+# the lock a ref update holds: the ref's own in the files backend, the stack's in reftable
+STACK = "reftable/tables.list.lock"
+
 STALE_KINDS = [
     ("packed-refs.lock", "packed-refs"),
-    ("refs/heads/agent/docs.lock", "ref"),
+    pytest.param("refs/heads/agent/docs.lock", "ref", marks=FILES_ONLY),
     ("config.lock", "config"),
     ("objects/info/commit-graph.lock", "commit-graph"),
     ("objects/pack/multi-pack-index.lock", "midx"),
     ("reftable/tables.list.lock", "reftable"),
+    # compaction locks each table it merges (auto-compaction after every reftable write)
+    ("reftable/0x000000000001-0x000000000004-1a2b3c4d.ref.lock", "reftable"),
+    ("worktrees/a/reftable/tables.list.lock", "reftable"),
     ("objects/maintenance.lock", "maintenance"),
     ("worktrees/a/HEAD.lock", "HEAD"),
     ("worktrees/a/index.lock", "index"),
@@ -136,6 +144,7 @@ def test_live_lock_released_during_wait(tmp_path: Path, repo2: tuple[Path, Path]
     git("pack-refs", "--all", cwd=repo)
     proc, _ = slow_git(tmp_path, repo, 1.5, *args)
     procs.append(proc)
+    rel = rel if ref_format() == "files" else STACK
     assert (repo / ".git" / rel).exists()
     t0 = time.monotonic()
     found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=30, stale_after=60)
@@ -145,6 +154,7 @@ def test_live_lock_released_during_wait(tmp_path: Path, repo2: tuple[Path, Path]
     assert not (repo / ".git" / rel).exists()
 
 
+@FILES_ONLY  # under reftable every ref update holds the one stack lock: see the reftable test
 def test_other_branches_live_ref_locks_are_not_waited_for(
         tmp_path: Path, repo2: tuple[Path, Path], procs: list[subprocess.Popen[bytes]]) -> None:
     repo, wt = repo2
@@ -161,10 +171,13 @@ def test_live_lock_past_the_wait_names_lock_age_and_holder(
     proc, _ = slow_git(tmp_path, repo, 20, "update-ref", "refs/heads/agent/auth", "HEAD")
     procs.append(proc)
     found = refstore.wait_for_locks(ggit.discover(str(wt)), wait=0.6, stale_after=60)
+    files = ref_format() == "files"
     assert [(f.rule, f.path) for f in found] == [("refstore-lock-held",
-                                                  "refs/heads/agent/auth.lock")]
+                                                  "refs/heads/agent/auth.lock" if files
+                                                  else STACK)]
     msg = found[0].message
-    assert "ref lock held for" in msg and f"pid {proc.pid}" in msg and "update-ref" in msg
+    assert ("ref lock held for" if files else "reftable lock held for") in msg
+    assert f"pid {proc.pid}" in msg and "update-ref" in msg
 
 
 def test_killed_holder_leaves_a_stale_lock(tmp_path: Path, repo2: tuple[Path, Path],
@@ -174,7 +187,8 @@ def test_killed_holder_leaves_a_stale_lock(tmp_path: Path, repo2: tuple[Path, Pa
     procs.append(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    lock = repo / ".git" / "refs" / "heads" / "agent" / "auth.lock"
+    files = ref_format() == "files"
+    lock = repo / ".git" / ("refs/heads/agent/auth.lock" if files else STACK)
     assert lock.exists()  # SIGKILL gives git no chance to clean up
     r = ggit.discover(str(wt))
     # young and holderless: the guard waits, then says so (not yet "stale")
@@ -185,11 +199,13 @@ def test_killed_holder_leaves_a_stale_lock(tmp_path: Path, repo2: tuple[Path, Pa
     found = refstore.wait_for_locks(r, wait=0.2, stale_after=60)
     assert [f.rule for f in found] == ["refstore-stale-lock"]
     proc2 = git("update-ref", "refs/heads/agent/auth", "HEAD", cwd=repo, check=False)
-    assert proc2.returncode != 0 and "File exists" in proc2.stderr
+    assert proc2.returncode != 0
+    assert ("File exists" if files else "cannot lock references") in proc2.stderr, proc2.stderr
     subprocess.run(found[0].hint.split("   #")[0], shell=True, check=True)
     git("update-ref", "refs/heads/agent/auth", "HEAD", cwd=repo)
 
 
+@FILES_ONLY  # a reftable gc compacts without a ref transaction: no hook to hold it open
 def test_gc_running_is_waited_for(tmp_path: Path, repo2: tuple[Path, Path],
                                   procs: list[subprocess.Popen[bytes]]) -> None:
     repo, wt = repo2
@@ -217,6 +233,7 @@ def test_dead_gc_pid_is_only_a_warning(repo2: tuple[Path, Path]) -> None:
     assert [(f.rule, f.severity) for f in found] == [("refstore-stale-lock", "warning")]
 
 
+@FILES_ONLY  # loose refs
 def test_scan_of_a_big_refs_tree_is_cheap(repo2: tuple[Path, Path]) -> None:
     repo, _wt = repo2
     heads = repo / ".git" / "refs" / "heads" / "many"
@@ -270,3 +287,55 @@ def test_commit_refused_over_stale_lock_and_missing_object(
     proc = git("commit", "-m", "fixed", cwd=wt, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert git("fsck", "--no-dangling", cwd=repo, check=False).returncode == 0
+
+
+@requires_git(2, 45, why="reftable refs")
+def test_reftable_ref_update_holds_a_lock_the_guard_waits_for(tmp_path: Path) -> None:
+    """A reftable repository whatever this leg's default: a ref update in flight holds
+    reftable/tables.list.lock; the guard sees it as a live lock and names the holder."""
+    repo = tmp_path / "rt"
+    git("init", "-q", "-b", "main", "--ref-format=reftable", str(repo), cwd=tmp_path)
+    write(repo, "f", "1\n")
+    git("add", "f", cwd=repo)
+    git("commit", "-q", "-m", "one", cwd=repo)
+    wt = add_worktree(repo, tmp_path / "a", "agent/auth")
+    assert (repo / ".git" / "reftable" / "tables.list").is_file()
+    r = ggit.discover(str(wt))
+    assert r.branch == "agent/auth"  # not the `.invalid` placeholder of the HEAD file
+    proc, _ready = slow_git(tmp_path, repo, 30, "update-ref", "refs/heads/other", "HEAD")
+    try:
+        held = [lk for lk in gitlocks.scan(r.common_dir, [r.git_dir]) if lk.kind == "reftable"]
+        assert [lk.rel for lk in held] == ["reftable/tables.list.lock"]
+        found = refstore.wait_for_locks(r, wait=0.3, gc_wait=0.3, stale_after=60)
+        assert [f.rule for f in found] == ["refstore-lock-held"]
+        assert "reftable/tables.list.lock: reftable lock held" in found[0].message
+        assert f"pid {proc.pid} (git " in found[0].message
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # the killed writer left the lock: stale once old, with the exact command
+    lock = repo / ".git" / "reftable" / "tables.list.lock"
+    assert lock.exists()
+    _age(lock, 3600)
+    found = refstore.wait_for_locks(r, wait=0.2, gc_wait=0.2, stale_after=60)
+    assert [f.rule for f in found] == ["refstore-stale-lock"]
+    assert found[0].hint.startswith(f"rm -f -- {lock}")
+
+
+@requires_git(2, 45, why="reftable refs")
+def test_hook_repo_in_a_reftable_worktree(tmp_path: Path) -> None:
+    """git.hook_repo() reads HEAD files to avoid a git process; a reftable HEAD file is the
+    placeholder `ref: refs/heads/.invalid`: it must ask git and get the real branch."""
+    repo = tmp_path / "rt"
+    git("init", "-q", "-b", "main", "--ref-format=reftable", str(repo), cwd=tmp_path)
+    git("commit", "-q", "--allow-empty", "-m", "one", cwd=repo)
+    wt = add_worktree(repo, tmp_path / "a", "agent/auth")
+    gd = Path(git("rev-parse", "--absolute-git-dir", cwd=wt).stdout.strip())
+    assert (gd / "HEAD").read_text().strip() == "ref: refs/heads/.invalid"
+    out = tmp_path / "out"
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'from guardrails import git; "
+                    f"r = git.hook_repo(); print(r.branch, r.git_dir)' > {out}\n")
+    hook.chmod(0o755)
+    git("commit", "-q", "--allow-empty", "-m", "two", cwd=wt)
+    assert out.read_text().split() == ["agent/auth", str(gd)]

@@ -7,7 +7,8 @@
 - ``check_commits(ctx, commits)``: the added lines of every agent commit of a range, read from
   the one ``git log -p`` the attestation check also uses.
 - ``diagnose(repo)`` (``git-guardrails doctor``): every worktree's hooks, ``core.hooksPath``,
-  ``GIT_CONFIG_*`` overrides, and agent settings that turn hooks or approvals off.
+  ``GIT_CONFIG_*`` overrides, git aliases that skip hooks (``git config set alias.ci 'commit
+  -n'``), and agent settings that turn hooks or approvals off.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import functools
 import json
 import os
 import re
-import shlex
 import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
@@ -78,7 +78,7 @@ _LITERALS = ("--no-verify", "hookspath", "husky", "skip", "pre_commit_allow_no_c
 
 @functools.lru_cache(maxsize=1)
 def patterns() -> tuple[tuple[Pattern, ...], re.Pattern[str]]:
-    """The compiled patterns, and the ``git … commit … -n`` shape that needs shlex."""
+    """The compiled patterns, and the ``git … commit … -n`` shape read as shell."""
     return (tuple(Pattern(re.compile(rx, re.IGNORECASE), what) for rx, what in _PATTERN_SOURCES),
             re.compile(r"\bgit\b.*\bcommit\b.*\s-[A-Za-z]*n"))
 
@@ -89,21 +89,58 @@ def _is_agent_doc(path: str) -> bool:
 
 
 def line_reasons(line: str) -> list[str]:
-    """Why one added line turns hooks or approvals off (empty: it does not)."""
+    """Why one added line turns hooks or approvals off (empty: it does not). Lines shaped like
+    ``git … commit … -n`` or a git alias definition (``git config [set] alias.x …``,
+    ``git -c alias.x=…``) are read as shell by guardrails.skipped.shellcmd, so an alias that
+    expands to ``commit -n`` is caught and a message that mentions ``-n`` is not."""
     pats, commit_n = patterns()
     found = [p.what for p in pats if p.rx.search(line)]
-    if not found and commit_n.search(line):
-        from guardrails.skipped import shellcmd as skipcmd
+    if not found and (commit_n.search(line) or _ALIAS_DEF.search(line)):
+        from guardrails.skipped import shellcmd
 
-        try:
-            words = shlex.split(line, comments=False)
-        except ValueError:
-            words = line.split()
-        for k, w in enumerate(words):
-            if os.path.basename(w) == "git" and skipcmd.git_reasons(words[k + 1:]):
-                found.append("`git commit -n` skips git hooks")
-                break
+        # the line itself, and from each `git` on (YAML `run: git …`, a Makefile recipe)
+        starts = [0, *[m.start() for m in _GIT_WORD.finditer(line)][:3]]
+        for start in starts:
+            found += [r.message for r in shellcmd.analyze(line[start:]).reasons
+                      if r.rule == shellcmd.SKIPS_HOOKS]
+    return list(dict.fromkeys(found))
+
+
+_ALIAS_DEF = re.compile(r"\bgit\b.*\balias\.", re.IGNORECASE)
+_GIT_WORD = re.compile(r"(?<![\w./-])git\b")
+
+
+def alias_findings(aliases: Mapping[str, str], where: str) -> list[Finding]:
+    """``alias.NAME`` values (from git config or ``GIT_CONFIG_KEY_n``) that run git with hooks
+    skipped (``commit --no-verify``, ``!git push --no-verify`` …), as shellcmd reads them."""
+    from guardrails.skipped import shellcmd
+
+    found = []
+    for key, value in aliases.items():
+        name = key.split(".", 1)[1] if "." in key else key
+        whys = shellcmd.alias_reasons(value)
+        if whys:
+            found.append(Finding(
+                "bypass-git-alias",
+                f"{where}: the git alias `{name}` = {value!r} skips hooks: {whys[0]}",
+                f"git config --unset alias.{name}   (git >= 2.46: git config unset "
+                f"alias.{name}); commit and push without --no-verify",
+            ))
     return found
+
+
+def env_alias_findings(env: Mapping[str, str]) -> list[Finding]:
+    """Aliases defined through ``GIT_CONFIG_COUNT/KEY/VALUE`` in an environment."""
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
+    except ValueError:
+        count = 0
+    aliases = {}
+    for n in range(min(count, 1000)):
+        key = env.get(f"GIT_CONFIG_KEY_{n}", "").strip()
+        if key.lower().startswith("alias."):
+            aliases[key] = env.get(f"GIT_CONFIG_VALUE_{n}", "")
+    return alias_findings(aliases, "GIT_CONFIG_KEY/VALUE in this environment")
 
 
 def _scan_patch(text: str, commit: Optional[str], policy: Optional[str]) -> list[Finding]:
@@ -549,6 +586,8 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 severity=WARNING,
             ))
     found += env_hookspath_findings(os.environ)
+    found += alias_findings(git.config(repo.toplevel, r"^alias\."), "git config")
+    found += env_alias_findings(os.environ)
     found += agent_config_findings([*tops, os.path.expanduser("~")], os.environ)
     cfg = os.path.join(repo.toplevel, ".pre-commit-config.yaml")
     if os.path.isfile(cfg):

@@ -87,8 +87,8 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 f"{len(sessions)} session(s) active but automatic maintenance is on "
                 f"({', '.join(on)}): git runs gc/repack/pack-refs after commits, racing the "
                 "agents' writes",
-                "git config gc.auto 0 && git config maintenance.auto false   # `git guardrails "
-                "start` does this; `finish` of the last session restores it"))
+                maintenance.suspend_command(cfg) + "   # what `git guardrails start` sets; "
+                "the last `finish` restores the previous values"))
     branches: dict[str, list[str]] = {}
     for wt in worktrees.parse_porcelain(worktrees.list_porcelain(repo)):
         path = wt.get("worktree", "?")
@@ -125,9 +125,18 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 "sessions are active but the native reference-transaction / pre-auto-gc hooks "
                 "are not installed: branch moves are neither checked nor journaled",
                 "git guardrails install", severity=WARNING))
+        elif native.outdated(repo):
+            found.append(Finding(
+                "refstore-native-hooks",
+                f"the native hooks are from an older git-guardrails "
+                f"({', '.join(native.outdated(repo))}): they miss newer checks (rollbacks from "
+                "anywhere, the checked-commits record)",
+                "git guardrails install   # rewrites the shims, keeps chained hooks",
+                severity=WARNING))
     from guardrails.refstore import journal
 
     found += journal.rollback_findings(repo)
+    found += journal.damaged_branches(repo)
     return found
 
 

@@ -1,4 +1,5 @@
 """git-guardrails ci --base REF [--head REF] [--branch NAME] [--format …] [--output FILE]
+[--against REF…] [--strict]
 
 The CI gate: every commit of ``merge-base(base, head)..head`` judged with the policy committed
 at the merge-base (never the branch's own), the task picked by the head branch's name.
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     import click
 
-OPTIONS = ("--base", "--head", "--branch", "--format", "--output")
+OPTIONS = ("--base", "--head", "--branch", "--format", "--output", "--against")
 
 
 def _default_base() -> Optional[str]:
@@ -38,14 +39,22 @@ def _default_base() -> Optional[str]:
 
 
 def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
-        output: Optional[str]) -> int:
-    """Check every commit a branch adds, with the policy of its merge-base."""
+        output: Optional[str], against: Sequence[str] = (), strict: bool = False) -> int:
+    """Check every commit a branch adds, with the policy of its merge-base; with ``against``,
+    forecast its merge with each of those refs (warnings; errors when ``strict``)."""
     base = base or _default_base()
     if not base:
         raise GuardrailsError("no base: which branch will this merge into?",
                               "git-guardrails ci --base origin/main")
     repo = git.discover()
     verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ))
+    if against:
+        from guardrails.review import conflicts as cf
+
+        r = verdict.rng
+        verdict.findings.extend(cf.against(
+            repo, cf.Tip(r.branch or head, r.head_oid), against, cf.Tip(base, r.base_oid),
+            "error" if strict else "warning"))
     meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
     out = report.render(verdict.findings, fmt, meta,
                         stream=io.StringIO() if output is not None else None,
@@ -67,9 +76,13 @@ def parse(args: Sequence[str]) -> Optional[dict[str, Any]]:
     ``--opt=value``; the last one counts), exactly as the click command reads it; None for
     anything else, which the click command then reads (and reports)."""
     values: dict[str, Any] = {"base": None, "head": "HEAD", "branch": None, "fmt": "text",
-                              "output": None}
+                              "output": None, "against": [], "strict": False}
     i = 0
     while i < len(args):
+        if args[i] == "--strict":
+            values["strict"] = True
+            i += 1
+            continue
         name, eq, value = args[i].partition("=")
         if name not in OPTIONS:
             return None
@@ -80,6 +93,9 @@ def parse(args: Sequence[str]) -> Optional[dict[str, Any]]:
         i += 1 if eq else 2
         if value.startswith("-"):
             return None
+        if name == "--against":
+            values["against"].append(value)
+            continue
         values["fmt" if name == "--format" else name[2:]] = value
     if values["fmt"] not in report.FORMATS:
         return None
@@ -125,10 +141,14 @@ def _command() -> click.Command:
                   show_default=True)
     @click.option("--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
                   help="Write the report to FILE instead of stdout.")
+    @click.option("--against", multiple=True, metavar="REF",
+                  help="Forecast the head's merge with REF too (repeatable; e.g. the other "
+                       "open pull requests' heads): conflicts are warnings.")
+    @click.option("--strict", is_flag=True, help="--against conflicts are errors.")
     def command(base: Optional[str], head: str, branch: Optional[str], fmt: str,
-                output: Optional[str]) -> int:
+                output: Optional[str], against: tuple[str, ...], strict: bool) -> int:
         """Check every commit a branch adds, with the policy of its merge-base."""
-        return run(base, head, branch, fmt, output)
+        return run(base, head, branch, fmt, output, against, strict)
 
     return command
 

@@ -1,4 +1,12 @@
-"""git-guardrails gc [--wait]: git gc that is safe with agents committing in other worktrees."""
+"""git-guardrails gc [--wait]: git gc that is safe with agents committing in other worktrees.
+
+On git >= 2.54, whose own maintenance is ``git maintenance run`` with the geometric strategy
+(``git gc`` is only its legacy ``gc`` task), a plain ``git guardrails gc`` runs
+``git maintenance run`` with that strategy's tasks named explicitly (so the
+``maintenance.<task>.enabled=false`` that sessions set does not turn it into a no-op): a
+geometric repack that deletes no loose object, pack-refs, commit-graph, reflog-expire,
+worktree-prune. ``--prune``, ``--aggressive``, a configured ``gc.pruneExpire`` with no session
+active, and git before 2.54 run ``git gc``."""
 from __future__ import annotations
 
 from typing import Optional
@@ -12,11 +20,23 @@ from guardrails.sessions import session
 UNSAFE_EXPIRY = ("now", "all")
 SAFE_PRUNE = "2.weeks.ago"
 SAFE_WORKTREE_PRUNE = "3.months.ago"
+MAINTENANCE_SINCE = (2, 54)  # "git maintenance" uses the geometric strategy by default
+GEOMETRIC_TASKS = ("geometric-repack", "pack-refs", "commit-graph", "reflog-expire",
+                   "worktree-prune")
+
+
+def git_version(repo: git.Repo) -> tuple[int, ...]:
+    import re
+
+    out = git.run("version", cwd=repo.toplevel).stdout.decode(errors="replace")
+    m = re.search(r"(\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
 def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
-            aggressive: bool = False) -> tuple[list[str], list[str]]:
-    """The git command line for a safe gc, and notes on what was made safer."""
+            aggressive: bool = False, maintenance: bool = False) -> tuple[list[str], list[str]]:
+    """The git command line for a safe gc (``maintenance``: ``git maintenance run`` with the
+    geometric tasks), and notes on what was made safer."""
     notes: list[str] = []
     args: list[str] = []
     cfg = git.config(repo.toplevel, r"^gc\.(pruneexpire|worktreepruneexpire)$")
@@ -30,12 +50,35 @@ def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
         notes.append(f"gc.worktreePruneExpire={wexpiry} ignored while sessions are active; "
                      f"using {SAFE_WORKTREE_PRUNE}")
         args += ["-c", f"gc.worktreePruneExpire={SAFE_WORKTREE_PRUNE}"]
+    if maintenance:
+        # a geometric repack prunes nothing: the prune expiry does not apply
+        notes = [n for n in notes if not n.startswith("prune expiry")]
+        return [*args, "maintenance", "run", "--quiet",
+                *(f"--task={t}" for t in GEOMETRIC_TASKS)], notes
     args += ["gc", "--quiet"]
     if expiry is not None and (prune is not None or expiry == SAFE_PRUNE):
         args.append(f"--prune={expiry}")
     if aggressive:
         args.append("--aggressive")
     return args, notes
+
+
+# A reftable stack compaction (pack-refs, the maintenance pack-refs task) gives up when another
+# process adds a table meanwhile; beside agents committing, that is the common case.
+RETRY_ON = (b"data concurrently modified",)
+
+
+def _run_retrying(repo: git.Repo, args: list[str], attempts: int = 4) -> git.Completed:
+    import time
+
+    for n in range(attempts):
+        try:
+            return git.run(*args, cwd=repo.toplevel, write=True)
+        except git.GitError as e:
+            if n == attempts - 1 or not any(m in e.stderr for m in RETRY_ON):
+                raise
+            time.sleep(0.2 * 2 ** n)
+    raise AssertionError("unreachable")
 
 
 @click.command("gc")
@@ -71,10 +114,14 @@ def command(wait: bool, timeout: float, prune: Optional[str], aggressive: bool) 
             if any(f.severity == "error" for f in held):
                 raise GuardrailsError("git gc not started: the repository's locks above are "
                                       "still held or stale", "see the fix lines above")
-        args, notes = gc_args(repo, prune, len(active), aggressive)
+        # a configured gc.pruneExpire asks for gc's prune (applied when no session is active)
+        modern = (prune is None and not aggressive and git_version(repo) >= MAINTENANCE_SINCE
+                  and (bool(active) or "gc.pruneexpire" not in git.config(
+                      repo.toplevel, r"^gc\.pruneexpire$")))
+        args, notes = gc_args(repo, prune, len(active), aggressive, maintenance=modern)
         for n in notes:
             click.echo(f"git-guardrails gc: {n}", err=True)
-        proc = git.run(*args, cwd=repo.toplevel, write=True)
+        proc = _run_retrying(repo, args)
         err = proc.stderr.decode(errors="replace").strip()
         if err:
             click.echo(err, err=True)

@@ -14,6 +14,7 @@ import click
 from guardrails import git, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
+from guardrails.review import conflicts
 from guardrails.review import judge as rv
 from guardrails.scope import policy as policies
 
@@ -39,7 +40,13 @@ def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     head = branch or "HEAD"
     verdict = rv.judge(rv.gather(repo, base, head))
     label = branch or repo.branch or verdict.rng.head_oid[:12]
-    data = rv.review_dict(rv.review(verdict, label))
+    try:  # the other active branches and the base changes it would conflict with
+        found, forecast = conflicts.review_findings(
+            repo, base, conflicts.Tip(verdict.rng.branch or label, verdict.rng.head_oid))
+        verdict.findings.extend(found)
+    except GuardrailsError as e:
+        forecast = {"error": str(e)}
+    data = {**rv.review_dict(rv.review(verdict, label)), "conflicts": forecast}
     if fmt == "json":
         out = report.as_json(verdict.findings, {k: v for k, v in data.items()
                                                  if k not in ("findings", "summary")})

@@ -7,7 +7,9 @@ without a session (the main checkout first of all) that became dirty while sessi
 Cost: one ``git worktree list --porcelain -z``, the trusted policy (two calls), then per
 worktree a ``git status`` and a ``git rev-list --count`` and, with a session, one ``git diff
 --name-only`` from its baseline to its HEAD; run a few at a time. Every read runs with
-GIT_OPTIONAL_LOCKS=0, so polling never takes index.lock.
+GIT_OPTIONAL_LOCKS=0, so polling never takes index.lock. The CONFLICTS column: one ``git
+merge-tree`` per pair of session tips (and per tip against the base) not yet in the cache
+(guardrails.review.conflicts).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from guardrails import git, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding, shell_path
 from guardrails.git import worktrees
+from guardrails.review import conflicts
 from guardrails.scope import policy as policies
 from guardrails.sessions import lifecycle, session
 
@@ -49,6 +52,7 @@ class Row:
     note: Optional[str] = None  # prunable / locked reason, or an error
     changed: list[str] = field(default_factory=list)
     dirty_paths: list[str] = field(default_factory=list)
+    conflicts: Optional[dict[str, Any]] = None  # paths that conflict: {"base": n, "branches"}
 
 
 def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
@@ -151,6 +155,13 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
     _drop_nested(rows)
     findings: list[Finding] = []
     active = [r for r in rows if r.session == "active"]
+    try:  # merge forecasts, cached by the pair of tips: cheap once computed
+        counts = conflicts.status_counts(repo, base, [(r.branch, r.head) for r in active
+                                                      if r.branch])
+    except GuardrailsError:
+        counts = {}
+    for r in active:
+        r.conflicts = counts.get(r.branch or "")
     for r in rows:
         if r.session == "unreadable":
             findings.append(Finding(
@@ -199,7 +210,7 @@ def _ago(t: Optional[float]) -> str:
 
 
 def render_text(rows: list[Row]) -> str:
-    head = ("WORKTREE", "BRANCH", "TASK", "BASELINE", "+/-BASE", "TREE", "SESSION",
+    head = ("WORKTREE", "BRANCH", "TASK", "BASELINE", "+/-BASE", "CONFLICTS", "TREE", "SESSION",
             "LAST FINDING")
     table = [head]
     for r in rows:
@@ -210,7 +221,8 @@ def render_text(rows: list[Row]) -> str:
         if r.last_finding:
             lf = f"{r.last_finding.get('rule')} {_ago(r.last_finding.get('time'))} ago"
         table.append((r.path + (" (main)" if r.main else ""), r.branch or "(detached)",
-                      r.task or "-", (r.baseline or "")[:9] or "-", ab, tree, sess, lf or "-"))
+                      r.task or "-", (r.baseline or "")[:9] or "-", ab,
+                      conflicts.count_label(r.conflicts), tree, sess, lf or "-"))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
     for r in rows:

@@ -160,32 +160,35 @@ class Running:
                          b"".join(err))
 
 
-def _pump(feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
-          relay: Optional[tuple[int, int]] = None,
-          on_chunk: Optional[Callable[[bytes], None]] = None) -> None:
-    """The one ``poll`` loop over child processes' pipes: write each ``feeds`` pipe its bytes,
-    then close it; read each ``sinks`` pipe to its end into its list; close every fd given.
-    ``relay`` (source, destination): what the source sink yields is also written to the
-    destination pipe, which is closed once the source has ended, and shown to ``on_chunk``."""
-    import select
+class _Pump:
+    """One ``poll`` loop over child processes' pipes (see :func:`_pump`)."""
 
-    poller = select.poll()
-    for fd in sinks:
-        poller.register(fd, select.POLLIN)
-    # what is still to be written, per pipe (views: a partial write does not copy the rest)
-    todo: dict[int, list[memoryview]] = {fd: [memoryview(data)] for fd, data in feeds.items()}
-    src, dst = relay if relay is not None else (-1, -1)
-    if relay is not None:
-        todo[dst] = []
-    polled: set[int] = set()  # the pipes polled for POLLOUT
-    coalesce = relay is not None and _widen(src)
-    if relay is not None:
-        _widen(dst)
+    def __init__(self, feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
+                 relay: Optional[tuple[int, int]],
+                 on_chunk: Optional[Callable[[bytes], None]]) -> None:
+        import select
 
-    def flush(fd: int) -> None:
+        self.select = select
+        self.poller = select.poll()
+        for fd in sinks:
+            self.poller.register(fd, select.POLLIN)
+        self.sinks = sinks
+        # what is still to be written, per pipe (views: a partial write does not copy the rest)
+        self.todo: dict[int, list[memoryview]] = {fd: [memoryview(data)]
+                                                  for fd, data in feeds.items()}
+        self.src, self.dst = relay if relay is not None else (-1, -1)
+        if relay is not None:
+            self.todo[self.dst] = []
+        self.polled: set[int] = set()  # the pipes polled for POLLOUT
+        self.coalesce = relay is not None and _widen(self.src)
+        if relay is not None:
+            _widen(self.dst)
+        self.on_chunk = on_chunk
+
+    def flush(self, fd: int) -> None:
         """Write what ``fd`` takes now; close it once all is written (the relay's destination:
         and its source has ended)."""
-        queue = todo[fd]
+        queue = self.todo[fd]
         try:
             while queue:
                 n = os.write(fd, queue[0])
@@ -198,46 +201,61 @@ def _pump(feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
         except BrokenPipeError:  # it stopped reading: its stderr and exit code say why
             queue.clear()
         if queue:
-            if fd not in polled:
-                poller.register(fd, select.POLLOUT)
-                polled.add(fd)
+            if fd not in self.polled:
+                self.poller.register(fd, self.select.POLLOUT)
+                self.polled.add(fd)
             return
-        if fd in polled:
-            poller.unregister(fd)
-            polled.discard(fd)
-        if fd != dst or src not in sinks:
+        if fd in self.polled:
+            self.poller.unregister(fd)
+            self.polled.discard(fd)
+        if fd != self.dst or self.src not in self.sinks:
             os.close(fd)
-            del todo[fd]
+            del self.todo[fd]
 
-    try:
-        for fd in list(todo):
-            os.set_blocking(fd, False)
-            if fd != dst:
-                flush(fd)
-        while sinks or todo:
-            for fd, _event in poller.poll():
-                if fd in todo:
-                    flush(fd)
-                elif fd in sinks:
-                    chunk = os.read(fd, 1 << 20 if fd == src else 1 << 18)
-                    if chunk:
-                        sinks[fd].append(chunk)
-                        if fd == src:
-                            todo[dst].append(memoryview(chunk))
-                            flush(dst)
-                            if on_chunk is not None:
-                                on_chunk(chunk)
-                            if coalesce and len(chunk) < COALESCE:
-                                time.sleep(0.001)  # let git fill the pipe: fewer wake-ups
-                        continue
-                    poller.unregister(fd)
-                    os.close(fd)
-                    del sinks[fd]
-                    if fd == src and dst in todo:
-                        flush(dst)  # closes it once the rest is written
-    finally:
-        for fd in (*todo, *sinks):
-            os.close(fd)
+    def read(self, fd: int) -> None:
+        """Take what ``fd`` has (relaying the source's chunks); at its end, close it."""
+        chunk = os.read(fd, 1 << 20 if fd == self.src else 1 << 18)
+        if chunk:
+            self.sinks[fd].append(chunk)
+            if fd == self.src:
+                self.todo[self.dst].append(memoryview(chunk))
+                self.flush(self.dst)
+                if self.on_chunk is not None:
+                    self.on_chunk(chunk)
+                if self.coalesce and len(chunk) < COALESCE:
+                    time.sleep(0.001)  # let git fill the pipe: fewer wake-ups
+            return
+        self.poller.unregister(fd)
+        os.close(fd)
+        del self.sinks[fd]
+        if fd == self.src and self.dst in self.todo:
+            self.flush(self.dst)  # closes it once the rest is written
+
+    def run(self) -> None:
+        try:
+            for fd in list(self.todo):
+                os.set_blocking(fd, False)
+                if fd != self.dst:
+                    self.flush(fd)
+            while self.sinks or self.todo:
+                for fd, _event in self.poller.poll():
+                    if fd in self.todo:
+                        self.flush(fd)
+                    elif fd in self.sinks:
+                        self.read(fd)
+        finally:
+            for fd in (*self.todo, *self.sinks):
+                os.close(fd)
+
+
+def _pump(feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
+          relay: Optional[tuple[int, int]] = None,
+          on_chunk: Optional[Callable[[bytes], None]] = None) -> None:
+    """The one ``poll`` loop over child processes' pipes: write each ``feeds`` pipe its bytes,
+    then close it; read each ``sinks`` pipe to its end into its list; close every fd given.
+    ``relay`` (source, destination): what the source sink yields is also written to the
+    destination pipe, which is closed once the source has ended, and shown to ``on_chunk``."""
+    _Pump(feeds, sinks, relay, on_chunk).run()
 
 
 def start(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
@@ -553,12 +571,29 @@ def hook_repo() -> Repo:
             cfg = f.read(1 << 20).lower()
     except OSError:
         return discover()
+    if b"worktree" in cfg or b"objectformat" in cfg:
+        return discover()
     ref = _head_ref(git_dir)
-    if ref is None or b"worktree" in cfg or b"objectformat" in cfg or b"refstorage" in cfg:
+    if ref is None and _reftable_only(cfg):
+        # reftable (git >= 2.45): the HEAD file is a placeholder and HEAD lives in the stack;
+        # everything else was read from disk, so one git process says what HEAD is
+        proc = run("symbolic-ref", "-q", "HEAD", ok=(0, 1, 128))
+        if proc.returncode == 128:
+            return discover()
+        ref = proc.stdout.strip()
+    if ref is None or (b"refstorage" in cfg and not _reftable_only(cfg)):
         return discover()
     branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") else None
     return Repo(toplevel=top, git_dir=git_dir, common_dir=common, object_format="sha1",
                 branch=branch)
+
+
+def _reftable_only(cfg: bytes) -> bool:
+    """Whether a (lower-cased) repository config's only unusual setting is reftable refs."""
+    import re
+
+    found = re.findall(rb"^\s*refstorage\s*=\s*(\S+)", cfg, re.MULTILINE)
+    return found == [b"reftable"]
 
 
 def _head_ref(git_dir: str) -> Optional[bytes]:

@@ -107,9 +107,12 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
     """Session branches that, right now, no longer contain the last value the
     reference-transaction hook saw them take (``<git-dir>/guardrails/tip``): moved back without
     a ref update, not yet noticed by a commit. Same shape as ``rollbacks``."""
+    from guardrails.refstore import locks
+    from guardrails.refstore.native import reftx
     from guardrails.sessions import session
 
     out: list[dict[str, Any]] = []
+    roots = locks.worktree_roots(repo.common_dir)
     for gd, sess in session.all_sessions(repo):
         if sess is None or not sess.branch:
             continue
@@ -131,11 +134,114 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
             continue
         if now and git.is_ancestor(repo, last, now):
             continue
-        top = sess.worktree if getattr(sess, "worktree", None) else gd
+        top = sess.worktree or roots.get(gd, gd)
+        restore = reftx.restore_command(ref, last, "0" * len(last), top) if not now else \
+            f"git -C {shlex.quote(str(top))} merge --no-edit {last[:12]}"
         out.append({"time": time.time(), "kind": "rollback", "ref": ref, "lost": last,
-                    "old": last, "new": now, "worktree": top,
-                    "restore": f"git -C {shlex.quote(str(top))} merge --no-edit {last[:12]}"})
+                    "old": last, "new": now, "worktree": top, "restore": restore})
     return out
+
+
+def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
+    """The exact command for a journaled rollback, as things are now. A ref update that moved
+    the branch off ``lost`` (``by`` is set) is undone by the checked ``update-ref`` back while
+    the branch is still where it left it; otherwise (it moved on since, or a pack-refs race
+    whose next commit is not built on ``lost``) a merge of ``lost`` in the session's worktree."""
+    from guardrails.refstore.native import reftx
+
+    ref, lost = str(e["ref"]), str(e["lost"])
+    top = str(e.get("worktree") or repo.toplevel)
+    merge = str(e.get("restore") or "") if not e.get("by") else ""
+    if e.get("by"):
+        zero = "0" * len(lost)
+        now = git.run("rev-parse", "-q", "--verify", "--end-of-options", ref,
+                      cwd=repo.toplevel, ok=(0, 1, 128)).stdout.decode().strip() or zero
+        new = str(e.get("new") or "")
+        if new and (now == new or (reftx.Update.zero(new) and now == zero)):
+            return reftx.restore_command(ref, lost, now, top)
+    return merge or f"git -C {shlex.quote(top)} merge --no-edit {lost[:12]}"
+
+
+def _missing(repo: git.Repo, oids: list[str]) -> set[str]:
+    """Which of ``oids`` are not in the object store (one ``cat-file --batch-check``)."""
+    wanted = sorted({o for o in oids if o and not set(o) <= {"0"}})
+    if not wanted:
+        return set()
+    out = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)", cwd=repo.toplevel,
+                  input="".join(o + "\n" for o in wanted).encode(),
+                  ok=(0, 128)).stdout.decode(errors="replace")
+    return {ln.split()[0] for ln in out.splitlines() if ln.endswith(" missing")}
+
+
+def damaged_branches(repo: git.Repo) -> list[Finding]:
+    """Session branches a prune damaged: the tip (or a commit, tree or blob between the
+    baseline and the tip) is missing, or a commit the journal saw land on the branch in this
+    session is gone from the object store and from the branch. Asked of git after any prune
+    (``doctor``): one ``rev-list --missing=print`` per session and one ``cat-file`` in all."""
+    from guardrails.sessions import session
+
+    found: list[Finding] = []
+    journaled: dict[str, list[tuple[str, float]]] = {}
+    sessions = [(gd, s) for gd, s in session.all_sessions(repo) if s is not None and s.branch]
+    if not sessions:
+        return found
+    refs = {f"refs/heads/{s.branch}": s for _gd, s in sessions}
+    superseded: set[str] = set()  # rewritten on purpose, or already reported as rolled back
+    for e in read(repo.common_dir):
+        ref, new = e.get("ref"), e.get("new")
+        if e.get("kind") in ("rewrite", "rollback") and isinstance(e.get("old"), str):
+            superseded.add(str(e["old"]))
+            superseded.add(str(e.get("lost") or ""))
+        if e.get("kind") == "update" and ref in refs and isinstance(new, str) and \
+                not set(new) <= {"0"} and float(e.get("time") or 0) >= refs[ref].started - 1:
+            journaled.setdefault(str(ref), []).append((new, float(e.get("time") or 0)))
+    for ref, items in journaled.items():
+        journaled[ref] = [(o, t) for o, t in items if o not in superseded]
+    missing_objects = _missing(repo, [oid for items in journaled.values() for oid, _ in items])
+    from guardrails.refstore import locks
+
+    roots = locks.worktree_roots(repo.common_dir)
+    for gd, s in sessions:
+        ref = f"refs/heads/{s.branch}"
+        top = s.worktree or roots.get(gd, gd)
+        tip = git.run("rev-parse", "-q", "--verify", "--end-of-options", ref,
+                      cwd=repo.toplevel, ok=(0, 1, 128)).stdout.decode().strip()
+        if not tip:
+            last = [o for o, _ in journaled.get(ref, []) if o not in missing_objects]
+            found.append(Finding(
+                "refstore-commit-lost",
+                f"{s.branch}: the branch of session {s.task or 'ad hoc'} ({top}) is gone"
+                + (f"; its last journaled commit is {last[-1][:12]}" if last else ""),
+                f"git update-ref {ref} {last[-1]}" if last else
+                f"git -C {shlex.quote(top)} log -g -n 5 HEAD   # find its last commit; then: "
+                f"git update-ref {ref} COMMIT", commit=last[-1] if last else None, path=top))
+            continue
+        args = ["rev-list", "--objects", "--missing=print", "--end-of-options", tip]
+        if s.baseline:
+            args.append(f"^{s.baseline}")
+        proc = git.run(*args, cwd=repo.toplevel, ok=(0, 128))
+        gone = [ln[1:].split(" ", 1)[0] for ln in
+                proc.stdout.decode(errors="replace").splitlines() if ln.startswith("?")]
+        if proc.returncode != 0 or gone:
+            what = (f"{len(gone)} object(s) of its commits are missing "
+                    f"({', '.join(g[:12] for g in gone[:5])})" if gone else
+                    f"its tip {tip[:12]} cannot be read (the commit or its history is missing)")
+            found.append(Finding(
+                "refstore-commit-broken",
+                f"{s.branch} (session {s.task or 'ad hoc'}, {top}): {what}; a prune removed "
+                "them", f"git -C {shlex.quote(top)} fsck --connectivity-only   # then re-add "
+                "the files from the work tree: git add --renormalize -- PATHS && git commit",
+                commit=tip, path=top))
+        for oid, when in journaled.get(ref, []):
+            if oid in missing_objects:
+                found.append(Finding(
+                    "refstore-commit-lost",
+                    f"{s.branch} (session {s.task or 'ad hoc'}, {top}): commit {oid[:12]}, "
+                    f"made at {time.strftime('%H:%M:%S', time.localtime(when))}, is gone from "
+                    "the object store (pruned) and from the branch",
+                    f"its content may still be in {top}: git -C {shlex.quote(top)} status; "
+                    "commit it again", commit=oid, path=top))
+    return found
 
 
 def rollback_findings(repo: git.Repo) -> list[Finding]:
@@ -143,11 +249,25 @@ def rollback_findings(repo: git.Repo) -> list[Finding]:
     journaled = rollbacks(repo)  # one `merge-base --is-ancestor` per entry: read once
     seen = {(str(e["ref"]), str(e["lost"])) for e in journaled}
     live = [e for e in live_rollbacks(repo) if (e["ref"], e["lost"]) not in seen]
-    return [Finding(
+    gone = _missing(repo, [str(e["lost"]) for e in [*journaled, *live]])
+    pruned = [Finding(
         "refstore-rollback",
-        f"{e['ref']} was rolled back: commit {str(e['lost'])[:12]} (reported as made) is no "
-        f"longer on it (noticed {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e['time']))}"
-        f" in {e.get('worktree', '?')})",
-        str(e.get("restore", f"git cherry-pick {e['lost']}")),
+        f"{str(e['ref'])[len('refs/heads/'):]} was rolled back and its lost commit "
+        f"{str(e['lost'])[:12]} was then pruned from the object store (a gc --prune beside "
+        f"the session); session worktree {e.get('worktree', '?')}",
+        f"git -C {shlex.quote(str(e.get('worktree') or repo.toplevel))} status   # the lost "
+        "commit's changes are usually still staged there: commit them again",
+        commit=str(e["lost"])) for e in [*journaled, *live] if str(e["lost"]) in gone]
+    journaled = [e for e in journaled if str(e["lost"]) not in gone]
+    live = [e for e in live if str(e["lost"]) not in gone]
+    return pruned + [Finding(
+        "refstore-rollback",
+        f"{str(e['ref'])[len('refs/heads/'):]} was rolled back: commit {str(e['lost'])[:12]} "
+        f"is no longer on {e['ref']} (it went from {str(e['lost'])[:12]} to "
+        f"{str(e.get('new') or '?')[:12] or 'nothing'}"
+        f"{' by `git ' + str(e.get('cmd')) + '` in ' + str(e['by']) if e.get('by') else ''}; "
+        f"noticed {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e['time']))}, session "
+        f"worktree {e.get('worktree', '?')})",
+        _restore_hint(repo, e) if e in journaled else str(e["restore"]),
         commit=str(e["lost"]),
     ) for e in [*journaled, *live]]

@@ -32,7 +32,6 @@ COMMON_LOCKS: tuple[tuple[str, str], ...] = (
     ("objects/pack/multi-pack-index.lock", "midx"),
     ("objects/pack/multi-pack-index.d/multi-pack-index-chain.lock", "midx"),
     ("objects/info/alternates.lock", "alternates"),
-    ("reftable/tables.list.lock", "reftable"),
 )
 # Per-worktree lock files, relative to a worktree's private git dir (for the main worktree that
 # is the common dir itself).
@@ -40,8 +39,12 @@ WORKTREE_LOCKS: tuple[tuple[str, str], ...] = (
     ("index.lock", "index"),
     ("HEAD.lock", "HEAD"),
     ("config.worktree.lock", "config"),
-    ("reftable/tables.list.lock", "reftable"),
 )
+# The reftable backend (git >= 2.45): one stack per ref store, `reftable/` in the common dir
+# (shared refs) and in each linked worktree's git dir (its HEAD and per-worktree refs). Writers
+# lock `tables.list.lock`; compaction (every writer's auto-compaction, pack-refs, gc) also locks
+# each table it merges, `<table>.ref.lock`. Every `*.lock` there is a reftable lock.
+REFTABLE_DIR = "reftable"
 PER_WORKTREE_REF_DIRS = ("refs/worktree", "refs/bisect", "refs/rewritten")
 GC_PID_STALE = 12 * 3600.0  # git itself ignores a gc.pid older than 12 hours
 DEFAULT_STALE_AFTER = 60.0
@@ -166,6 +169,24 @@ def gc_pid(common_dir: str, now: Optional[float] = None) -> Optional[Lock]:
     return Lock(path, "gc.pid", "gc", None, max(0.0, now - st.st_mtime), pid, host)
 
 
+def _reftable_locks(common_dir: str, git_dir: str, worktree: Optional[str],
+                    now: float) -> list[Lock]:
+    """``*.lock`` in a reftable stack's directory (none, and one failed scandir, for files)."""
+    d = os.path.join(git_dir, REFTABLE_DIR)
+    try:
+        names = [e.name for e in os.scandir(d)
+                 if e.name.endswith(".lock") and not e.name.endswith("~pid.lock")]
+    except OSError:
+        return []
+    out: list[Lock] = []
+    for name in sorted(names):
+        p = os.path.join(d, name)
+        lk = _lock(p, os.path.relpath(p, common_dir), "reftable", worktree, now)
+        if lk:
+            out.append(lk)
+    return out
+
+
 def scan(common_dir: str, git_dirs: Sequence[str]) -> list[Lock]:
     """Lock files of the common dir and of the worktrees whose private git dirs are given."""
     now = time.time()
@@ -182,10 +203,11 @@ def scan(common_dir: str, git_dirs: Sequence[str]) -> list[Lock]:
     gp = gc_pid(common_dir, now)
     if gp:
         found.append(gp)
+    found += _reftable_locks(common_dir, common_dir, None, now)
     for gd in git_dirs:
+        if gd != common_dir:
+            found += _reftable_locks(common_dir, gd, gd, now)
         for rel, kind in WORKTREE_LOCKS:
-            if gd == common_dir and kind == "reftable":
-                continue  # the common stack, listed above
             p = os.path.join(gd, rel)
             lk = _lock(p, os.path.relpath(p, common_dir), kind, gd, now)
             if lk:

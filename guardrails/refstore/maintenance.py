@@ -6,6 +6,14 @@ other worktrees' writes. While any session is active the repository config says
 ``gc.auto=0`` and ``maintenance.auto=false``: ``suspend`` (called by ``start``) records the values
 it replaces in ``<common>/guardrails/maintenance.json``; ``restore`` (called by ``finish``) puts
 them back once the last session has ended.
+
+``maintenance.auto=false`` stops only the ``git maintenance run --auto`` that commands start.
+Scheduled (background) maintenance (``git maintenance start``/``register``: cron, systemd or
+launchd run ``git for-each-repo … maintenance run --schedule=…``) ignores it and ``pre-auto-gc``
+alike, and so does an explicit ``git maintenance run``: while sessions are active each task that
+rewrites refs or deletes objects is switched off in the repository config too
+(``maintenance.<task>.enabled=false``; git before 2.29 has no such tasks and ignores the keys).
+``git guardrails gc`` names its tasks explicitly and is not affected.
 """
 from __future__ import annotations
 
@@ -15,7 +23,21 @@ from collections.abc import Mapping
 
 from guardrails import git
 
-KEYS = (("gc.auto", "0"), ("maintenance.auto", "false"))
+# Tasks of `git maintenance` that pack, prune or rewrite refs (gc, pack-refs: the rollback race
+# of two concurrent pack-refs; reflog-expire, worktree-prune, loose-objects, the repacks).
+# commit-graph, prefetch and rerere-gc touch neither refs nor reachable objects.
+TASKS = ("gc", "pack-refs", "geometric-repack", "incremental-repack", "loose-objects",
+         "reflog-expire", "worktree-prune")
+# How long an agent's own `git commit` waits for a ref lock another process holds, in ms. Git's
+# defaults (100 ms for reftable's tables.list.lock and a loose ref's lock) are shorter than a
+# stack compaction or pack-refs takes beside a dozen writers: under reftable every commit of
+# every worktree takes the one tables.list.lock, and "fatal: cannot lock references" failed
+# 8 of 60 commits beside `git guardrails gc` (bench.parallel_agents, git 2.55). The hooks run
+# before the commit's ref update and cannot wait for it; the config can.
+LOCK_TIMEOUT_MS = "10000"
+KEYS = (("gc.auto", "0"), ("maintenance.auto", "false"),
+        *((f"maintenance.{t}.enabled", "false") for t in TASKS),
+        ("reftable.locktimeout", LOCK_TIMEOUT_MS), ("core.filesreflocktimeout", LOCK_TIMEOUT_MS))
 STATE = "maintenance.json"
 
 
@@ -38,7 +60,22 @@ def automatic(cfg: Mapping[str, str]) -> list[str]:
     m_auto = cfg.get("maintenance.auto", "").strip().lower()
     if m_auto not in ("false", "no", "off", "0"):
         on.append(f"maintenance.auto={m_auto or 'true (default)'}")
+    strategy = cfg.get("maintenance.strategy", "").strip()
+    enabled = [t for t in TASKS if cfg.get(f"maintenance.{t}.enabled", "").strip().lower()
+               not in ("false", "no", "off", "0")]
+    explicit = [t for t in enabled if cfg.get(f"maintenance.{t}.enabled", "").strip()]
+    if strategy and enabled:
+        on.append(f"maintenance.strategy={strategy} (scheduled maintenance runs "
+                  f"{', '.join(enabled[:3])}{' …' if len(enabled) > 3 else ''})")
+    elif explicit:
+        on.append(f"maintenance.{explicit[0]}.enabled=true")
     return on
+
+
+def suspend_command(cfg: Mapping[str, str]) -> str:
+    """The git commands that set what ``suspend`` sets, for the keys not set so already."""
+    return " && ".join(f"git config {key} {value}" for key, value in KEYS
+                       if cfg.get(key.lower(), "").strip().lower() != value) or "true"
 
 
 def suspend(repo: git.Repo) -> bool:

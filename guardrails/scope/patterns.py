@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 # up to this many (pattern, path) pairs to match (see the module docstring).
 RE2_ABOVE = 64
 RE2_WORK = 40_000
+# Above this many patterns neither one alternation (re compiles 20,000 alternatives in ~5 s) nor
+# an RE2::Set (over its memory budget) is the way: ``indexed`` files each pattern under its
+# literal leading directories and compiles only the patterns a path could match.
+INDEXED_ABOVE = 2_000
 
 # How a pattern matches, from pathspec's regex shapes (its ``ps_d`` group marks a directory
 # match, which loses to any match of the path itself):
@@ -169,13 +173,10 @@ def _strip(line: str) -> str:
     return line if line.endswith("\\ ") else line.rstrip(_SPACE)
 
 
-def _translate(line: str) -> Optional[Translated]:
-    """One pattern line (already bytewise) as (include, kind, regex), pathspec's
-    ``GitIgnoreSpecPattern.pattern_to_regex``; None for a blank line or a comment. A pattern
-    that pathspec (and git) would silently drop as matching nothing (``/``, an unclosed ``[``)
-    is refused: in ``locked`` such a typo would protect nothing. The regex is anchored at the
-    start of the path and has no end: ``BODY`` adds ``$`` for the path itself and ``/`` for a
-    directory of it, the other body kinds add ``/``."""
+def _segments(line: str) -> Optional[tuple[bool, bool, list[str]]]:
+    """(include, is_dir, segments) of one pattern line as pathspec normalizes them: a pattern
+    without a slash matches at any depth (a leading ``**``), a trailing slash means everything
+    below, runs of ``**`` collapse. None for a blank line or a comment."""
     line = _strip(line)
     if not line or line[0] == "#":
         return None
@@ -198,18 +199,29 @@ def _translate(line: str) -> Optional[Translated]:
     for i in range(len(segs) - 1, 0, -1):
         if segs[i - 1] == "**" and segs[i] == "**":
             del segs[i]
+    return include, is_dir, segs
+
+
+def _special(segs: list[str], is_dir: bool) -> Optional[int]:
+    """The kind of the patterns that match by shape alone (``**``, ``**/*``, ``**/*/**``)."""
     n = len(segs)
     if n == 1 and segs[0] == "**":
-        return include, DIR_SLASH if is_dir else ANY, ""
+        return DIR_SLASH if is_dir else ANY
     if n == 2 and segs[0] == "**" and segs[1] == "*":
-        return include, ANY, ""
+        return ANY
     if n == 3 and segs[0] == "**" and segs[1] == "*" and segs[2] == "**":
-        return include, DIR_SLASH if is_dir else SLASH, ""
+        return DIR_SLASH if is_dir else SLASH
+    return None
+
+
+def _body(segs: list[str], is_dir: bool) -> tuple[int, str]:
+    """(kind, regex) of the segments: each ``**`` as any number of directories, every other
+    segment a glob of one path component."""
     out: list[str] = []
     kind = BODY
     need_slash = False
     bad: list[str] = []
-    last = n - 1
+    last = len(segs) - 1
     for i, seg in enumerate(segs):
         if seg == "**":
             if i == 0:
@@ -226,7 +238,25 @@ def _translate(line: str) -> Optional[Translated]:
             need_slash = True
     if bad:
         raise _Refused(bad[0])
-    return include, kind, "".join(out)
+    return kind, "".join(out)
+
+
+def _translate(line: str) -> Optional[Translated]:
+    """One pattern line (already bytewise) as (include, kind, regex), pathspec's
+    ``GitIgnoreSpecPattern.pattern_to_regex``; None for a blank line or a comment. A pattern
+    that pathspec (and git) would silently drop as matching nothing (``/``, an unclosed ``[``)
+    is refused: in ``locked`` such a typo would protect nothing. The regex is anchored at the
+    start of the path and has no end: ``BODY`` adds ``$`` for the path itself and ``/`` for a
+    directory of it, the other body kinds add ``/``."""
+    parts = _segments(line)
+    if parts is None:
+        return None
+    include, is_dir, segs = parts
+    special = _special(segs, is_dir)
+    if special is not None:
+        return include, special, ""
+    kind, body = _body(segs, is_dir)
+    return include, kind, body
 
 
 def _regexes(t: Translated, end: str) -> tuple[Optional[str], Optional[str]]:
@@ -344,6 +374,60 @@ def _re2(rules: list[Translated]) -> Callable[[str], bool]:
     return resolve
 
 
+_LITERAL = re.compile(r"(?:[A-Za-z0-9_/]|\\x[0-9a-f]{2})*")
+
+
+def _literal_dir(rx: str) -> str:
+    """The directories every match of ``rx`` (anchored at the path's start) begins with:
+    its leading literal text (``_lit``'s plain characters and ``\\xNN`` escapes) up to the
+    last ``/`` in it, decoded ("" when it starts with anything else)."""
+    m = _LITERAL.match(rx)
+    assert m is not None
+    text = re.sub(r"\\x([0-9a-f]{2})", lambda h: chr(int(h.group(1), 16)), m.group(0))
+    cut = text.rfind("/")
+    return text[:cut + 1] if cut >= 0 else ""
+
+
+def _indexed(rules: list[Translated]) -> Callable[[str], bool]:
+    """Python ``re`` per pattern, compiled when first needed, filed under the literal
+    directories its regexes begin with; a path looks only at the patterns filed under one of its
+    own leading directories (or under none). Same verdicts as ``_simple``: the last pattern
+    that matches the path itself wins, failing that the last that matches a directory of it."""
+    buckets: dict[str, list[int]] = {}
+    regexes: list[tuple[Optional[str], Optional[str]]] = []
+    for i, t in enumerate(rules):
+        f, d = _regexes(t, r"\Z")
+        regexes.append((f, d))
+        prefixes = {_literal_dir(rx) for rx in (f, d) if rx is not None}
+        key = min(prefixes, key=len) if prefixes else ""
+        buckets.setdefault(key, []).append(i)
+    compiled: dict[tuple[int, int], Callable[[str], Any]] = {}
+
+    def matches(i: int, which: int, path: str) -> bool:
+        fn = compiled.get((i, which))
+        if fn is None:
+            rx = regexes[i][which]
+            fn = re.compile(rx, re.S).match if rx is not None else (lambda _p: None)
+            compiled[(i, which)] = fn
+        return fn(path) is not None
+
+    def resolve(path: str) -> bool:
+        candidates = list(buckets.get("", ()))
+        for k, c in enumerate(path):
+            if c == "/":
+                candidates += buckets.get(path[:k + 1], ())
+        candidates.sort(reverse=True)
+        for i in candidates:
+            if matches(i, 0, path):
+                return rules[i][0]
+        for i in candidates:
+            if matches(i, 1, path):
+                return rules[i][0]
+        return False
+
+    return resolve
+
+
 _RULES: dict[tuple[str, ...], list[Translated]] = {}
 _RESOLVERS: dict[tuple[tuple[str, ...], str], Callable[[str], bool]] = {}
 
@@ -371,10 +455,12 @@ def _resolver(patterns: tuple[str, ...], backend: str) -> Callable[[str], bool]:
         rules = _rules(patterns)
         if backend == "simple":
             resolve = _simple(rules)
+        elif backend == "indexed":
+            resolve = _indexed(rules)
         elif backend == "re2":
             resolve = _re2(rules)
         else:
-            raise ValueError(f"unknown pattern backend {backend!r} (re2 or simple)")
+            raise ValueError(f"unknown pattern backend {backend!r} (re2, simple or indexed)")
         _remember(_RESOLVERS, (patterns, backend), resolve)
     return resolve
 
@@ -385,6 +471,8 @@ _HAVE_RE2: Optional[bool] = None
 def pick_backend(patterns: int, paths: int) -> str:
     """re2 where it pays for its import and compile (see the module docstring), when installed."""
     global _HAVE_RE2
+    if patterns > INDEXED_ABOVE:
+        return "indexed"
     if patterns <= RE2_ABOVE and patterns * paths <= RE2_WORK:
         return "simple"
     if _HAVE_RE2 is None:
@@ -398,12 +486,12 @@ def pick_backend(patterns: int, paths: int) -> str:
 
 
 class Matcher:
-    """A compiled list of gitignore patterns. ``backend``: "re2", "simple" or None (chosen by
-    the number of patterns and of the paths of each ``matching`` call)."""
+    """A compiled list of gitignore patterns. ``backend``: "re2", "simple", "indexed" or None
+    (chosen by the number of patterns and of the paths of each ``matching`` call)."""
 
     def __init__(self, patterns: Sequence[str], backend: Optional[str] = None) -> None:
-        if backend not in (None, "re2", "simple"):
-            raise ValueError(f"unknown pattern backend {backend!r} (re2 or simple)")
+        if backend not in (None, "re2", "simple", "indexed"):
+            raise ValueError(f"unknown pattern backend {backend!r} (re2, simple or indexed)")
         self.patterns = tuple(patterns)
         self.backend = backend
         self._count = len(_rules(self.patterns)) if self.patterns else 0

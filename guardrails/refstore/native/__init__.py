@@ -142,3 +142,27 @@ def uninstall(repo: git.Repo) -> list[str]:
 def installed(repo: git.Repo) -> bool:
     d = hooks_dir(repo)
     return all(is_ours(os.path.join(d, name)) for name in HOOKS)
+
+
+def _version(text: str) -> str:
+    i = text.find(MARKER)
+    return text[i + len(MARKER):].split("\n", 1)[0].strip() if i >= 0 else ""
+
+
+def outdated(repo: git.Repo) -> list[str]:
+    """Installed shims older than this version's (``guardrails-shim-version``)."""
+    from importlib import resources
+
+    want = _version(resources.files("guardrails.refstore.native").joinpath("shim.sh")
+                    .read_text())
+    old: list[str] = []
+    for name in HOOKS:
+        p = os.path.join(hooks_dir(repo), name)
+        try:
+            with open(p) as f:
+                have = _version(f.read(2048))
+        except OSError:
+            continue
+        if have and have != want:
+            old.append(p)
+    return old

@@ -34,6 +34,10 @@ REWRITES = {"rebase", "reset", "am", "cherry-pick", "revert", "pull", "merge", "
 PER_WORKTREE_PREFIXES = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
 CHECKED = "checked.json"
 TIP = "tip"  # "<oid> <ref>\n": the last value this hook saw the session branch take
+# "<commit> [<tree>] <time>\n" per session commit whose pre-commit checks ran (appended by this
+# hook and by the shim's fast path); bounded: trimmed to the newest KEEP_CHECKED past 2x that.
+CHECKED_COMMITS = "checked-commits"
+KEEP_CHECKED = 256
 
 
 class Update:
@@ -91,19 +95,28 @@ def _read_json(path: str) -> Optional[dict[str, Any]]:
         return None
 
 
+INVALID = "\0reftable"  # head_branch: HEAD is the reftable backend's placeholder
+
+
 def head_branch(git_dir: str) -> Optional[str]:
+    """The branch a worktree has checked out, from its HEAD file; INVALID in a reftable
+    repository, whose HEAD file only says ``ref: refs/heads/.invalid`` (the real HEAD is in the
+    reftable stack: ask git, see Hook.heads)."""
     try:
         with open(os.path.join(git_dir, "HEAD"), "rb") as f:
             head = f.read(4096).strip()
     except OSError:
         return None
+    if head == b"ref: refs/heads/.invalid":
+        return INVALID
     if head.startswith(b"ref: refs/heads/"):
         return os.fsdecode(head[len(b"ref: refs/heads/"):])
     return None
 
 
-def commit_tree(common: str, oid: str) -> Optional[str]:
-    """The tree of a commit: read from the loose object (no git process), else cat-file."""
+def _commit_header(common: str, oid: str) -> Optional[bytes]:
+    """The header of a commit object (tree and parent lines): read from the loose object (no
+    git process), else with cat-file (packed). None when the object is not there."""
     p = os.path.join(common, "objects", oid[:2], oid[2:])
     data: Optional[bytes] = None
     try:
@@ -115,9 +128,69 @@ def commit_tree(common: str, oid: str) -> Optional[str]:
 
         proc = git.run("cat-file", "commit", oid, ok=(0, 128))
         data = proc.stdout if proc.returncode == 0 else None
-    if data and data.startswith(b"tree "):
-        return data[5:data.index(b"\n")].decode()
-    return None
+    if not data or not data.startswith(b"tree "):
+        return None
+    end = data.find(b"\n\n")
+    return data if end < 0 else data[:end]
+
+
+def commit_tree(common: str, oid: str) -> Optional[str]:
+    """The tree of a commit (None when the object is not there)."""
+    head = _commit_header(common, oid)
+    return head[5:head.index(b"\n")].decode() if head else None
+
+
+def descends(repo: Any, old: str, new: str) -> bool:
+    """Whether ``new`` contains ``old`` (a fast-forward). A commit on top of ``old`` is told
+    from its parent line without a git process; anything else asks merge-base."""
+    if old == new:
+        return True
+    head = _commit_header(repo.common_dir, new)
+    if head and f"\nparent {old}".encode() in head:
+        return True
+    from guardrails import git
+
+    return git.is_ancestor(repo, old, new)
+
+
+def read_checked(git_dir: str, since: float) -> list[tuple[str, Optional[str]]]:
+    """(commit, tree or None) of this worktree's checked session commits made after ``since``."""
+    out: list[tuple[str, Optional[str]]] = []
+    try:
+        with open(os.path.join(git_dir, "guardrails", CHECKED_COMMITS)) as f:
+            lines = f.read(1 << 20).splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        parts = line.split()
+        try:
+            when = float(parts[-1]) if len(parts) >= 2 else 0.0
+        except ValueError:
+            continue
+        if when >= since:
+            out.append((parts[0], parts[1] if len(parts) == 3 else None))
+    return out
+
+
+def add_checked(git_dir: str, commit: str, tree: Optional[str]) -> None:
+    """Remember a session commit whose pre-commit checks ran (bounded)."""
+    import time
+
+    p = os.path.join(git_dir, "guardrails", CHECKED_COMMITS)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    line = f"{commit} {tree} {int(time.time())}\n" if tree else f"{commit} {int(time.time())}\n"
+    with open(p, "a") as f:
+        f.write(line)
+    try:
+        with open(p) as f:
+            lines = f.readlines()
+    except OSError:
+        return
+    if len(lines) > 2 * KEEP_CHECKED:
+        tmp = f"{p}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            f.writelines(lines[-KEEP_CHECKED:])
+        os.replace(tmp, p)
 
 
 def _in_progress(git_dir: str) -> bool:
@@ -166,10 +239,30 @@ class Hook:
                            f"worktree {self.where(gd)})"
         from guardrails import git
 
+        heads: Optional[dict[str, str]] = None
         for gd in git.worktree_git_dirs(self.repo):
-            if gd != self.git_dir and head_branch(gd) == branch:
+            if gd == self.git_dir:
+                continue
+            name = head_branch(gd)
+            if name == INVALID:
+                heads = self.heads() if heads is None else heads
+                name = heads.get(gd)
+            if name == branch:
                 return gd, f"checked out in another worktree ({self.where(gd)})"
         return None
+
+    def heads(self) -> dict[str, str]:
+        """git dir -> checked-out branch of every worktree, from one ``git worktree list``
+        (for reftable, where HEAD files are placeholders)."""
+        from guardrails.git import worktrees
+
+        by_top = {os.path.normpath(top): gd for gd, top in self.roots.items()}
+        out: dict[str, str] = {}
+        for wt in worktrees.parse_porcelain(worktrees.list_porcelain(self.repo)):
+            gd = by_top.get(os.path.normpath(wt.get("worktree", "")))
+            if gd and wt.get("branch", "").startswith("refs/heads/"):
+                out[gd] = wt["branch"][len("refs/heads/"):]
+        return out
 
     # --- prepared ----------------------------------------------------------------------------
 
@@ -243,8 +336,18 @@ class Hook:
             return None
         if not Update.zero(u.old) and commit_tree(self.common, u.old) == tree:
             return None  # no content change (e.g. a reworded amend)
+        s = self.own
+        assert s is not None
+        if s.baseline and (u.new == s.baseline or commit_tree(self.common, s.baseline) == tree):
+            return None  # back to where the session started
+        seen = read_checked(self.git_dir, s.started)
+        for commit, seen_tree in seen:
+            if commit == u.new or (seen_tree or commit_tree(self.common, commit)) == tree:
+                return None  # a tree the checks saw earlier in this session
         return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the pre-commit "
-                "checks never saw (--no-verify, SKIP, or commit-tree + update-ref)")
+                f"checks never saw in this session (not one of the {len(seen)} checked "
+                "commits' trees, nor the baseline's): --no-verify, SKIP, or commit-tree + "
+                "update-ref")
 
     def prepared(self) -> int:
         if self.own is None and not self.own_broken:
@@ -291,6 +394,36 @@ class Hook:
         return bool(os.environ.get("GIT_REFLOG_ACTION")) or _in_progress(self.git_dir) or (
             self.cmd in REWRITES) or (self.cmd == "commit" and "--amend" in self.argv)
 
+    def checked_here(self) -> bool:
+        """Whether the pre-commit checks ran in the git command running this transaction."""
+        record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
+        if record is None or not record.get("git"):
+            return False
+        from guardrails.skipped.attestation import git_process
+
+        return bool(record["git"] == git_process())
+
+    def moved_back(self, u: Update, owner: str, owner_session: Any) -> Optional[dict[str, Any]]:
+        """A ref update that takes a session's branch to a commit that does not contain its
+        previous value (or deletes it): a rewrite when the session asked for it, else a
+        rollback by whoever ran it (a human in the main checkout, another worktree)."""
+        if Update.zero(u.old) or (not Update.zero(u.new) and descends(self.repo, u.old, u.new)):
+            return None
+        top = self.where(owner)
+        if owner == self.git_dir and self.requested():
+            what = "deleted" if Update.zero(u.new) else f"rewritten to {u.new[:12]}"
+            return self.entry(u, "rewrite", note=f"{u.ref} {what} by the session's own "
+                                                  f"`git {self.cmd or '?'}`; was {u.old[:12]}")
+        restore = restore_command(u.ref, u.old, u.new, top)
+        by = self.where(self.git_dir)
+        task = owner_session.task if owner_session is not None else None
+        return {**self.entry(u, "rollback", lost=u.old, restore=restore, by=by,
+                             note=f"{u.ref} (session {task or 'ad hoc'} in {top}) moved from "
+                                  f"{u.old[:12]} to "
+                                  f"{'nothing' if Update.zero(u.new) else u.new[:12]}, which "
+                                  f"does not contain it, by `git {self.cmd or '?'}` in {by}"),
+                "task": task, "worktree": top}
+
     def committed(self) -> int:
         from guardrails import git
         from guardrails.refstore import journal
@@ -308,14 +441,29 @@ class Hook:
                 continue
             if self.own is not None and u.ref == "HEAD":
                 continue  # the reflog-only HEAD half of a branch update
-            entries.append(self.entry(u, "update"))
-            if owner is None or Update.zero(u.new):
-                continue
-            tip_path = os.path.join(owner, "guardrails", TIP)
-            last, tip_time = _read_tip(tip_path, u.ref)
-            owner_session = self.sessions.get(owner)
+            owner_session = self.sessions.get(owner) if owner else None
+            tip_path = os.path.join(owner, "guardrails", TIP) if owner else ""
+            last, tip_time = _read_tip(tip_path, u.ref) if owner else (None, 0.0)
             if owner_session is not None and tip_time < owner_session.started:
                 last = None  # recorded before this session began
+            if owner and Update.zero(u.old) and last and last != u.new:
+                # `git update-ref REF NEW` without an old value: git (2.39) reports the old
+                # value as zero; the branch was at the last value this hook saw it take
+                u = Update(last, u.new, u.ref)
+            entries.append(self.entry(u, "update"))
+            if owner is None:
+                continue
+            moved = self.moved_back(u, owner, owner_session)
+            if moved is not None:
+                entries.append(moved)
+                if moved["kind"] == "rollback":
+                    loud.append(f"git-guardrails: WARNING: {moved['note']}. Commits lost from "
+                                f"the branch: {u.new[:12] if not Update.zero(u.new) else ''}"
+                                f"..{u.old[:12]}\n  restore: {moved['restore']}")
+            if Update.zero(u.new):
+                continue
+            if owner == self.git_dir and self.cmd == "commit" and self.checked_here():
+                add_checked(self.git_dir, u.new, commit_tree(self.common, u.new))
             if (last and last != u.new and not Update.zero(u.old) and u.old != last
                     and not (owner == self.git_dir and self.requested())
                     and not git.is_ancestor(self.repo, last, u.new)):
@@ -338,6 +486,14 @@ class Hook:
         if loud:
             sys.stderr.write("\n".join(loud) + "\n")
         return 0
+
+
+def restore_command(ref: str, lost: str, now: str, top: str) -> str:
+    """The command that puts ``lost`` back on ``ref``, which is at ``now`` (zero: deleted).
+    Checked by git: it refuses when the branch has moved on since (then merge ``lost``)."""
+    if Update.zero(now):
+        return f"git update-ref {ref} {lost} {'0' * len(lost)}"
+    return f"git -C {shlex.quote(top)} update-ref {ref} {lost} {now}"
 
 
 def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:

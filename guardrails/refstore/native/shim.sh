@@ -2,7 +2,7 @@
 # git-guardrails native hook: @HOOK@
 # Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
 # hook that was here before (kept as @HOOK@.legacy, which runs first).
-# guardrails-shim-version: 1
+# guardrails-shim-version: 2
 # Cheap while no agent session is active: no Python starts unless some worktree of this
 # repository has a session record (<git-dir>/guardrails/session.json).
 GUARDRAILS_PYTHON='@PYTHON@'
@@ -38,8 +38,15 @@ done
 # the git command running this hook; maintenance only re-stores refs (pack-refs fires one
 # transaction per ref it packs and prunes), so it needs no look at all
 sub=
+amend=
 if [ "$hook" = reference-transaction ] && [ -n "$active" ] && [ -r "/proc/$PPID/cmdline" ]; then
 	first=1 skip=
+	cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
+	case "
+$cmdline
+" in *"
+--amend
+"*) amend=1 ;; esac
 	while IFS= read -r a; do
 		if [ -n "$first" ]; then
 			first=
@@ -53,7 +60,7 @@ if [ "$hook" = reference-transaction ] && [ -n "$active" ] && [ -r "/proc/$PPID/
 		*) sub=$a; break ;;
 		esac
 	done <<ARGS
-$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
+$cmdline
 ARGS
 fi
 
@@ -94,6 +101,7 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 	fi
 	fast=
 	checked_here=1
+	matched=
 	if [ -e "$gd/guardrails/checked.json" ]; then
 		# the skipped-hooks record names the git process whose pre-commit checks ran
 		# ("git": "<pid>:<start time>"); this hook's parent is the git command itself
@@ -102,7 +110,7 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 		pstat=${pstat##*) }
 		pstart=$(printf '%s\n' "$pstat" | cut -d' ' -f20)
 		rgit=$(sed -n 's/.*"git": "\([0-9]*:[0-9]*\)".*/\1/p' "$gd/guardrails/checked.json")
-		[ -n "$pstart" ] && [ "$rgit" = "$PPID:$pstart" ] && checked_here=1
+		[ -n "$pstart" ] && [ "$rgit" = "$PPID:$pstart" ] && checked_here=1 matched=1
 	fi
 	if [ -e "$rec" ] && [ -n "$checked_here" ]; then
 		fields=$(sed -n -e 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/b \1/p' \
@@ -127,6 +135,10 @@ FIELDS
 			*'"'* | *'\'*) fast= ;;
 			HEAD) ;;
 			"refs/heads/$branch")
+				# only a plain commit surely moves the branch forward; a reset, rebase,
+				# amend or update-ref may move it back: Python tells a rewrite (journaled as
+				# such) from a rollback
+				{ [ "$sub" = commit ] && [ -z "$amend" ]; } || fast=
 				if [ "$1" = committed ] && [ "$n" != "$zero" ]; then
 					if [ -f "$tipf" ] && [ "$tipf" -nt "$rec" ] && [ "$o" != "$zero" ]; then
 						read -r last lastref < "$tipf" || last=
@@ -152,6 +164,10 @@ UPDATES
 		if [ -n "$fast" ] && [ -e "$j" ] && [ "$(wc -c < "$j")" -gt 1000000 ]; then
 			fast=  # time to rotate: Python does it under the journal's lock
 		fi
+		ck=$gd/guardrails/checked-commits
+		if [ -n "$fast" ] && [ -n "$matched" ] && [ -e "$ck" ] && [ "$(wc -c < "$ck")" -gt 30000 ]; then
+			fast=  # time to trim the checked-commits record: Python does it
+		fi
 		if [ -n "$fast" ] && [ "$1" = committed ]; then
 			now=$(date +%s)
 			out=
@@ -165,6 +181,10 @@ LINES
 			mkdir -p "$common/guardrails"
 			[ -z "$out" ] || printf '%s' "$out" >> "$j"
 			[ -z "$newtip" ] || printf '%s\n' "$newtip" > "$tipf"
+			if [ -n "$matched" ] && [ -n "$newtip" ]; then
+				# checked-commits: this commit's tree was seen by the checks (reftx.py)
+				printf '%s %s\n' "${newtip%% *}" "$now" >> "$gd/guardrails/checked-commits"
+			fi
 			exit 0
 		fi
 	fi
