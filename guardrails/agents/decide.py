@@ -88,23 +88,18 @@ class Where(Record):
 
 
 def analyze(command: str, cwd: Optional[str]) -> Any:
-    """The shell-command analysis: ``.reasons`` (``.rule``, ``.message``), ``.commits``,
-    ``.writes``. The one place that names the analysis module."""
-    from guardrails.skipped import shellcmd
+    """The shell-command analysis (``guardrails.skipped.shellcmd.analyze``): ``.reasons``
+    (``.rule``, ``.message``), ``.commits``, ``.commit_dirs``, ``.stages``, ``.writes``. The one
+    place that names the analysis module."""
+    key = (command, cwd)
+    if key not in _ANALYSES:
+        from guardrails.skipped import shellcmd
 
-    if hasattr(shellcmd, "analyze"):
-        return shellcmd.analyze(command, cwd=cwd)
-    return _Compat(shellcmd.reasons(command), command)  # pragma: no cover (pre-analyze API)
+        _ANALYSES[key] = shellcmd.analyze(command, cwd=cwd)
+    return _ANALYSES[key]
 
 
-class _Compat:
-    """``analyze()``'s shape over the older ``reasons()`` API."""
-
-    def __init__(self, reasons: list[str], command: str) -> None:
-        self.reasons = [Verdict("agent-skips-hooks", r, "") for r in reasons]
-        self.commits = "commit" in command and "git" in command
-        self.commit_dirs: list[str] = []
-        self.writes: list[str] = []
+_ANALYSES: dict[tuple[str, Optional[str]], Any] = {}
 
 
 def session_of(tree: P.Tree) -> Optional[Session]:
@@ -379,7 +374,8 @@ def commit_findings(call: Call) -> list[Any]:
             continue
         repo = git.discover(d)
         restore = os.environ.get("GIT_INDEX_FILE")
-        tmp = _staging_index(repo, call.command)
+        stages = getattr(a, "stages", None)
+        tmp = _staging_index(repo, _stages(call.command) if stages is None else bool(stages))
         try:
             if tmp is not None:
                 os.environ["GIT_INDEX_FILE"] = tmp
@@ -423,10 +419,10 @@ def _stages(command: str) -> bool:
     return False
 
 
-def _staging_index(repo: Any, command: str) -> Optional[str]:
-    """A temporary copy of the index with the whole work tree staged, when ``command``
-    stages before it commits; None to judge the index as it is."""
-    if not _stages(command):
+def _staging_index(repo: Any, stages: bool) -> Optional[str]:
+    """A temporary copy of the index with the whole work tree staged, when the command stages
+    before it commits; None to judge the index as it is."""
+    if not stages:
         return None
     import shutil
     import tempfile
