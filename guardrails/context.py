@@ -67,7 +67,6 @@ def prefetch(repo: git.Repo) -> None:
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
     from guardrails.agents import markers as agents
-    from guardrails.findings import WARNING, Finding
     from guardrails.scope import policy as policies
     from guardrails.scope.policy import Task
 
@@ -79,17 +78,8 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
     notes: list[Finding] = []
 
     wt = policies.worktree_copy(repo)
-    if wt is not None and (pol is None or wt != pol.raw):
-        trusted = pol.source if pol else "no trusted policy on the base branch"
-        notes.append(Finding(
-            "policy-worktree-differs",
-            f"the work tree's {policies.FILENAME} differs from the trusted policy ({trusted}); "
-            "it is not used",
-            f"to change the policy, commit it on the base branch; to see the difference: "
-            f"git diff {pol.source.split('@')[0] if pol else 'main'} -- {policies.FILENAME}",
-            severity=WARNING, path=policies.FILENAME,
-            policy=pol.source if pol else None,
-        ))
+    if wt is not None and (pol is None or not policies.same_text(wt, pol.raw)):
+        notes += _worktree_policy(repo, pol, wt, branch)
 
     task: Optional[Task] = None
     source = pol.source if pol else ""
@@ -103,6 +93,37 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
     agent: Optional[str] = "session" if sess is not None else agents.from_env()
     return Context(repo=repo, policy=pol, session=sess, task=task, scope_source=source,
                    agent=agent, branch=branch, notes=notes, config=config)
+
+
+def _worktree_policy(repo: git.Repo, pol: Optional[Policy], wt: bytes,
+                     branch: Optional[str]) -> list[Finding]:
+    """policy-worktree-differs, unless the work tree is on the base branch the policy is read
+    from with its copy staged: that is the policy being committed there (its first commit
+    too), which is how a policy changes."""
+    from guardrails.findings import WARNING, Finding
+    from guardrails.scope import policy as policies
+
+    base = pol.source.rsplit("@", 1)[0] if pol else policies.local_base(repo)
+    on_base = branch is not None and branch == base
+    if on_base:
+        (staged,) = git.cat_file(repo, [f":{policies.FILENAME}"])
+        if staged is not None and policies.same_text(wt, staged.data):
+            return []
+        return [Finding(
+            "policy-worktree-differs",
+            f"the work tree's {policies.FILENAME} is not committed on `{base}`: the checks use "
+            f"{pol.source if pol else 'no policy'} until it is",
+            f"git add {policies.FILENAME} && git commit   # to see the change: "
+            f"git diff HEAD -- {policies.FILENAME}",
+            severity=WARNING, path=policies.FILENAME, policy=pol.source if pol else None)]
+    trusted = pol.source if pol else "no trusted policy on the base branch"
+    return [Finding(
+        "policy-worktree-differs",
+        f"the work tree's {policies.FILENAME} differs from the trusted policy ({trusted}); "
+        "it is not used",
+        f"to change the policy, commit it on the base branch; to see the difference: "
+        f"git diff {base or 'main'} -- {policies.FILENAME}",
+        severity=WARNING, path=policies.FILENAME, policy=pol.source if pol else None)]
 
 
 def for_range(repo: git.Repo, pol: Optional[Policy], branch: Optional[str]) -> Context:

@@ -137,6 +137,8 @@ def _header(meta: dict[str, Any], ncommits: int) -> str:
         parts.append(f"head: {meta.get('branch') or '(unknown branch)'}"
                      + (f" {head}" if head else ""))
     parts.append(f"task: {meta.get('task') or 'none'}")
+    if meta.get("range"):
+        parts.append(f"range: {meta['range']}")
     parts.append(f"{ncommits} commit(s)")
     if meta.get("attestation_verified") is False:
         parts.append("attestation trailers: not verified (no attest check installed)")

@@ -153,8 +153,9 @@ RULES: dict[str, Rule] = _table(
     Rule("ci-merge-agent-branch", "error",
          "A merge commit brings another task's agent branch into this one."),
     Rule("ci-unknown-branch", "warning",
-         "CI cannot tell which branch it checks, so no task applies; only commits whose "
-         "metadata marks an agent are checked."),
+         "The branch of the range's head cannot be told, so no task applies; only commits "
+         "whose metadata marks an agent are checked (ci exits 2 instead unless every commit "
+         "names its agent)."),
     # --- conflict forecast (conflicts, status, review, ci --against) ---
     Rule("conflict-with-base", "warning",
          "A branch would conflict with the base's current tip, or shares no history with it "

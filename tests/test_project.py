@@ -63,3 +63,56 @@ def test_the_variable_scan_sees_a_read() -> None:
     """The scan can fail: the variables it must find are found."""
     code = _code_names()
     assert {"GUARDRAILS_BASE", "PRE_COMMIT_TO_REF", "GUARDRAILS_PYTHON"} <= code
+
+
+def _commands() -> dict[str, set[str]]:
+    """Every subcommand (``worktree add`` as "worktree add") -> its long options."""
+    import importlib
+
+    import click
+
+    from guardrails.cli import COMMANDS
+
+    out: dict[str, set[str]] = {}
+
+    def walk(name: str, cmd: click.Command) -> None:
+        if isinstance(cmd, click.Group):
+            for sub, c in cmd.commands.items():
+                walk(f"{name} {sub}", c)
+        out[name] = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)
+                     if o.startswith("--")} | {"--help"}
+
+    for name, mod in COMMANDS.items():
+        walk(name, importlib.import_module(f"guardrails.commands.{mod}").command)
+    return out
+
+
+def _doc_texts() -> str:
+    return "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted(ROOT.glob("docs/*.md"))])
+
+
+def test_every_option_named_in_the_docs_exists_and_every_option_is_documented() -> None:
+    """`git guardrails CMD … --opt` in the README and docs/: CMD has --opt; and every option
+    of every command is named somewhere in a `git guardrails CMD …` span."""
+    commands = _commands()
+    text = _doc_texts()
+    spans = [part for span in re.findall(r"`(?:git guardrails|git-guardrails) ([^`]*)`", text)
+             for part in span.split(" / ")]  # `… worktree add … / worktree remove …`
+    # an option is spoken of with the command it belongs to; longest command name first
+    names = sorted(commands, key=len, reverse=True)
+    seen: dict[str, set[str]] = {n: set() for n in commands}
+    wrong = []
+    for span in spans:
+        span = re.split(r"\s(?:&&|\|\||;|\||#)\s", span)[0]  # the first command of a line
+        cmd = next((n for n in names if span == n or span.startswith(n + " ")), None)
+        if cmd is None:
+            continue
+        for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", span):
+            if opt in commands[cmd]:
+                seen[cmd].add(opt)
+            else:
+                wrong.append(f"`git guardrails {span}`: {cmd} has no {opt}")
+    assert not wrong, "\n".join(wrong)
+    missing = sorted(f"{cmd} {opt}" for cmd, opts in commands.items()
+                     for opt in opts - seen[cmd] - {"--help"})
+    assert not missing, f"options no doc names with their command: {missing}"

@@ -1,29 +1,71 @@
-"""git-guardrails check [--staged | --range A..B] [--format text|json]"""
+"""git-guardrails check [--staged | --range A..B [--branch NAME]] [--format …]
+
+``--range`` judges the commits the way ``git-guardrails ci`` does (guardrails.review.judge:
+one path for both): the policy committed where the range's head left the base branch, the task
+of the head's branch, the per-commit and the branch-level checks. What it cannot judge (a head
+whose branch it cannot tell, so no task) it says, with the count of commits left unchecked.
+"""
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import click
 
 from guardrails import checks, context, report
 from guardrails.findings import exit_code
-from guardrails.scope import changes
 
 
 @click.command("check")
 @click.option("--staged", "mode", flag_value="staged", default=True,
               help="Check the index: what the next commit would contain (default).")
-@click.option("--range", "rng", metavar="A..B", help="Check each commit of a range.")
+@click.option("--range", "rng", metavar="A..B",
+              help="Check each commit of a range as `ci` does: A..B (what B adds that A does "
+                   "not have), A...B (what B adds since its merge-base with A), or one commit.")
+@click.option("--branch", metavar="NAME",
+              help="With --range: the branch the commits are on, which picks the task "
+                   "(default: B's branch, or HEAD's when B is HEAD).")
 @click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text")
-def command(mode: str, rng: Optional[str], fmt: str) -> int:
+def command(mode: str, rng: Optional[str], branch: Optional[str], fmt: str) -> int:
     """Run every check now, on the index or on each commit of a range."""
+    if rng is not None:
+        return check_range(rng, branch, fmt)
+    if branch is not None:
+        raise click.UsageError("--branch goes with --range: git-guardrails check --range "
+                               "main..HEAD --branch NAME")
     ctx = context.build()
     if ctx.agent is None and ctx.task is not None:
         ctx.agent = "task branch"  # asked for explicitly: check as the task's agent would be
-    if rng:
-        found = checks.run_commits(ctx, checks.RANGE, changes.commit_range(ctx.repo, rng))
-    else:
-        found = checks.run(ctx, checks.PRE_COMMIT)
+    found = checks.run(ctx, checks.PRE_COMMIT)
     meta = {"policy": ctx.scope_source or None, "task": ctx.task.name if ctx.task else None}
     report.write(report.render(found, fmt, meta))
     return exit_code(found)
+
+
+def check_range(spec: str, branch: Optional[str], fmt: str) -> int:
+    from guardrails import git, progress
+    from guardrails.review import judge as rv
+    from guardrails.scope import policy as policies
+
+    repo = git.discover()
+    show = None
+    if progress.wanted(fmt):
+        show = progress.Progress("git-guardrails check")
+    try:
+        verdict = rv.judge(rv.gather_spec(repo, spec, policies.local_base(repo), branch,
+                                          progress=show),
+                           name_it=f"git-guardrails check --range {_quote(spec)} --branch "
+                                   "BRANCH", progress=show)
+    finally:
+        if show is not None:
+            show.done()
+    meta = {**rv.meta(verdict), "range": spec}
+    report.write(report.render(verdict.findings, fmt, meta, commits=rv.commit_rows(verdict)),
+                 sys.stdout)
+    return exit_code(verdict.findings)
+
+
+def _quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)

@@ -47,18 +47,33 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
         raise GuardrailsError("no base: which branch will this merge into?",
                               "git-guardrails ci --base origin/main")
     repo = git.discover()
-    verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ))
-    if against:
-        from guardrails.review import conflicts as cf
+    show = None
+    if fmt == "text" and sys.stderr.isatty():  # (the module, and threading, only then)
+        from guardrails import progress
 
-        r = verdict.rng
-        verdict.findings.extend(cf.against(
-            repo, cf.Tip(r.branch or head, r.head_oid), against, cf.Tip(base, r.base_oid),
-            "error" if strict else "warning"))
-    meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
-    out = report.render(verdict.findings, fmt, meta,
-                        stream=io.StringIO() if output is not None else None,
-                        commits=rows)
+        show = progress.Progress("git-guardrails ci") if progress.wanted(fmt) else None
+    try:
+        # strict: a detached head no CI variable names exits 2 rather than passing unchecked
+        verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ, strict=True,
+                                     progress=show), progress=show)
+        if against:
+            from guardrails.review import conflicts as cf
+
+            if show is not None:
+                show.step("forecasting merges with " + ", ".join(against))
+            r = verdict.rng
+            verdict.findings.extend(cf.against(
+                repo, cf.Tip(r.branch or head, r.head_oid), against, cf.Tip(base, r.base_oid),
+                "error" if strict else "warning"))
+        meta, rows = rv.meta(verdict), rv.commit_rows(verdict)
+        if show is not None:
+            show.step("writing the report")
+        out = report.render(verdict.findings, fmt, meta,
+                            stream=io.StringIO() if output is not None else None,
+                            commits=rows)
+    finally:
+        if show is not None:
+            show.done()
     if fmt == "github":
         report.append_step_summary(report.markdown(verdict.findings, meta, rows))
     if output is not None:

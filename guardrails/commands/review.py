@@ -1,4 +1,4 @@
-"""git-guardrails review [BRANCH] [--base REF] [--format text|markdown|json]
+"""git-guardrails review [BRANCH] [--base REF] [--format text|markdown|json|html]
 
 The review ritual on one screen: ``git log --oneline base..branch`` with each commit's agent and
 attestation, the diffstat, every finding, and what changed outside the area asked for — each
@@ -11,7 +11,7 @@ from typing import Optional
 
 import click
 
-from guardrails import git, report
+from guardrails import git, progress, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
 from guardrails.review import conflicts
@@ -31,25 +31,41 @@ def _default_base(repo: git.Repo) -> str:
 @click.argument("branch", required=False)
 @click.option("--base", metavar="REF", help="The branch the work will merge into "
               "(default: git config guardrails.base, else main or master).")
-@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")),
-              default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json", "html")),
+              default="text", show_default=True,
+              help="html: one self-contained page (no external resource), e.g. "
+                   "> review.html")
 def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     """Everything to read before merging an agent's branch."""
     repo = git.discover()
     base = base or _default_base(repo)
     head = branch or "HEAD"
-    verdict = rv.judge(rv.gather(repo, base, head))
-    label = branch or repo.branch or verdict.rng.head_oid[:12]
-    try:  # the other active branches and the base changes it would conflict with
-        found, forecast = conflicts.review_findings(
-            repo, base, conflicts.Tip(verdict.rng.branch or label, verdict.rng.head_oid))
-        verdict.findings.extend(found)
-    except GuardrailsError as e:
-        forecast = {"error": str(e)}
-    data = {**rv.review_dict(rv.review(verdict, label)), "conflicts": forecast}
+    show = None
+    if progress.wanted(fmt):
+        show = progress.Progress("git-guardrails review")
+    try:
+        verdict = rv.judge(rv.gather(repo, base, head, progress=show), progress=show)
+        label = branch or repo.branch or verdict.rng.head_oid[:12]
+        try:  # the other active branches and the base changes it would conflict with
+            if show is not None:
+                show.step("forecasting merges with the other active branches")
+            found, forecast = conflicts.review_findings(
+                repo, base, conflicts.Tip(verdict.rng.branch or label, verdict.rng.head_oid))
+            verdict.findings.extend(found)
+        except GuardrailsError as e:
+            forecast = {"error": str(e)}
+        data = {**rv.review_dict(rv.review(verdict, label, progress=show)),
+                "conflicts": forecast}
+    finally:
+        if show is not None:
+            show.done()
     if fmt == "json":
         out = report.as_json(verdict.findings, {k: v for k, v in data.items()
                                                  if k not in ("findings", "summary")})
+    elif fmt == "html":
+        from guardrails.review.html import review_html
+
+        out = review_html(data, verdict.findings)
     elif fmt == "markdown":
         out = report.review_markdown(data, verdict.findings)
     else:

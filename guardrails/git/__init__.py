@@ -531,6 +531,19 @@ def discover(cwd: Optional[str] = None) -> Repo:
     )
 
 
+def _moves_the_worktree(cfg: bytes) -> bool:
+    """Whether a (lower-cased) config file may set ``core.worktree`` or turn on
+    ``extensions.worktreeConfig``: a key named ``worktree`` or ``worktreeconfig`` anywhere.
+    (``[maintenance "worktree-prune"]`` and ``gc.worktreePruneExpire`` are neither.)"""
+    if b"worktree" not in cfg:
+        return False
+    for line in cfg.splitlines():
+        key = line.split(b"=", 1)[0].strip() if b"=" in line else line.strip()
+        if key in (b"worktree", b"worktreeconfig"):
+            return True
+    return False
+
+
 def hook_repo() -> Repo:
     """:func:`discover` for a hook that git started, without starting git.
 
@@ -571,7 +584,7 @@ def hook_repo() -> Repo:
             cfg = f.read(1 << 20).lower()
     except OSError:
         return discover()
-    if b"worktree" in cfg or b"objectformat" in cfg:
+    if _moves_the_worktree(cfg) or b"objectformat" in cfg:
         return discover()
     ref = _head_ref(git_dir)
     if ref is None and _reftable_only(cfg):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
 from guardrails import checks, context, git
@@ -87,11 +87,17 @@ def _resolve(repo: git.Repo, rev: str, what: str) -> str:
         return oid
     if _is_shallow(repo):
         raise GuardrailsError(f"{what} `{rev}` is not in this shallow clone", SHALLOW_FIX)
+    from guardrails.findings import printable
+
+    listing = "pass an existing ref or SHA (git branch -a lists them)"
+    if re.search(r"[~^@:{}\s\\]", rev):  # an expression, not a ref name: nothing to fetch
+        raise GuardrailsError(f"{what} `{printable(rev)}` is not a commit in this repository",
+                              f"{listing}; git log --oneline shows the commits")
     remote = rev.split("/", 1)
     fix = (f"git fetch {shlex.quote(remote[0])} {shlex.quote(remote[1])}" if len(remote) == 2
            else f"git fetch origin {shlex.quote(rev)}")
     raise GuardrailsError(f"{what} `{rev}` is not a commit in this repository",
-                          f"{fix}, or pass an existing ref or SHA (git branch -a lists them)")
+                          f"{fix}, or {listing}")
 
 
 def _branch_of(repo: git.Repo, head: str) -> Optional[str]:
@@ -132,10 +138,22 @@ def head_branch(repo: git.Repo, head: str, branch: Optional[str],
 
 
 def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] = None,
-           env: Optional[Mapping[str, str]] = None) -> Range:
-    """Resolve the range and read its policy and commits (raises GuardrailsError: exit 2)."""
+           env: Optional[Mapping[str, str]] = None, since: Optional[str] = None,
+           single: bool = False, fix: str = "git-guardrails ci --base origin/main",
+           strict: bool = False, progress: Optional[Callable[[str], None]] = None) -> Range:
+    """Resolve the range and read its policy and commits (raises GuardrailsError: exit 2).
+
+    The policy is the one committed at ``merge-base(base, head)``; the commits are those of
+    ``merge-base..head`` (ci, review), of ``since..head`` when ``since`` is given, or ``head``
+    alone when ``single`` (check --range: the range the user wrote, the trust of ci's). ``fix``:
+    the command line to suggest when there is no merge-base. ``strict``: ci's rule on a head
+    whose branch is unknown (require_branch), applied before any check starts. ``progress``:
+    told each step (guardrails.progress)."""
+    say = progress or _quiet
+    say(f"resolving {base} and {head}")
     base_oid = _resolve(repo, base, "the base")
     head_oid = _resolve(repo, head, "the head")
+    since_oid = _resolve(repo, since, "the start of the range") if since is not None else None
     proc = git.run("merge-base", base_oid, head_oid, cwd=repo.toplevel, ok=(0, 1))
     mb = proc.stdout.decode().strip()
     if proc.returncode != 0 or not mb:
@@ -146,23 +164,124 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
         raise GuardrailsError(
             f"`{base}` and `{head}` have no common ancestor (unrelated histories): there is no "
             "range to check and no trusted policy to check it with",
-            "pass the branch the work started from: git-guardrails ci --base origin/main")
+            f"pass the branch the work started from: {fix}")
     name, source = head_branch(repo, head, branch, env)
     label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
+    say(f"reading the policy at {mb[:12]}")
     pol = policies.load_at(repo, mb, label)
     commits: list[Commit] = []
-    if mb != head_oid:
+    revs = ["-1", head_oid] if single else [f"{since_oid or mb}..{head_oid}"]
+    rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
+    if single or (since_oid or mb) != head_oid:
         from guardrails.skipped import attestation
 
+        say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
+        first = strict and name is None and pol is not None
+        if first:  # read the commits to judge whether to go on, before starting the patch log
+            commits[:] = changes.commits(repo, revs, numstat=False)
+            require_branch(rng)
         # the range checks' git log -p | git patch-id, started now to run beside the raw log;
         # the scope check's max-lines budget counts lines in it (the raw log has no --numstat)
-        revs = [f"{mb}..{head_oid}"]
         task = pol.task_for_branch(name) if pol is not None else None
         pending = attestation.Prefetch(repo, revs,
                                        lines=task is not None and task.max_lines is not None)
-        commits = changes.commits(repo, revs, numstat=False)  # the checks count lines if need be
+        if not first:  # the checks count lines if need be
+            commits[:] = changes.commits(repo, revs, numstat=False)
         pending.bind([c.oid for c in commits])
-    return Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
+    return rng
+
+
+# --- the range a user writes (check --range A..B) ----------------------------------------------
+
+RANGE_FIX = "git-guardrails check --range main..BRANCH   (or A...B, or one commit: REV)"
+
+
+def split_range(spec: str) -> tuple[Optional[str], str, bool]:
+    """``A..B`` -> (A, B, False); ``A...B`` -> (A, B, True): the commits B adds since its
+    merge-base with A, as ``git diff A...B`` reads it; ``REV`` -> (None, REV, False): that
+    commit alone. An empty side is HEAD, as git reads it. Anything else: GuardrailsError."""
+    def bad(why: str) -> GuardrailsError:
+        from guardrails.findings import printable
+
+        return GuardrailsError(f"--range {printable(spec)!r}: {why}", RANGE_FIX)
+
+    if not spec.strip():
+        raise bad("empty: name the commits to check")
+    if not spec.isprintable() or spec != spec.strip():
+        raise bad("a range is one revision range on one line, without surrounding spaces")
+    dots = "..." if "..." in spec else ".." if ".." in spec else ""
+    if not dots:
+        sides = [spec]
+    else:
+        sides = spec.split(dots)
+        if len(sides) != 2 or any(".." in side for side in sides):
+            raise bad(f"more than one `{dots}`: write A..B or A...B")
+        if not sides[0] and not sides[1]:
+            raise bad(f"`{dots}` names no commit on either side")
+    for side in sides:
+        if side.startswith("-"):
+            raise bad(f"`{side}` looks like an option, not a revision")
+    if not dots:
+        return None, spec, False
+    return sides[0] or "HEAD", sides[1] or "HEAD", dots == "..."
+
+
+def _quiet(label: str) -> None:
+    pass
+
+
+def gather_spec(repo: git.Repo, spec: str, base: Optional[str],
+                branch: Optional[str] = None,
+                progress: Optional[Callable[[str], None]] = None) -> Range:
+    """``check --range SPEC``: the commits ``git log A..B`` lists (see split_range), judged as
+    ``ci --base BASE --head B`` judges them: the policy committed at ``merge-base(BASE, B)``
+    (BASE: the local base branch the trusted policy comes from), the task of B's branch."""
+    start, head, symmetric = split_range(spec)
+    if base is None:
+        raise GuardrailsError(
+            "no base branch to read the trusted policy from: neither main nor master exists "
+            "here", "git config guardrails.base BRANCH   # the branch agent work merges into")
+    since = start
+    if symmetric and start is not None:
+        a, b = _resolve(repo, start, "the start of the range"), _resolve(repo, head, "the head")
+        proc = git.run("merge-base", a, b, cwd=repo.toplevel, ok=(0, 1))
+        since = proc.stdout.decode().strip()
+        if proc.returncode != 0 or not since:
+            raise GuardrailsError(f"`{start}` and `{head}` have no common ancestor, so "
+                                  f"`{spec}` has no merge-base to start from", RANGE_FIX)
+    return gather(repo, base, head, branch, since=since, single=start is None,
+                  fix=f"git config guardrails.base BRANCH, or {RANGE_FIX}", progress=progress)
+
+
+def unchecked(ctx: Context, commits: Sequence[Commit]) -> list[Commit]:
+    """The commits no check applies to: not merges, and not agent commits."""
+    return [c for c in commits if not c.is_merge and not ctx.is_agent_commit(c)]
+
+
+# GitHub's and GitLab's names for a pull or merge request's source branch
+BRANCH_FIX = ('name the branch under review: --branch "$GITHUB_HEAD_REF" (GitHub Actions), '
+              '--branch "$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME" (GitLab CI), or check it out '
+              "(git switch BRANCH)")
+
+
+def require_branch(rng: Range) -> None:
+    """ci fails closed on a head whose branch it cannot tell (a detached checkout, no CI
+    variable): no task would apply, so the commits whose metadata names no agent would pass
+    unchecked. Unless every commit names its agent (or there is no policy, whose tasks a branch
+    could pick): then they are all judged anyway, and the verdict says the branch is unknown."""
+    if rng.branch is not None or rng.policy is None:
+        return
+    ctx = context.for_range(rng.repo, rng.policy, None)
+    left = unchecked(ctx, rng.commits)
+    if not left:
+        return
+    raise GuardrailsError(
+        f"cannot tell which branch `{rng.head}` ({rng.head_oid[:12]}) is, so no task of "
+        f"{rng.policy.source} applies and {len(left)} of {len(rng.commits)} commit(s) "
+        f"(e.g. {left[0].oid[:12]} \"{left[0].subject[:50]}\") would go unchecked: "
+        "their metadata names no agent",
+        f"git-guardrails ci --base {shlex.quote(rng.base)} --branch BRANCH; in CI, "
+        + BRANCH_FIX)
 
 
 class Verdict(Record):
@@ -182,9 +301,16 @@ class Verdict(Record):
         self.attest_checked = attest_checked
 
 
-def judge(rng: Range) -> Verdict:
-    """Every check of checks.RANGE over the commits, then the branch-level (CI-only) checks."""
+def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: "
+          + BRANCH_FIX + ")", progress: Optional[Callable[[str], None]] = None) -> Verdict:
+    """Every check of checks.RANGE over the commits, then the branch-level (CI-only) checks.
+    ``name_it``: the fix to suggest when the head's branch is unknown; ``progress``: told
+    each step."""
     from guardrails.checks import branch
+
+    say = progress or _quiet
+    n = f"{len(rng.commits):,} commit(s)"
+    say(f"checking {n}: branch")
 
     ctx = context.for_range(rng.repo, rng.policy, rng.branch)
     # Run first what needs nothing of the range's git log -p (still running in gather's
@@ -193,16 +319,18 @@ def judge(rng: Range) -> Verdict:
     by_branch = branch.check_range(ctx, rng.commits)
     per_check: dict[str, list[Finding]] = {}
     for name in sorted(checks.RANGE, key=lambda n: n != "attest"):
+        say(f"checking {n}: {name}")
         per_check[name] = checks.run_commits(ctx, [name], rng.commits) if rng.commits else []
     found = [f for name in checks.RANGE for f in per_check[name]]
     found += by_branch
     if rng.branch is None:
+        left = unchecked(ctx, rng.commits)
         found.insert(0, Finding(
             "ci-unknown-branch",
             f"cannot tell which branch `{rng.head}` is, so no task applies: only commits whose "
-            "metadata marks an agent are checked",
-            "name it: git-guardrails ci --branch BRANCH (in CI, e.g. "
-            "--branch \"$GITHUB_HEAD_REF\")",
+            f"metadata marks an agent are checked; {len(left)} of {len(rng.commits)} commit(s) "
+            "not checked",
+            f"name it: {name_it}",
             severity="warning", policy=rng.policy.source if rng.policy else None))
     attest = per_check.get("attest", [])
     status = attestation_status(ctx, rng.commits, attest)
@@ -327,8 +455,9 @@ class Review(Record):
         self.by_the_way = by_the_way
 
 
-def review(v: Verdict, label: str) -> Review:
+def review(v: Verdict, label: str, progress: Optional[Callable[[str], None]] = None) -> Review:
     r = v.rng
+    (progress or _quiet)(f"reading the diff {r.merge_base[:12]}...{r.head_oid[:12]}")
     diff = changes.between(r.repo, r.merge_base, r.head_oid) if r.commits else []
     paths = sorted({p for ch in diff for p in ch.paths})
     task = v.ctx.task

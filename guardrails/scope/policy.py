@@ -388,6 +388,13 @@ def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Opt
     return None
 
 
+def same_text(worktree: bytes, committed: bytes) -> bool:
+    """Whether a work-tree copy holds the committed text: byte for byte, or with the CRLF
+    line endings git's checkout writes under core.autocrlf / eol=crlf."""
+    return worktree == committed or (b"\r\n" in worktree and
+                                     worktree.replace(b"\r\n", b"\n") == committed)
+
+
 def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None) -> bool:
     """Whether the trusted policy says ``enforce = "always"``: all that a human outside any
     session needs to know. The policy text is parsed only when it could say so: TOML cannot

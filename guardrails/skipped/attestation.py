@@ -99,7 +99,11 @@ class Prefetch:
         self._commit: list[bytes] = []  # the lines so far of the last, incomplete commit
         self.result: Optional[tuple[bytes, bytes]] = None
         self.error: Optional[BaseException] = None
-        self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=True)
+        # not a daemon: the interpreter joins it before finalizing. A daemon thread still
+        # scanning when a run ends without its patches (a range of human commits) is stopped
+        # inside re2, which aborts the process (SIGABRT, "terminate called without an active
+        # exception") instead of exiting 0
+        self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=False)
         self.thread.start()
 
     def _run(self, revs: list[str]) -> None:

@@ -153,10 +153,10 @@ def outdated(repo: git.Repo) -> list[str]:
     """Installed shims older than this version's (``guardrails-shim-version``)."""
     from importlib import resources
 
-    want = _version(resources.files("guardrails.refstore.native").joinpath("shim.sh")
-                    .read_text())
+    files = resources.files("guardrails.refstore.native")
     old: list[str] = []
     for name in HOOKS:
+        want = _version(files.joinpath(TEMPLATES.get(name, "shim.sh")).read_text())
         p = os.path.join(hooks_dir(repo), name)
         try:
             with open(p) as f:
