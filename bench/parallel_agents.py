@@ -19,7 +19,9 @@ Modes are ``<setup>/<maintenance>``:
 * maintenance ``none``; ``prunenow`` (``pack-refs --all`` + ``gc --prune=now``);
   ``gcloop`` (``pack-refs --all``, ``gc --auto`` with gc.auto=1, ``gc``);
   ``gcloop-noauto`` (the same, agents' commits with ``maintenance.auto=false gc.auto=0``);
-  ``packrefs`` (two concurrent ``pack-refs --all --prune`` loops).
+  ``packrefs`` (two concurrent ``pack-refs --all --prune`` loops); ``human-prunenow``: the
+  ``prunenow`` loop run with plain git beside a guarded setup (what a human in the main checkout
+  may do; the guardrails cannot stop it, ``doctor`` must name every branch it damages).
 * ``worktree-add``: N parallel ``git-guardrails worktree add`` (only when that command exists).
 
 Per mode: commits attempted, reported ok, found on their branch, lost (reported ok, missing
@@ -50,7 +52,8 @@ DEFAULT_MODES = ("plain/none", "plain/prunenow", "guarded/none", "guarded/prunen
                  "worktree-add")
 ALL_MODES = ("plain/none", "plain/prunenow", "plain/gcloop", "plain/gcloop-noauto",
              "plain/packrefs", "guarded/none", "guarded/prunenow", "guarded/gcloop",
-             "guarded/packrefs", "native/none", "native/prunenow", "worktree-add")
+             "guarded/packrefs", "guarded/human-prunenow", "native/none", "native/prunenow",
+             "worktree-add")
 BIN = Path(sys.executable).parent
 
 WORKER = r"""
@@ -175,6 +178,8 @@ def maintenance_cmds(kind: str, guarded: bool) -> list[list[list[str]]]:
                  ["git", "-c", "gc.auto=1", "-c", "gc.autoDetach=false", "gc", "--auto",
                   "--quiet"],
                  ["git", "gc", "--quiet"]]]
+    if kind == "human-prunenow":
+        return [[["git", "pack-refs", "--all"], ["git", "gc", "--quiet", "--prune=now"]]]
     if kind == "packrefs":
         if guarded:
             return [[gg], [gg]]

@@ -10,12 +10,12 @@ import importlib
 import os
 import sys
 
-from guardrails.errors import GuardrailsError
+from guardrails.errors import INTERRUPTED, USAGE, handle
 
 TYPE_CHECKING = False  # typing is not imported at run time; mypy reads it
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import IO, Any, Optional
+    from typing import Any, Optional
 
     import click
 
@@ -35,6 +35,7 @@ COMMANDS = {
     "doctor": "doctor",
     "agent-hook": "agent_hook",
     "install-agent": "install_agent",
+    "explain": "explain",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``
 FAST = ("ci", "agent-hook")
@@ -63,77 +64,53 @@ def _group() -> click.Group:
     return cli
 
 
-class _Pacified:
-    """A standard stream whose flush ignores a closed pipe (click's _PacifyFlushWrapper), so a
-    reader that went away does not cost a second EPIPE at exit."""
-
-    def __init__(self, wrapped: IO[str]) -> None:
-        self.wrapped = wrapped
-
-    def flush(self) -> None:
-        try:
-            self.wrapped.flush()
-        except OSError as e:
-            import errno
-
-            if e.errno != errno.EPIPE:
-                raise
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self.wrapped, attr)
-
-
 def _fast(args: list[str]) -> Optional[int]:
-    """A FAST command's ``fast(args)``, with what click's ``main(standalone_mode=False)`` does
-    around a command (Ctrl-C, a closed stdout); None: leave the command line to click."""
+    """A FAST command's ``fast(args)``; None: leave the command line to click. Ctrl-C, a closed
+    stdout and errors are :func:`guardrails.errors.handle`'s, as for every command."""
     mod = importlib.import_module(f"guardrails.commands.{COMMANDS[args[0]]}")
-    try:
-        rv: Optional[int] = mod.fast(args[1:])
-    except (EOFError, KeyboardInterrupt):
-        from guardrails import report
-
-        report.echo_err("")
-        report.echo_err("Aborted!")
-        return 1
-    except OSError as e:
-        import errno
-
-        if e.errno != errno.EPIPE:
-            raise
-        sys.stdout = _Pacified(sys.stdout)
-        sys.stderr = _Pacified(sys.stderr)
-        sys.exit(1)
+    rv: Optional[int] = mod.fast(args[1:])
     return rv
 
 
-def _click(argv: Optional[Sequence[str]]) -> int:
+def _click(args: list[str]) -> int:
     import click
 
     try:
-        ret: Any = _group().main(args=list(argv) if argv is not None else None,
-                                 prog_name="git-guardrails", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
-        return 1
+        ret: Any = _group().main(args=args, prog_name="git-guardrails", standalone_mode=False)
+    except click.exceptions.Abort:  # click's word for Ctrl-C (and EOF at a prompt)
+        sys.stderr.write("git-guardrails: interrupted\n")
+        return INTERRUPTED
     except click.ClickException as e:
         e.show()
-        return 2
+        return USAGE
     return ret if isinstance(ret, int) else 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(argv) if argv is not None else sys.argv[1:]
-    try:
-        if args and args[0] in FAST and COMPLETE_VAR not in os.environ:
-            rv = _fast(args)
-            if rv is not None:
-                return rv
-        return _click(argv)
-    except GuardrailsError as e:
-        from guardrails import report
+def _debug(args: list[str]) -> list[str]:
+    """``--debug`` anywhere before ``--`` turns on tracebacks for internal errors
+    (GUARDRAILS_DEBUG=1, which the hooks and git processes this command starts inherit)."""
+    if "--debug" not in args:
+        return args
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    os.environ["GUARDRAILS_DEBUG"] = "1"
+    return [a for a in args[:end] if a != "--debug"] + args[end:]
 
-        report.echo_err(f"git-guardrails: error: {e}")
-        return 2
+
+def _dispatch(args: list[str]) -> int:
+    if args and args[0] in FAST and COMPLETE_VAR not in os.environ:
+        rv = _fast(args)
+        if rv is not None:
+            return rv
+    return _click(args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Every command runs under the one handler: exit 0 / 1 findings / 2 usage, configuration
+    or environment / 3 internal error / 130 interrupted."""
+    args = _debug(list(argv) if argv is not None else sys.argv[1:])
+    return handle("git-guardrails", lambda: _dispatch(args), args)
 
 
 if __name__ == "__main__":

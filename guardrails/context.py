@@ -38,6 +38,9 @@ class Context:
         # CONFIG's values, read once in the top level for the checks that need them (None: not read)
         self.config = config
         self._staged: Optional[list[changes.Change]] = None
+        # CI with human-commits = "signed": the commits whose signature verified against the
+        # merge-base's allowed signers (None: every commit without an agent mark is a human's)
+        self.signed_humans: Optional[frozenset[str]] = None
 
     @property
     def enforced(self) -> bool:
@@ -47,9 +50,17 @@ class Context:
         )
 
     def is_agent_commit(self, c: changes.Commit) -> bool:
-        """The contract's "agent commit" for a commit of a range: checks are enforced, a task
-        covers the branch, or the commit's own metadata marks an agent."""
-        return self.enforced or self.task is not None or changes.agent_of(c) is not None
+        """The contract's "agent commit" for a commit of a range: made in a session or an
+        agent's process (locally), a task covers the branch, the commit's own metadata marks
+        an agent (a ``Guardrails-Checked`` trailer included), or — with human-commits =
+        "signed" — its signature does not verify. ``enforce = "always"`` makes checks apply to
+        human commits too; it never makes them agent commits."""
+        return self.agent is not None or self.task is not None or \
+            changes.agent_of(c) is not None or self.unsigned(c)
+
+    def unsigned(self, c: changes.Commit) -> bool:
+        """human-commits = "signed" and ``c``'s signature did not verify."""
+        return self.signed_humans is not None and c.oid not in self.signed_humans
 
     @property
     def staged(self) -> list[changes.Change]:
@@ -67,15 +78,30 @@ def prefetch(repo: git.Repo) -> None:
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
     from guardrails.agents import markers as agents
+    from guardrails.findings import WARNING, Finding
     from guardrails.scope import policy as policies
     from guardrails.scope.policy import Task
 
     repo = repo or git.discover()
     config = git.config(repo.toplevel, CONFIG)
-    pol = policies.load_trusted(repo, config)
     sess = session.current(repo)
     branch = branch if branch is not None else repo.branch
     notes: list[Finding] = []
+    try:
+        pol = policies.load_trusted(repo, config)
+        broken: Optional[Finding] = None
+    except policies.PolicyError as e:
+        # a broken policy never locks a human out: outside a session and without an agent
+        # marker it is a warning (agents and sessions still stop: exit 2)
+        if sess is not None or agents.from_env() is not None:
+            raise
+        pol = None
+        broken = Finding("policy-invalid", f"the trusted policy cannot be used: {e.message}",
+                         e.fix, severity=WARNING, path=policies.FILENAME)
+    staged, repairs = policies.staged_policy_findings(repo, branch, pol, config)
+    notes += staged
+    if broken is not None and not repairs:
+        notes.append(broken)
 
     wt = policies.worktree_copy(repo)
     if wt is not None and (pol is None or not policies.same_text(wt, pol.raw)):
@@ -83,13 +109,30 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
 
     task: Optional[Task] = None
     source = pol.source if pol else ""
-    if sess is not None and sess.allow and not sess.task:
+    covering = pol.task_for_branch(sess.branch or branch) if pol is not None and \
+        sess is not None and sess.allow and not sess.task and (sess.branch or branch) else None
+    if covering is not None:
+        from guardrails.findings import WARNING, Finding
+
+        # an ad-hoc scope never widens a task: `start --allow` refuses a task's branch, so a
+        # record saying so was written by hand; the trusted task decides
+        task = covering
+        notes.append(Finding(
+            "session-adhoc-on-task-branch",
+            f"this session's ad-hoc scope ({', '.join(sess.allow) if sess else ''}) is ignored: "
+            f"task `{covering.name}` of the trusted policy covers branch "
+            f"`{sess.branch if sess else branch}`, and its allow patterns apply",
+            "git guardrails finish && git guardrails start --task " + covering.name,
+            severity=WARNING, policy=pol.source if pol else None))
+    elif sess is not None and sess.allow and not sess.task:
         task = Task("ad hoc", (sess.branch or "",), tuple(sess.allow))
         source = "session (ad hoc)"
     elif pol is not None:
         task = pol.tasks.get(sess.task) if sess is not None and sess.task else \
             pol.task_for_branch(branch)
 
+    if pol is not None and task is not None and task.name in pol.tasks:
+        notes += policies.lint_static(pol, [task])  # the task in use: its patterns' warnings
     agent: Optional[str] = "session" if sess is not None else agents.from_env()
     return Context(repo=repo, policy=pol, session=sess, task=task, scope_source=source,
                    agent=agent, branch=branch, notes=notes, config=config)

@@ -73,6 +73,32 @@ def show_path(path: str) -> str:
     return f'"{_escape(path, chr(34))}"' if _needs_quoting(path) else path
 
 
+def is_utf8(path: str) -> bool:
+    """Whether the name's bytes were UTF-8 (no surrogate escapes of undecodable bytes)."""
+    return path.isprintable() or not any("\udc80" <= c <= "\udcff" for c in path)
+
+
+def git_quoted(path: str) -> str:
+    """The name as git C-quotes it (``core.quotePath=false``): in double quotes, undecodable
+    bytes and control characters as octal ``\\ooo`` (``\\t``, ``\\n`` …), ``"`` and ``\\``
+    escaped; a name with neither is returned as it is. ``git.unquote`` reverses it."""
+    if not _needs_quoting(path) and '"' not in path[:1]:
+        return path
+    named = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v",
+             "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+    out = []
+    for c in path:
+        if "\udc80" <= c <= "\udcff":
+            out.append(f"\\{ord(c) - 0xDC00:03o}")
+        elif c in named:
+            out.append(named[c])
+        elif c < " " or c == "\x7f":
+            out.append(f"\\{ord(c):03o}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
 def shell_path(path: str) -> str:
     """A path for a command the user can paste into bash: shlex-quoted, or ANSI-C quoted
     (``$'odd\\nname'``) when it has control characters or non-UTF-8 bytes."""

@@ -7,7 +7,7 @@ import os
 import sys
 from json.encoder import encode_basestring_ascii as _escape_json
 
-from guardrails.findings import ERROR, Finding, printable, show_path
+from guardrails.findings import ERROR, Finding, git_quoted, is_utf8, printable, show_path
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -44,10 +44,25 @@ def as_json(findings: Sequence[Finding], meta: dict[str, Any]) -> str:
     errors = sum(f.severity == ERROR for f in findings)
     doc = {
         **meta,
-        "findings": [f.to_dict() for f in findings],
+        "findings": [_json_finding(f) for f in findings],
         "summary": {"errors": errors, "warnings": len(findings) - errors},
     }
     return dumps(doc) + "\n"
+
+
+def _json_finding(f: Finding) -> dict[str, Any]:
+    """A finding for JSON: a name that is not UTF-8 as git C-quotes it (valid JSON text, no
+    lone surrogates), with its raw bytes beside it (``path_bytes``, base64) so nothing is lost."""
+    d = f.to_dict()
+    if f.path is not None and not is_utf8(f.path):
+        import base64
+
+        d["path"] = git_quoted(f.path)
+        d["path_bytes"] = base64.b64encode(os.fsencode(f.path)).decode()
+    for key in ("message", "hint"):
+        if not is_utf8(d[key]):
+            d[key] = printable(d[key])
+    return d
 
 
 class _Unusual(Exception):
@@ -200,13 +215,16 @@ def github(findings: Sequence[Finding], meta: dict[str, Any]) -> str:
     lines = []
     for f in findings:
         props = []
-        if f.path:
+        # a name that is not UTF-8 cannot be a file= property (it would match no file): the
+        # annotation then names it, C-quoted as git does, in its message
+        if f.path and is_utf8(f.path):
             props.append(f"file={gh_property(f.path)}")
             if f.line:
                 props.append(f"line={f.line}")
         title = f"guardrails {f.rule}" + (f" ({f.commit[:7]})" if f.commit else "")
         props.append(f"title={gh_property(title)}")
-        body = f.message + (f"\nfix: {f.hint}" if f.hint else "") + \
+        named = f"{git_quoted(f.path)}: " if f.path and not is_utf8(f.path) else ""
+        body = named + f.message + (f"\nfix: {f.hint}" if f.hint else "") + \
             f"\npolicy: {f.policy or meta.get('policy') or 'none'}"
         level = "error" if f.severity == ERROR else "warning"
         lines.append(f"::{level} {','.join(props)}::{gh_data(body)}")

@@ -22,8 +22,18 @@ RULES: dict[str, Rule] = _table(
     # --- policy and task (foundation) ---
     Rule("no-task", "error",
          "An agent commit that no trusted task (or ad-hoc session) covers."),
+    Rule("policy-invalid", "error",
+         "The trusted .guardrails.toml does not parse (a warning for a human's commit), or a "
+         "commit on the base branch stages one that does not."),
     Rule("policy-worktree-differs", "warning",
          "The work tree's .guardrails.toml differs from the trusted one; it is not used."),
+    Rule("policy-slashless-pattern", "warning",
+         "An allow pattern without a slash matches at any depth (config.json allows "
+         "src/deep/config.json)."),
+    Rule("policy-pattern-matches-nothing", "warning",
+         "An allow or budget-exclude pattern matches no file on the base branch."),
+    Rule("policy-tasks-overlap", "warning",
+         "Two tasks' allow patterns both match files on the base branch."),
     # --- scope (foundation) ---
     Rule("scope-outside-allow", "error",
          "A changed path (either side of a rename) is outside the task's allow patterns."),
@@ -32,6 +42,12 @@ RULES: dict[str, Rule] = _table(
     Rule("budget-max-files", "error", "A commit changes more files than the task's max-files."),
     Rule("budget-max-lines", "error",
          "A commit adds and removes more lines than the task's max-lines."),
+    Rule("budget-branch-max-files", "error",
+         "The branch (CI: merge-base..head; locally: the session and the index) changes more "
+         "files than the task's branch-max-files."),
+    Rule("budget-branch-max-lines", "error",
+         "The branch (CI: merge-base..head; locally: the session and the index) adds and "
+         "removes more lines than the task's branch-max-lines."),
     # --- sessions and baseline ---
     Rule("baseline-no-session", "error",
          "An agent process commits in a worktree without a session."),
@@ -49,6 +65,17 @@ RULES: dict[str, Rule] = _table(
          "A staged path was dirty before the session started (--allow-dirty)."),
     Rule("session-unreadable", "warning",
          "A worktree's session record is corrupt or from another version (status)."),
+    Rule("session-adhoc-on-task-branch", "warning",
+         "A session record's ad-hoc scope on a branch a task covers: ignored, the task's "
+         "scope applies."),
+    Rule("state-invalid", "warning",
+         "A state file guardrails keeps cannot be used (status, doctor); it names its repair."),
+    Rule("session-half-made", "warning",
+         "A start, finish or worktree add was interrupted and left state behind (status)."),
+    Rule("session-orphan-stash", "warning",
+         "A stash guardrails made that no session names: changes not yet taken back (status)."),
+    Rule("session-runner-patch", "warning",
+         "pre-commit's or prek's patch of set-aside changes was never put back (status)."),
     Rule("status-overlap", "warning",
          "Two active sessions have changed the same paths (status)."),
     Rule("status-stray-changes", "warning",
@@ -84,6 +111,9 @@ RULES: dict[str, Rule] = _table(
          "runs: a variable, command substitution or eval that may hold --no-verify (agent-hook)."),
     Rule("attest-missing", "error",
          "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
+    Rule("session-unchecked-commit", "error",
+         "doctor: a session's commit has no valid Guardrails-Checked trailer: no pre-commit "
+         "check saw its tree."),
     Rule("attest-mismatch", "error",
          "An agent commit's Guardrails-Checked id is not its own change's patch id: it changed "
          "after it was checked."),
@@ -114,7 +144,7 @@ RULES: dict[str, Rule] = _table(
          "A locked worktree: gc and worktree prune/remove leave it alone."),
     Rule("refstore-shared-branch", "error",
          "One branch checked out in two worktrees."),
-    Rule("refstore-native-hooks", "warning",
+    Rule("refstore-native-hooks", "error",
          "Sessions are active but the native reference-transaction hooks are not installed."),
     # --- agent pre-tool hooks (agent-hook, install-agent, doctor) ---
     Rule("agent-hook-error", "error",
@@ -152,6 +182,9 @@ RULES: dict[str, Rule] = _table(
          "settings); a warning when no agent commit changed it."),
     Rule("ci-merge-agent-branch", "error",
          "A merge commit brings another task's agent branch into this one."),
+    Rule("ci-unsigned-commit", "error",
+         "human-commits = \"signed\": a commit on a branch no task covers whose signature "
+         "does not verify against the base's allowed signers (so it is judged an agent's)."),
     Rule("ci-unknown-branch", "warning",
          "The branch of the range's head cannot be told, so no task applies; only commits "
          "whose metadata marks an agent are checked (ci exits 2 instead unless every commit "

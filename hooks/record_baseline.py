@@ -48,15 +48,16 @@ def record(argv: Sequence[str]) -> Optional[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    try:
+    from guardrails.errors import handle
+
+    def run() -> int:
         line = record(args)
-    except Exception as e:  # never fail a checkout
-        msg = str(e).replace("\n", "\n  ")
-        sys.stdout.write(f"record-baseline: warning: no session recorded: {msg}\n")
+        if line:
+            sys.stdout.write(line + "\n")
         return 0
-    if line:
-        sys.stdout.write(line + "\n")
-    return 0
+
+    # never fails a checkout: every problem is a warning (internal errors too), exit 0
+    return handle("record-baseline", run, never_fail="no session recorded")
 
 
 if __name__ == "__main__":

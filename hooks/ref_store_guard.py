@@ -10,9 +10,10 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.errors import handle
     from guardrails.refstore.guard import guard
 
-    return guard(list(argv) if argv is not None else None)
+    return handle("ref-store-guard", lambda: guard(list(argv) if argv is not None else None))
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.errors import handle
     from guardrails.skipped.require import main as require
 
-    return require(argv)
+    return handle("require-checks", lambda: require(argv))
 
 
 if __name__ == "__main__":

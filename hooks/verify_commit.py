@@ -12,22 +12,24 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from guardrails.errors import handle
     from guardrails.hookrun import output_format
 
     output_format(argv, "verify-commit")  # file names are ignored; --help and typos answered
-    try:
+
+    def run() -> int:
         from guardrails import git, report
         from guardrails.refstore import guard as refstore
 
         found = refstore.verify_commit(git.hook_repo())
-    except Exception as e:  # a post-commit hook must never look like a failed commit
-        sys.stderr.write(f"verify-commit: could not verify the commit: {e}\n")
-        return 0
-    if not found:
-        return 0
-    report.write(report.render(found, "text", {}), sys.stderr)
-    # git ignores post-commit's status; non-zero makes pre-commit and prek show the output
-    return 1
+        if not found:
+            return 0
+        report.write(report.render(found, "text", {}), sys.stderr)
+        # git ignores post-commit's status; non-zero makes pre-commit and prek show the output
+        return 1
+
+    # a post-commit hook must never look like a failed commit: problems are warnings, exit 0
+    return handle("verify-commit", run, never_fail="could not verify the commit")
 
 
 if __name__ == "__main__":

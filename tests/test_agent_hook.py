@@ -159,12 +159,13 @@ def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
     from guardrails.sessions import session
 
     repo = make_repo(tmp_path / "repo")
-    wt = add_worktree(repo, tmp_path / "wt", "feature/free")  # a branch no task covers
+    # a branch no task covers: an ad-hoc scope on a task's branch is ignored (the task decides)
+    wt = add_worktree(repo, tmp_path / "wt", "work/adhoc")
     outside = Path("/srv/not-a-worktree/elsewhere.txt")  # outside the repo and the temp dir
     payload = {"tool_name": "Write", "tool_input": {"file_path": str(outside)}, "cwd": str(wt)}
     assert run_hook(payload, wt).returncode == 0  # no session, no task: not ours to guard
     r = g.discover(str(wt))
-    session.save(r.git_dir, session.Session(branch="feature/free", baseline=None, started=0.0,
+    session.save(r.git_dir, session.Session(branch="work/adhoc", baseline=None, started=0.0,
                                             allow=["src/**"]))
     proc = run_hook(payload, wt)
     assert proc.returncode == 2 and "outside this session's worktree" in proc.stderr

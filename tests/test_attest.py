@@ -223,7 +223,10 @@ def test_clean_rebase_keeps_attestations_conflict_resolution_flagged(
     proc = git("cherry-pick", picked, cwd=wt, env=AGENT, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert message(wt) == message(wt, picked)
-    assert_valid(wt)
+    # its trailer stays valid; and the trailer marks it an agent's commit, which no task covers
+    # on agent/auth-pick (issue 13: an attested commit is an agent commit)
+    rc, findings = check_range(wt)
+    assert rc == 1 and [f["rule"] for f in findings] == ["no-task"], findings
     git("checkout", "-q", "agent/auth", cwd=wt)
     # now a conflict: main changes the line the last commit changed
     write(repo, "src/auth/other.py", "one\nmain\nthree\n")

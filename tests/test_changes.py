@@ -12,10 +12,13 @@ import pytest
 from guardrails import git
 from guardrails.scope import changes
 from guardrails.scope.changes import Change
+from tests.conftest import ref_format
 from tests.helpers import commit_all, counting_git, git_subcommands, make_repo, write
 from tests.helpers import git as run_git
 
 FILES = {"src/a.py": "one\ntwo\nthree\n", "src/b.py": "b\n", "README.md": "readme\n"}
+# reftable: HEAD is in the stack, not in the HEAD file: one `git symbolic-ref` to read it
+REFTABLE_HEAD = ["symbolic-ref"] if ref_format() == "reftable" else []
 
 
 def repo_at(root: Path) -> git.Repo:
@@ -298,7 +301,7 @@ def test_discover_reads_head_like_git(tmp_path: Path, git_log: Path) -> None:
     assert git.discover(str(root)).branch == "unborn"
     git_log.unlink()
     git.discover(str(root))
-    assert calls(git_log) == ["rev-parse"]
+    assert calls(git_log) == ["rev-parse", *REFTABLE_HEAD]
 
 
 def agent_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -323,7 +326,7 @@ def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
     git_log.unlink()
     found = checks.run(context.build(git.discover(str(wt))), ["scope"])
     assert found == []
-    assert calls(git_log) == ["rev-parse", "config", "cat-file", "diff"]
+    assert calls(git_log) == ["rev-parse", *REFTABLE_HEAD, "config", "cat-file", "diff"]
 
 
 def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
@@ -343,7 +346,8 @@ def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
     assert ahead == ["config", "diff", "diff"]
     checks.run(context.build(r), checks.PRE_COMMIT)
     assert git._PREFETCHED == {}
-    assert sorted(calls(git_log)) == ["cat-file", "config", "diff", "diff"]
+    assert sorted(calls(git_log)) == sorted(["cat-file", "config", "diff", "diff",
+                                             *REFTABLE_HEAD])
 
 
 def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,

@@ -26,7 +26,9 @@ def doctor(cwd: Path, env: dict[str, str] | None = None) -> tuple[int, list[dict
                           capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})})
     assert proc.returncode in (0, 1), proc.stderr
-    return proc.returncode, json.loads(proc.stdout)["findings"]
+    # the policy lint's warnings (tests/test_gate_explain.py) are not what these tests are about
+    return proc.returncode, [f for f in json.loads(proc.stdout)["findings"]
+                             if not f["rule"].startswith("policy-")]
 
 
 def rules(findings: list[dict[str, str]]) -> list[str]:
@@ -46,7 +48,8 @@ def test_healthy_repo_passes(repo: Path, tmp_path: Path) -> None:
     assert doctor(repo) == (0, [])
     text = subprocess.run(["git-guardrails", "doctor"], cwd=repo, capture_output=True, text=True,
                           check=False)
-    assert text.returncode == 0 and "no problems" in text.stdout
+    # (the fixture's policy has lint warnings: "*.md" matches at any depth)
+    assert text.returncode == 0 and "error[" not in text.stdout
 
 
 def test_missing_hook_type(repo: Path) -> None:

@@ -3,6 +3,7 @@ trust — the policy comes from the base branch, never from the agent's work tre
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -250,11 +251,20 @@ def test_bad_policy_exits_2_through_hook_and_check(tmp_path: Path, runner: str,
     assert "exit code: 2" in out, out
     assert run_git("rev-parse", "HEAD", cwd=wt).stdout == head
 
+    # an agent is stopped (exit 2); a human outside a session only warned (issue 15: a broken
+    # policy never locks humans out), and doctor fails on it with the line
     cli = subprocess.run(["git-guardrails", "check", "--format", "json"], cwd=wt,
-                         capture_output=True, text=True, check=False)
+                         capture_output=True, text=True, check=False, env={**os.environ, **AGENT})
     assert cli.returncode == 2, cli.stdout + cli.stderr
     assert cli.stdout == ""
     assert "unknown key `max_files`" in cli.stderr
+    cli = subprocess.run(["git-guardrails", "check", "--format", "json"], cwd=wt,
+                         capture_output=True, text=True, check=False)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "policy-invalid" in [f["rule"] for f in json.loads(cli.stdout)["findings"]]
+    doc = subprocess.run(["git-guardrails", "doctor"], cwd=wt, capture_output=True, text=True,
+                         check=False)
+    assert doc.returncode == 1 and ":9: tasks.auth.max_files" in doc.stdout, doc.stdout
 
 
 def test_agent_cannot_widen_its_scope_by_committing_the_policy(

@@ -38,8 +38,8 @@ def test_parallel_appends_with_rotation(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_read_skips_a_torn_line(tmp_path: Path) -> None:
-    journal.append(str(tmp_path), [{"kind": "update", "ref": "a"}])
+    journal.append(str(tmp_path), [{"kind": "update", "ref": "refs/heads/a"}])
     with open(tmp_path / "guardrails" / "journal.jsonl", "a") as f:
         f.write('{"kind": "upd')
-    journal.append(str(tmp_path), [{"kind": "update", "ref": "b"}])
-    assert [e["ref"] for e in journal.read(str(tmp_path))] == ["a", "b"]
+    journal.append(str(tmp_path), [{"kind": "update", "ref": "refs/heads/b"}])
+    assert [e["ref"] for e in journal.read(str(tmp_path))] == ["refs/heads/a", "refs/heads/b"]

@@ -160,7 +160,11 @@ def test_remove_force_and_main_and_unknown(tmp_path: Path) -> None:
     write(wt, "src/auth/new.py")
     commit_all(wt, "agent work")
     write(wt, "src/auth/uncommitted.py")
+    # --force is for the session and the unmerged commit; it never deletes local changes
     proc = gg("worktree", "remove", "--force", str(wt), cwd=repo)
+    assert proc.returncode == 2 and "src/auth/uncommitted.py" in proc.stderr
+    assert "--discard-changes" in proc.stderr and (wt / "src/auth/uncommitted.py").exists()
+    proc = gg("worktree", "remove", "--force", "--discard-changes", str(wt), cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert not wt.exists() and "agent/auth" in branches(repo)
     assert len(worktree_paths(repo)) == 1

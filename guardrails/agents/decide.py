@@ -276,10 +276,13 @@ def _read_scope(at: Where) -> tuple[list[str], _Scope]:
     sess = at.session
     source = pol.source if pol is not None else ""
     locked = list(pol.locked) if pol is not None else []
-    if sess is not None and sess.allow and not sess.task:
+    covering = pol.task_for_branch(sess.branch or repo.branch) if pol is not None and \
+        sess is not None and sess.allow and not sess.task else None
+    if sess is not None and sess.allow and not sess.task and covering is None:
+        # (an ad-hoc scope never widens a task that covers the branch: context.build)
         return bases, _Scope(source, locked, "ad hoc", list(sess.allow), "session (ad hoc)")
-    task = None
-    if pol is not None:
+    task = covering
+    if task is None and pol is not None:
         task = pol.tasks.get(sess.task) if sess is not None and sess.task else \
             pol.task_for_branch(repo.branch)
     if task is None:

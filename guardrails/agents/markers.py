@@ -45,6 +45,8 @@ class MessageMarker(Frozen):
         super().__init__(pattern, agent)
 
 
+ATTESTED = "guardrails-attested"  # the agent name of a commit marked only by its trailer
+
 ENV_MARKERS: tuple[EnvMarker, ...] = (
     EnvMarker("CLAUDECODE", "claude-code"),
     EnvMarker("CLAUDE_CODE_CHILD_SESSION", "claude-code"),
@@ -82,6 +84,10 @@ MESSAGE_MARKERS: tuple[MessageMarker, ...] = (
     MessageMarker(r"^Amp-Thread-ID:", "amp"),
     MessageMarker(r"^Agent-Logs-Url: https://github\.com/", "copilot"),
     MessageMarker(r"\Aaider: ", "aider"),
+    # require-checks adds this trailer to agent commits only (docs/skipped-hooks.md): whoever
+    # made the commit, CI judges it as an agent's, so an agent cannot pass as a human by
+    # committing through the hooks on a branch no task covers
+    MessageMarker(r"^Guardrails-Checked:[ \t]*\S+[ \t]*$", ATTESTED),
 )
 
 # Names given in the environment by ``AGENT``/``AI_AGENT`` that mean "some agent" rather than

@@ -75,10 +75,14 @@ def check(ctx: Context) -> list[Finding]:
                 "from work already in progress",
                 _start_hint(ctx), policy=src))
         if ctx.branch is not None and pol is not None and pol.is_protected(ctx.branch):
+            human = ctx.agent is None  # enforce = "always": a human's commit, called so
             found.append(Finding(
                 "baseline-protected-branch",
-                f"commit on the protected branch `{ctx.branch}`",
-                _start_hint(ctx), policy=src))
+                f"commit on the protected branch `{ctx.branch}`"
+                + (' (enforce = "always": every commit lands there by a reviewed merge)'
+                   if human else ""),
+                f"git switch -c NAME   (a branch of your own; merge it into {ctx.branch} after "
+                "review)" if human else _start_hint(ctx), policy=src))
         return found
 
     branch = ctx.branch

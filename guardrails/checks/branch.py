@@ -11,20 +11,15 @@ from collections.abc import Sequence
 from typing import Optional
 
 from guardrails import git
+from guardrails.checks.scope import HOOK_CONFIG, branch_budget
 from guardrails.context import Context
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
+from guardrails.scope import changes
 from guardrails.scope import policy as policies
 from guardrails.scope.changes import Commit
 from guardrails.scope.patterns import Matcher
 
-# Files that decide whether hooks run, or how agents run them (gitignore syntax).
-HOOK_CONFIG = (
-    ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".husky/**", ".githooks/**",
-    "lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".lintstagedrc*",
-    ".claude/settings.json", ".claude/settings.local.json", ".claude/hooks/**", ".codex/**",
-    ".gemini/settings.json", ".cursor/hooks.json", ".aider.conf.yml", ".clinerules/hooks/**",
-    ".gitattributes", ".gitmodules",
-)
+__all__ = ["HOOK_CONFIG", "budgets", "check_range"]
 
 _MERGE_MSG = re.compile(
     r"^Merge (?:remote-tracking )?branch(?:es)? '([^']+)'"
@@ -33,18 +28,38 @@ _MERGE_MSG = re.compile(
 )
 
 
+def _who(ctx: Context, c: Commit) -> str:
+    return "agent commit" if ctx.is_agent_commit(c) else 'commit (enforce = "always")'
+
+
 def protected(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:
+    """Agent commits on a protected branch; with enforce = "always", every commit (a human's
+    is called a commit, never an agent's)."""
     pol, branch = ctx.policy, ctx.branch
     if pol is None or branch is None or not pol.is_protected(branch):
         return []
+    always = pol.enforce == "always"
     return [Finding(
         "ci-protected-branch",
-        f"agent commit on protected branch `{branch}` ({c.subject[:60]})",
+        f"{_who(ctx, c)} on protected branch `{branch}` ({c.subject[:60]})",
         f"agent work goes on a task's branch and is merged after review: move it there "
         f"(git branch agent/NAME {c.oid[:12]}) and revert it on {branch} "
         f"(git revert {c.oid[:12]})",
         commit=c.oid, policy=pol.source,
-    ) for c in commits if not c.is_merge and ctx.is_agent_commit(c)]
+    ) for c in commits if not c.is_merge and (always or ctx.is_agent_commit(c))]
+
+
+def budgets(ctx: Context, merge_base: str, head: str) -> list[Finding]:
+    """branch-max-files / branch-max-lines of the task over the net change merge-base..head
+    (one ``git diff-tree`` more, only when the task has such a budget)."""
+    task = ctx.task
+    if task is None or (task.branch_max_files is None and task.branch_max_lines is None) \
+            or merge_base == head:
+        return []
+    where = f"{merge_base[:12]}..{head[:12]} (the branch)"
+    chs = changes.between(ctx.repo, merge_base, head)
+    changes.count_text(ctx.repo, chs, merge_base, head)
+    return branch_budget(ctx, task, chs, where, commit=head)
 
 
 def config_changed(ctx: Context, commits: Sequence[Commit]) -> list[Finding]:

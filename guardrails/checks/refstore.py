@@ -57,12 +57,25 @@ def diagnose(repo: git.Repo) -> list[Finding]:
 
     found: list[Finding] = []
     locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
+    verdicts: list[gitlocks.Verdict] = []
     if locks:
         verdicts = gitlocks.judge(locks, repo.common_dir,
                                   gitlocks.git_processes(exclude=gitlocks.ancestors()),
                                   setting(STALE_AFTER))
         found += lock_findings([v for v in verdicts if v.state == "stale"])
     sessions = session.all_sessions(repo)
+    for v in (v for v in verdicts if v.state == "live"
+              and v.lock.kind == "gc" and v.lock.rel == "gc.pid"):
+        pid = v.lock.pid
+        found.append(Finding(
+            "refstore-gc-running",
+            f"git gc is running (pid {pid}{f' on {v.lock.host}' if v.lock.host else ''}, for "
+            f"{gitlocks.describe_age(v.lock.age)})"
+            + (f" while {len(sessions)} session(s) are active: it repacks and prunes under "
+               "the agents' writes" if sessions else ""),
+            f"wait for it to finish (ps -p {pid} -o args=), or, if nobody started it on "
+            f"purpose: kill {pid}   (git gc is safe to interrupt; run `git guardrails gc` "
+            "later)", severity="error" if sessions else WARNING))
     cfg = git.config(repo.toplevel, r"^(gc|maintenance)\.")
     prune = cfg.get("gc.pruneexpire", "")
     if prune.strip().lower() == "now":
@@ -123,8 +136,10 @@ def diagnose(repo: git.Repo) -> list[Finding]:
             found.append(Finding(
                 "refstore-native-hooks",
                 "sessions are active but the native reference-transaction / pre-auto-gc hooks "
-                "are not installed: branch moves are neither checked nor journaled",
-                "git guardrails install", severity=WARNING))
+                "are not installed: branch moves are neither checked nor journaled, and a "
+                "commit whose tree no pre-commit check saw (--no-verify, SKIP, "
+                "PRE_COMMIT_ALLOW_NO_CONFIG, commit-tree + update-ref) lands on the branch",
+                "git guardrails install"))
         elif native.outdated(repo):
             found.append(Finding(
                 "refstore-native-hooks",

@@ -15,6 +15,10 @@ import click
 from guardrails import checks, context, report
 from guardrails.findings import exit_code
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from guardrails import git
+
 
 @click.command("check")
 @click.option("--staged", "mode", flag_value="staged", default=True,
@@ -48,6 +52,7 @@ def check_range(spec: str, branch: Optional[str], fmt: str) -> int:
     from guardrails.scope import policy as policies
 
     repo = git.discover()
+    _check_spec(repo, spec)
     show = None
     if progress.wanted(fmt):
         show = progress.Progress("git-guardrails check")
@@ -63,6 +68,28 @@ def check_range(spec: str, branch: Optional[str], fmt: str) -> int:
     report.write(report.render(verdict.findings, fmt, meta, commits=rv.commit_rows(verdict)),
                  sys.stdout)
     return exit_code(verdict.findings)
+
+
+def _check_spec(repo: git.Repo, rng: str) -> None:
+    """``A..B``, ``A...B`` or one revision whose every end names a commit (resolved with
+    ``--end-of-options``: nothing of it is an option); exit 2 naming the end that does not,
+    instead of git's usage text, and for an empty range, which would check nothing."""
+    from guardrails import git
+    from guardrails.errors import GuardrailsError
+    from guardrails.findings import printable, shell_path
+
+    example = "git guardrails check --range main..HEAD"
+    sep = "..." if "..." in rng else ".." if ".." in rng else ""
+    ends = rng.split(sep, 1) if sep else [rng]
+    if not rng.strip() or any(not e.strip() for e in ends):
+        raise GuardrailsError(f"--range {printable(rng)!r} names no commits: give A..B (or one "
+                              "revision)", example)
+    for end in ends:
+        if git.rev_parse(repo, end) is None:
+            raise GuardrailsError(
+                f"--range {printable(rng)!r}: `{printable(end)}` is not a commit here",
+                f"{example}   (check it with: git rev-parse --verify --end-of-options "
+                f"{shell_path(end + '^{commit}')})")
 
 
 def _quote(s: str) -> str:

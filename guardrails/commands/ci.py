@@ -46,7 +46,9 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
     if not base:
         raise GuardrailsError("no base: which branch will this merge into?",
                               "git-guardrails ci --base origin/main")
-    repo = git.discover()
+    if output is not None:
+        _check_output(output)
+    repo = git.discover(bare_ok=True)
     show = None
     if fmt == "text" and sys.stderr.isatty():  # (the module, and threading, only then)
         from guardrails import progress
@@ -84,6 +86,23 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
     else:
         report.write(out, sys.stdout)
     return exit_code(verdict.findings)
+
+
+def _check_output(output: str) -> None:
+    """--output names a file that can be written, before any work (exit 2 otherwise)."""
+    from guardrails.findings import printable, shell_path
+
+    if not output:
+        raise GuardrailsError("--output is empty", "--output FILE, e.g. --output report.sarif "
+                              "(or leave it out to print the report)")
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        raise GuardrailsError(f"cannot write {printable(output)}: the directory "
+                              f"{printable(parent)} does not exist",
+                              f"mkdir -p -- {shell_path(parent)}")
+    if os.path.isdir(output):
+        raise GuardrailsError(f"cannot write {printable(output)}: it is a directory",
+                              "--output FILE names a file")
 
 
 def parse(args: Sequence[str]) -> Optional[dict[str, Any]]:

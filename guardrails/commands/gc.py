@@ -63,6 +63,14 @@ def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
     return args, notes
 
 
+def _finite(value: float) -> float:
+    import math
+
+    if not math.isfinite(value):  # FloatRange lets NaN through
+        raise click.BadParameter("must be a number of seconds from 0 to 86400")
+    return value
+
+
 # A reftable stack compaction (pack-refs, the maintenance pack-refs task) gives up when another
 # process adds a table meanwhile; beside agents committing, that is the common case.
 RETRY_ON = (b"data concurrently modified",)
@@ -85,7 +93,8 @@ def _run_retrying(repo: git.Repo, args: list[str], attempts: int = 4) -> git.Com
 @click.option("--wait", is_flag=True,
               help="Run even while sessions are active: wait for in-flight git operations, "
                    "never prune objects younger than 2 weeks.")
-@click.option("--timeout", type=float, default=300.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(0, 86400), default=300.0, show_default=True,
+              callback=lambda _ctx, _param, v: _finite(v),
               help="Seconds to wait for the guardrails lock and for running git operations.")
 @click.option("--prune", metavar="DATE", help="Passed to git gc --prune (not 'now' while "
                                               "sessions are active).")

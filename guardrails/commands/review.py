@@ -37,7 +37,7 @@ def _default_base(repo: git.Repo) -> str:
                    "> review.html")
 def command(branch: Optional[str], base: Optional[str], fmt: str) -> int:
     """Everything to read before merging an agent's branch."""
-    repo = git.discover()
+    repo = git.discover(bare_ok=True)
     base = base or _default_base(repo)
     head = branch or "HEAD"
     show = None

@@ -23,7 +23,7 @@ import click
 
 from guardrails import git, report
 from guardrails.errors import GuardrailsError
-from guardrails.findings import WARNING, Finding, shell_path
+from guardrails.findings import WARNING, Finding, printable, shell_path
 from guardrails.git import worktrees
 from guardrails.review import conflicts
 from guardrails.scope import policy as policies
@@ -70,7 +70,10 @@ def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
         except GuardrailsError as e:
             row.session = "unreadable"
             row.note = e.message
-        row.last_finding = session.last_finding(wt.git_dir)
+        try:
+            row.last_finding = session.last_finding(wt.git_dir)
+        except GuardrailsError:
+            row.last_finding = None  # reported as state-invalid, with its fix
     if sess is not None:
         row.session = "active"
         row.task = sess.task or "ad hoc: " + ", ".join(sess.allow)
@@ -84,8 +87,8 @@ def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
         row.dirty_paths = [d.path for d in dirty]
         row.state = "dirty" if dirty else "clean"
         if wt.head is not None:
-            proc = git.run("rev-list", "--left-right", "--count", f"{row.base}...{wt.head}",
-                           "--", cwd=repo.toplevel, ok=(0, 128))
+            proc = git.run("rev-list", "--left-right", "--count", "--end-of-options",
+                           f"{row.base}...{wt.head}", "--", cwd=repo.toplevel, ok=(0, 128))
             parts = proc.stdout.split()
             if proc.returncode == 0 and len(parts) == 2:
                 row.behind, row.ahead = int(parts[0]), int(parts[1])
@@ -96,7 +99,8 @@ def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
             committed: set[str] = set()
             if sess.baseline and wt.head and wt.head != sess.baseline:
                 data = git.run("diff-tree", "-r", "--name-only", "-z", "--no-renames",
-                               sess.baseline, wt.head, "--", cwd=repo.toplevel,
+                               "--end-of-options", sess.baseline, wt.head, "--",
+                               cwd=repo.toplevel,
                                ok=(0, 128)).stdout
                 committed = {git.decode_path(p) for p in git.zsplit(data)}
             row.changed = sorted(committed | {d.path for d in dirty})
@@ -153,7 +157,9 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         rows = list(pool.map(lambda wt: _row(repo, wt, base), wts))
     _drop_nested(rows)
-    findings: list[Finding] = []
+    from guardrails.sessions import health
+
+    findings: list[Finding] = health.findings(repo, wts)
     active = [r for r in rows if r.session == "active"]
     try:  # merge forecasts, cached by the pair of tips: cheap once computed
         counts = conflicts.status_counts(repo, base, [(r.branch, r.head) for r in active
@@ -162,11 +168,6 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
         counts = {}
     for r in active:
         r.conflicts = counts.get(r.branch or "")
-    for r in rows:
-        if r.session == "unreadable":
-            findings.append(Finding(
-                "session-unreadable", f"{r.path}: {r.note}",
-                f"git -C {shell_path(r.path)} guardrails finish --force", severity=WARNING))
     overlaps: list[dict[str, Any]] = []
     for i, a in enumerate(active):
         for b in active[i + 1:]:
@@ -181,7 +182,8 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
                 "status-overlap",
                 f"{a.task} ({a.path}) and {b.task} ({b.path}) both change {shown}",
                 f"agree who owns these paths before merging; compare: git diff "
-                f"{a.branch}...{b.branch} -- {both[0]}", severity=WARNING, path=both[0]))
+                f"{shell_path(f'{a.branch}...{b.branch}')} -- {shell_path(both[0])}",
+                severity=WARNING, path=both[0]))
     if active:
         since = min(r.started or time.time() for r in active)
         for r in rows:
@@ -212,7 +214,7 @@ def _ago(t: Optional[float]) -> str:
 def render_text(rows: list[Row]) -> str:
     head = ("WORKTREE", "BRANCH", "TASK", "BASELINE", "+/-BASE", "CONFLICTS", "TREE", "SESSION",
             "LAST FINDING")
-    table = [head]
+    table: list[tuple[str, ...]] = [head]
     for r in rows:
         ab = f"+{r.ahead}/-{r.behind}" if r.ahead is not None else "-"
         tree = f"dirty({r.dirty})" if r.state == "dirty" else r.state
@@ -223,16 +225,17 @@ def render_text(rows: list[Row]) -> str:
         table.append((r.path + (" (main)" if r.main else ""), r.branch or "(detached)",
                       r.task or "-", (r.baseline or "")[:9] or "-", ab,
                       conflicts.count_label(r.conflicts), tree, sess, lf or "-"))
+    table = [tuple(printable(str(c)) for c in row) for row in table]  # agent-written text
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
     for r in rows:
         if r.note:
-            lines.append(f"  {r.path}: {r.note}")
+            lines.append(f"  {printable(r.path)}: {printable(r.note)}")
     return "\n".join(lines) + "\n"
 
 
 @click.command("status")
-@click.option("--format", "fmt", type=click.Choice(report.FORMATS), default="text")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
 def command(fmt: str) -> int:
     """Every worktree: branch, task, baseline, ahead/behind, dirty, session, last finding; and
     tasks whose changes overlap."""

@@ -1,5 +1,5 @@
 """git-guardrails worktree add PATH BRANCH [--task NAME | --allow …] [--base REF] /
-worktree remove PATH [--force]"""
+worktree remove PATH [--force] [--discard-changes | --stash]"""
 from __future__ import annotations
 
 from typing import Optional
@@ -41,10 +41,17 @@ def add(path: str, branch: str, patterns: tuple[str, ...], task: Optional[str],
 @command.command("remove")
 @click.argument("path", type=click.Path())
 @click.option("--force", is_flag=True,
-              help="Remove it even with an active session, unmerged commits or local changes.")
-def remove(path: str, force: bool) -> int:
+              help="Remove it even with an active session or commits not merged into the base "
+                   "(the branch is kept). Local changes still refuse: see the next two.")
+@click.option("--discard-changes", is_flag=True,
+              help="Delete the worktree's uncommitted and untracked files with it.")
+@click.option("--stash", "stash_changes", is_flag=True,
+              help="Keep the worktree's uncommitted and untracked files in a stash it names.")
+def remove(path: str, force: bool, discard_changes: bool, stash_changes: bool) -> int:
     """`git worktree remove PATH`, refusing an active session or commits not merged into the
-    base unless --force."""
+    base unless --force, and local changes (listed) unless --stash or --discard-changes."""
     repo = git.discover()
-    report.write("\n".join(lifecycle.worktree_remove(repo, path, force=force)) + "\n")
+    report.write("\n".join(lifecycle.worktree_remove(
+        repo, path, force=force, discard_changes=discard_changes,
+        stash_changes=stash_changes)) + "\n")
     return 0

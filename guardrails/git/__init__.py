@@ -495,8 +495,10 @@ class Repo(Frozen):
         return os.path.join(self.common_dir, *parts)
 
 
-def discover(cwd: Optional[str] = None) -> Repo:
-    """Find the repository and worktree around ``cwd`` (two git calls)."""
+def discover(cwd: Optional[str] = None, bare_ok: bool = False) -> Repo:
+    """Find the repository and worktree around ``cwd`` (two git calls). ``bare_ok``: a bare
+    repository is fine too (``ci`` and ``review`` only read commits): its ``toplevel`` is then
+    the git dir, where git commands run."""
     proc = run(
         "rev-parse", "--path-format=absolute", "--is-bare-repository", "--git-dir",
         "--git-common-dir", "--show-object-format", "--show-toplevel",
@@ -508,6 +510,15 @@ def discover(cwd: Optional[str] = None) -> Repo:
             f"not inside a git repository: {proc.stderr.decode(errors='replace').strip()}",
             "cd into the repository's worktree, or create one with `git init`",
         )
+    if lines[0] == "true" and bare_ok and len(lines) >= 4:
+        git_dir, common_dir, object_format = lines[1:4]
+        ref = _head_ref(git_dir)
+        if ref is None:
+            ref = run("symbolic-ref", "-q", "HEAD", cwd=cwd, ok=(0, 1)).stdout.strip()
+        branch = os.fsdecode(ref[len(b"refs/heads/"):]) if ref.startswith(b"refs/heads/") \
+            else None
+        return Repo(toplevel=git_dir, git_dir=git_dir, common_dir=common_dir,
+                    object_format=object_format, branch=branch)
     if lines[0] != "true" and len(lines) < 5:
         raise GuardrailsError(
             f"not inside a work tree ({os.getcwd() if cwd is None else cwd} is inside the git "
@@ -601,12 +612,20 @@ def hook_repo() -> Repo:
                 branch=branch)
 
 
-def _reftable_only(cfg: bytes) -> bool:
-    """Whether a (lower-cased) repository config's only unusual setting is reftable refs."""
-    import re
+def _config_values(cfg: bytes, key: bytes) -> list[bytes]:
+    """Values of every ``key = value`` line of a (lower-cased) config file, whatever section
+    (``key`` alone: a boolean true). Cheap and rough; only for deciding to ask git instead."""
+    out: list[bytes] = []
+    for line in cfg.splitlines():
+        name, eq, value = line.strip().partition(b"=")
+        if name.strip() == key:
+            out.append(value.strip() if eq else b"true")
+    return out
 
-    found = re.findall(rb"^\s*refstorage\s*=\s*(\S+)", cfg, re.MULTILINE)
-    return found == [b"reftable"]
+
+def _reftable_only(cfg: bytes) -> bool:
+    """Whether a (lower-cased) repository config's refs are reftable (one refStorage line)."""
+    return _config_values(cfg, b"refstorage") == [b"reftable"]
 
 
 def _head_ref(git_dir: str) -> Optional[bytes]:

@@ -36,11 +36,13 @@ def setting(name_default: tuple[str, float]) -> float:
         return default
     try:
         value = float(raw)
-        if value < 0:
+        if not 0 <= value <= 86400:  # also NaN and infinity: a wait must end
             raise ValueError
     except ValueError:
-        raise GuardrailsError(f"{name}={raw!r} is not a number of seconds",
-                              f"export {name}={default:g}") from None
+        from guardrails.findings import printable
+
+        raise GuardrailsError(f"{name}={printable(raw)!r} is not a number of seconds from 0 "
+                              "to 86400", f"export {name}={default:g}") from None
     return value
 
 
@@ -191,7 +193,10 @@ def guard(argv: Optional[list[str]] = None) -> int:
         if session.current(repo) is None and agents.from_env() is None:
             from guardrails.scope import policy
 
-            pol = policy.load_trusted(repo)
+            try:
+                pol = policy.load_trusted(repo)
+            except policy.PolicyError:
+                return 0  # a human is never locked out by a broken policy (the hook warns)
             if pol is None or pol.enforce != "always":
                 return 0
         found = wait_for_locks(repo) + missing_staged(repo, changes.staged(repo))

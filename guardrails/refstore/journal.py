@@ -7,16 +7,13 @@ journal file, so lines from parallel worktrees never interleave and rotation hap
 """
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import shlex
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Optional
 
-from guardrails import git
-from guardrails.findings import Finding
+from guardrails import git, state
+from guardrails.findings import Finding, shell_path
 
 DIRNAME = "guardrails"
 NAME = "journal.jsonl"
@@ -35,54 +32,74 @@ def _max_size() -> int:
         return DEFAULT_MAX
 
 
-def append(common_dir: str, entries: Iterable[dict[str, Any]]) -> None:
-    lines = b"".join(
-        json.dumps({"time": round(time.time(), 3), **e}, sort_keys=True).encode() + b"\n"
-        for e in entries)
-    if not lines:
-        return
-    p = path(common_dir)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    fd = os.open(p, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+# The entries' content is the ref-store's (what each kind means); how they are read is
+# guardrails.state's: every field this module uses is validated, other fields are kept as
+# they are and never reach git or a fix command.
+ENTRY = state.Schema("journal", 1, {
+    "time": (state.number(0, 1e11), 0.0),
+    "kind": (state.text(40), ""),
+    "ref": (state.optional(state.refname), None),
+    "old": (state.optional(state.oid), None),
+    "new": (state.optional(state.oid), None),
+    "lost": (state.optional(state.oid), None),
+    "worktree": (state.optional(state.path_text), None),
+}, extra=True, versioned=False)
+
+
+def _fit(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with each known field that does not validate (a ref git names outside
+    refs/, a relative path …) set to None, and text fields made printable: journaling never
+    fails a ref update, and never writes what a reader would refuse."""
+    from guardrails.findings import printable
+
+    out = dict(entry)
+    for key, (check, _default) in ENTRY.fields.items():
+        if key not in out:
+            continue
         try:
-            if os.fstat(fd).st_size + len(lines) > _max_size():
-                # still the file at `p`? (another process may have rotated it while we waited)
-                try:
-                    same = os.path.samestat(os.fstat(fd), os.stat(p))
-                except FileNotFoundError:
-                    same = False
-                if same:
-                    os.replace(p, os.path.join(os.path.dirname(p), ROTATED))
-                os.close(fd)
-                fd = os.open(p, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                lines = b"\n" + lines  # a torn line from a crashed writer: start afresh
-            os.write(fd, lines)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+            check(out[key])
+        except state.Invalid:
+            out[key] = printable(out[key])[:40] if key == "kind" and isinstance(
+                out[key], str) else None if key != "time" else 0.0
+    for key, value in out.items():
+        if key not in ENTRY.fields and isinstance(value, str):
+            out[key] = printable(value)[:4096]
+    return out
+
+
+def append(common_dir: str, entries: Iterable[dict[str, Any]]) -> None:
+    now = round(time.time(), 3)
+    state.append_line(path(common_dir), [_fit({"time": now, **e}) for e in entries], ENTRY,
+                      max_size=_max_size(),
+                      rotated=os.path.join(common_dir, DIRNAME, ROTATED))
 
 
 def read(common_dir: str) -> Iterator[dict[str, Any]]:
-    """Every entry, oldest first (the rotated file, then the current one)."""
+    """Every valid entry, oldest first (the rotated file, then the current one); torn lines
+    after a crash and entries that do not validate are skipped."""
     base = os.path.join(common_dir, DIRNAME)
     for name in (ROTATED, NAME):
-        try:
-            with open(os.path.join(base, name), "rb") as f:
-                for raw in f:
-                    try:
-                        entry = json.loads(raw)
-                    except ValueError:
-                        continue  # a torn line after a crash: skip it
-                    if isinstance(entry, dict):
-                        yield entry
-        except FileNotFoundError:
-            continue
+        yield from state.read_lines(os.path.join(base, name), ENTRY)
+
+
+def read_tip(tip_path: str, ref: str) -> tuple[Optional[str], float]:
+    """The last value the reference-transaction hook recorded for ``ref`` in a worktree's
+    ``tip`` file (``<oid> <ref>``) and when (mtime); (None, 0) when there is none or it is not
+    a valid record (it is rewritten at the next ref update)."""
+    try:
+        raw = state.read_bytes(tip_path, 1024)
+        when = os.stat(tip_path).st_mtime if raw is not None else 0.0
+    except (state.StateError, OSError):
+        return None, 0.0
+    parts = (raw or b"").decode("ascii", errors="replace").split()
+    if len(parts) == 2 and parts[1] == ref and state.is_oid(parts[0]):
+        return parts[0], when
+    return None, 0.0
+
+
+def write_tip(tip_path: str, oid: str, ref: str) -> None:
+    state.write_bytes(tip_path, f"{state.oid(oid)} {state.refname(ref)}\n".encode(),
+                      durable=False)
 
 
 def rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
@@ -116,19 +133,12 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
     for gd, sess in session.all_sessions(repo):
         if sess is None or not sess.branch:
             continue
-        tip_path = os.path.join(gd, DIRNAME, "tip")
-        try:
-            with open(tip_path) as f:
-                parts = f.read(512).split()
-            if os.stat(tip_path).st_mtime < sess.started:
-                continue
-        except OSError:
-            continue
         ref = f"refs/heads/{sess.branch}"
-        if len(parts) != 2 or parts[1] != ref:
+        last, when = read_tip(os.path.join(gd, DIRNAME, "tip"), ref)
+        if last is None or when < sess.started:
             continue
-        last = parts[0]
-        proc = git.run("rev-parse", "-q", "--verify", ref, cwd=repo.toplevel, ok=(0, 1, 128))
+        proc = git.run("rev-parse", "-q", "--verify", "--end-of-options", ref,
+                       cwd=repo.toplevel, ok=(0, 1, 128))
         now = proc.stdout.decode().strip()
         if now == last:
             continue
@@ -136,7 +146,7 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
             continue
         top = sess.worktree or roots.get(gd, gd)
         restore = reftx.restore_command(ref, last, "0" * len(last), top) if not now else \
-            f"git -C {shlex.quote(str(top))} merge --no-edit {last[:12]}"
+            f"git -C {shell_path(str(top))} merge --no-edit {last[:12]}"
         out.append({"time": time.time(), "kind": "rollback", "ref": ref, "lost": last,
                     "old": last, "new": now, "worktree": top, "restore": restore})
     return out
@@ -151,7 +161,7 @@ def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
 
     ref, lost = str(e["ref"]), str(e["lost"])
     top = str(e.get("worktree") or repo.toplevel)
-    merge = str(e.get("restore") or "") if not e.get("by") else ""
+    merge = ""  # rebuilt below from the validated fields, never the entry's stored text
     if e.get("by"):
         zero = "0" * len(lost)
         now = git.run("rev-parse", "-q", "--verify", "--end-of-options", ref,
@@ -159,7 +169,7 @@ def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
         new = str(e.get("new") or "")
         if new and (now == new or (reftx.Update.zero(new) and now == zero)):
             return reftx.restore_command(ref, lost, now, top)
-    return merge or f"git -C {shlex.quote(top)} merge --no-edit {lost[:12]}"
+    return merge or f"git -C {shell_path(top)} merge --no-edit {lost[:12]}"
 
 
 def _missing(repo: git.Repo, oids: list[str]) -> set[str]:
@@ -213,7 +223,7 @@ def damaged_branches(repo: git.Repo) -> list[Finding]:
                 f"{s.branch}: the branch of session {s.task or 'ad hoc'} ({top}) is gone"
                 + (f"; its last journaled commit is {last[-1][:12]}" if last else ""),
                 f"git update-ref {ref} {last[-1]}" if last else
-                f"git -C {shlex.quote(top)} log -g -n 5 HEAD   # find its last commit; then: "
+                f"git -C {shell_path(top)} log -g -n 5 HEAD   # find its last commit; then: "
                 f"git update-ref {ref} COMMIT", commit=last[-1] if last else None, path=top))
             continue
         args = ["rev-list", "--objects", "--missing=print", "--end-of-options", tip]
@@ -229,7 +239,7 @@ def damaged_branches(repo: git.Repo) -> list[Finding]:
             found.append(Finding(
                 "refstore-commit-broken",
                 f"{s.branch} (session {s.task or 'ad hoc'}, {top}): {what}; a prune removed "
-                "them", f"git -C {shlex.quote(top)} fsck --connectivity-only   # then re-add "
+                "them", f"git -C {shell_path(top)} fsck --connectivity-only   # then re-add "
                 "the files from the work tree: git add --renormalize -- PATHS && git commit",
                 commit=tip, path=top))
         for oid, when in journaled.get(ref, []):
@@ -239,7 +249,7 @@ def damaged_branches(repo: git.Repo) -> list[Finding]:
                     f"{s.branch} (session {s.task or 'ad hoc'}, {top}): commit {oid[:12]}, "
                     f"made at {time.strftime('%H:%M:%S', time.localtime(when))}, is gone from "
                     "the object store (pruned) and from the branch",
-                    f"its content may still be in {top}: git -C {shlex.quote(top)} status; "
+                    f"its content may still be in {top}: git -C {shell_path(top)} status; "
                     "commit it again", commit=oid, path=top))
     return found
 
@@ -255,7 +265,7 @@ def rollback_findings(repo: git.Repo) -> list[Finding]:
         f"{str(e['ref'])[len('refs/heads/'):]} was rolled back and its lost commit "
         f"{str(e['lost'])[:12]} was then pruned from the object store (a gc --prune beside "
         f"the session); session worktree {e.get('worktree', '?')}",
-        f"git -C {shlex.quote(str(e.get('worktree') or repo.toplevel))} status   # the lost "
+        f"git -C {shell_path(str(e.get('worktree') or repo.toplevel))} status   # the lost "
         "commit's changes are usually still staged there: commit them again",
         commit=str(e["lost"])) for e in [*journaled, *live] if str(e["lost"]) in gone]
     journaled = [e for e in journaled if str(e["lost"]) not in gone]

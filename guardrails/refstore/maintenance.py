@@ -17,11 +17,12 @@ rewrites refs or deletes objects is switched off in the repository config too
 """
 from __future__ import annotations
 
-import json
 import os
+import re
 from collections.abc import Mapping
+from typing import Optional
 
-from guardrails import git
+from guardrails import git, state
 
 # Tasks of `git maintenance` that pack, prune or rewrite refs (gc, pack-refs: the rollback race
 # of two concurrent pack-refs; reflog-expire, worktree-prune, loose-objects, the repacks).
@@ -72,6 +73,44 @@ def automatic(cfg: Mapping[str, str]) -> list[str]:
     return on
 
 
+# what the repository's config said before the first session: a value git accepts, or None
+# (not set). Anything else in the file (an agent's edit) is never written back into config.
+_INT = re.compile(r"-?[0-9]{1,12}[kKmMgG]?\Z")
+_BOOL = re.compile(r"(?i)(true|false|yes|no|on|off|[0-9]{1,3})?\Z")
+
+
+def _value(pattern: re.Pattern[str]) -> state.Validator:
+    def check(v: object) -> str:
+        if not isinstance(v, str) or not pattern.match(v):
+            raise state.Invalid("not a value git accepts for this key")
+        return v
+    return check
+
+
+def _pattern(key: str) -> re.Pattern[str]:
+    return _INT if key == "gc.auto" or key.endswith("timeout") else _BOOL
+
+
+SCHEMA = state.Schema("maintenance", 1, {
+    key: (state.optional(_value(_pattern(key))), None) for key, _ in KEYS})
+
+
+def _fix(repo: git.Repo) -> str:
+    """Back to git's defaults for every key suspend sets (each ``--unset-all``; one that is
+    not set is fine), then the record goes."""
+    from guardrails.findings import shell_path
+
+    top = shell_path(repo.toplevel)
+    return "; ".join([*(f"git -C {top} config --local --unset-all {key}" for key, _ in KEYS),
+                      f"rm -rf -- {shell_path(_state_path(repo))}"])
+
+
+def recorded(repo: git.Repo) -> Optional[dict[str, Optional[str]]]:
+    """The values recorded before the first session; None when nothing is recorded.
+    StateError (with the fix that puts git's defaults back) when the record is unusable."""
+    return state.read(_state_path(repo), SCHEMA, fix=_fix(repo))
+
+
 def suspend_command(cfg: Mapping[str, str]) -> str:
     """The git commands that set what ``suspend`` sets, for the keys not set so already."""
     return " && ".join(f"git config {key} {value}" for key, value in KEYS
@@ -81,15 +120,15 @@ def suspend_command(cfg: Mapping[str, str]) -> str:
 def suspend(repo: git.Repo) -> bool:
     """Turn automatic maintenance off for the repository; record what it was the first time.
     Idempotent. Returns True when a setting was changed."""
-    state = _state_path(repo)
+    path = _state_path(repo)
     current = _local(repo)
-    if not os.path.exists(state):
-        previous = {key: current.get(key) for key, _ in KEYS}
-        os.makedirs(os.path.dirname(state), exist_ok=True)
-        tmp = state + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(previous, f)
-        os.replace(tmp, state)
+    try:
+        known = recorded(repo) is not None
+    except state.StateError:
+        known = True  # keep the broken record for its finding: what it had is unknown
+    if not known:
+        previous = {key: _valid_or_none(current.get(key), key) for key, _ in KEYS}
+        state.write(path, previous, SCHEMA)
     changed = False
     for key, value in KEYS:
         if current.get(key) != value:
@@ -98,27 +137,32 @@ def suspend(repo: git.Repo) -> bool:
     return changed
 
 
+def _valid_or_none(value: Optional[str], key: str) -> Optional[str]:
+    if value is None:
+        return None
+    return value if _pattern(key).match(value) else None
+
+
 def restore(repo: git.Repo, force: bool = False) -> bool:
     """Put the recorded values back when no session is active any more (or ``force``).
-    Returns True when the values were restored."""
+    Returns True when the values were restored. A record that cannot be used raises
+    StateError (its fix puts git's defaults back) and changes nothing: gc stays off rather
+    than getting a value nobody set."""
     from guardrails.sessions import session
 
-    state = _state_path(repo)
-    if not os.path.exists(state):
+    if not os.path.lexists(_state_path(repo)):
         return False
     if session.all_sessions(repo) and not force:
         return False
-    try:
-        with open(state) as f:
-            previous = json.load(f)
-    except (OSError, ValueError):
-        previous = {}
+    previous = recorded(repo)
+    if previous is None:
+        return False
     for key, _ in KEYS:
-        old = previous.get(key) if isinstance(previous, dict) else None
+        old = previous.get(key)
         if old is None:
             git.run("config", "--local", "--unset-all", key, cwd=repo.toplevel, write=True,
                     ok=(0, 5))
         else:
-            git.run("config", "--local", key, str(old), cwd=repo.toplevel, write=True)
-    os.unlink(state)
+            git.run("config", "--local", "--", key, old, cwd=repo.toplevel, write=True)
+    state.remove(_state_path(repo))
     return True

@@ -313,10 +313,16 @@ def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: 
     say(f"checking {n}: branch")
 
     ctx = context.for_range(rng.repo, rng.policy, rng.branch)
+    if rng.policy is not None and rng.policy.human_commits == "signed":
+        from guardrails.review import signers
+
+        ctx.signed_humans = signers.verified(rng.repo, rng.policy, rng.merge_base,
+                                             [c.oid for c in rng.commits])
     # Run first what needs nothing of the range's git log -p (still running in gather's
     # Prefetch): the branch checks, then the attest check (it waits for the patch ids only
     # when some commit carries a trailer), the rest last; findings in the usual order.
-    by_branch = branch.check_range(ctx, rng.commits)
+    by_branch = branch.check_range(ctx, rng.commits) + \
+        branch.budgets(ctx, rng.merge_base, rng.head_oid)
     per_check: dict[str, list[Finding]] = {}
     for name in sorted(checks.RANGE, key=lambda n: n != "attest"):
         say(f"checking {n}: {name}")
@@ -334,6 +340,9 @@ def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: 
             severity="warning", policy=rng.policy.source if rng.policy else None))
     attest = per_check.get("attest", [])
     status = attestation_status(ctx, rng.commits, attest)
+    from guardrails.skipped import attestation
+
+    attestation.settle()  # no thread of the range's patch log outlives the verdict
     return Verdict(rng, ctx, found, status, "attest" in per_check)
 
 
@@ -364,6 +373,20 @@ def attestation_status(ctx: Context, commits: Sequence[Commit],
     return out
 
 
+def _agent_label(ctx: Context, c: Commit) -> Optional[str]:
+    """The agent column: the agent the metadata names; on a branch no task covers, why the
+    commit is an agent's all the same (its trailer, or no verified signature); None otherwise
+    (the report says "agent (task branch)" or "human")."""
+    from guardrails.agents.markers import ATTESTED
+
+    named = changes.agent_of(c)
+    if named == ATTESTED and ctx.task is not None:
+        return None
+    if named is None and ctx.task is None and ctx.unsigned(c):
+        return "unsigned"
+    return named
+
+
 def commit_rows(v: Verdict) -> list[dict[str, Any]]:
     """One dict per commit for the reports (newest first, like ``git log``)."""
     rows = []
@@ -372,7 +395,7 @@ def commit_rows(v: Verdict) -> list[dict[str, Any]]:
             "oid": c.oid,
             "subject": c.subject,
             "author": f"{c.author_name} <{c.author_email}>",
-            "agent": changes.agent_of(c),
+            "agent": _agent_label(v.ctx, c),
             "agent_commit": v.ctx.is_agent_commit(c),
             "merge": c.is_merge,
             "attestation": v.attestation.get(c.oid, "-"),

@@ -197,10 +197,35 @@ def _parse_diff(tokens: list[str], start: int) -> tuple[list[Change], int]:
 STAGED = ("diff", "--cached", *DIFF_OPTS)
 
 
-def staged(repo: git.Repo) -> list[Change]:
-    """What the next commit would change: the index against HEAD (or the empty tree)."""
-    data = git.out(*STAGED, cwd=repo.toplevel)
+def staged(repo: git.Repo, against: Optional[str] = None) -> list[Change]:
+    """What the next commit would change: the index against HEAD (or the empty tree); with
+    ``against``, the index against that commit (a session's baseline, for its budgets)."""
+    data = git.out(*STAGED, *((against, "--") if against else ()), cwd=repo.toplevel)
     return _parse_diff(_fields(data), 0)[0]
+
+
+def count_text(repo: git.Repo, chs: Sequence[Change], old: Optional[str] = None,
+               new: Optional[str] = None) -> None:
+    """Line counts for the changes ``--numstat`` called binary because .gitattributes says so
+    (``-diff``, ``binary``, a ``diff`` driver with ``binary``): ``--numstat`` ignores ``--text``,
+    so a one-off ``git diff -p --text`` of those paths (``old`` against ``new``, or the index
+    against ``old`` when ``new`` is None: HEAD when ``old`` is None too) counts them. Content
+    git itself takes for binary (a NUL byte) stays uncounted. No git runs when none needs it."""
+    todo = [ch for ch in chs if ch.added is None and ch.kind == "file"]
+    if not todo:
+        return
+    from guardrails.skipped import attestation
+
+    revs = [r for r in (old, new) if r is not None]
+    paths = sorted({p for ch in todo for p in ch.paths})
+    data = git.out(*attestation.CONFIG, "diff", *(["--cached"] if new is None else []),
+                   *attestation.DIFF_ARGS, *revs, "--", *paths, cwd=repo.toplevel)
+    counts = attestation.patch_lines(b"commit " + b"0" * 40 + b"\n" + data).get("0" * 40, {})
+    for ch in todo:
+        got = [counts.get(p) for p in ch.paths]
+        if all(g is not None and g[0] is not None and g[1] is not None for g in got):
+            ch.added = sum(g[0] for g in got if g is not None and g[0] is not None)
+            ch.removed = sum(g[1] for g in got if g is not None and g[1] is not None)
 
 
 def between(repo: git.Repo, old: str, new: str) -> list[Change]:

@@ -21,32 +21,50 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any, Optional
 
+    from guardrails.findings import Finding
+
 FILENAME = ".guardrails.toml"
 DEFAULT_BASES = ("main", "master")
 ENFORCE = ("agents", "always")
+HUMAN_COMMITS = ("any", "signed")
 
-GUARDRAILS_KEYS = ("base", "protected", "locked", "enforce")
-TASK_KEYS = ("branch", "allow", "max-files", "max-lines")
+GUARDRAILS_KEYS = ("base", "protected", "locked", "enforce", "human-commits", "allowed-signers",
+                   "budget-exclude")
+TASK_KEYS = ("branch", "allow", "max-files", "max-lines", "branch-max-files", "branch-max-lines",
+             "budget-exclude")
 
 
 class Task(Frozen):
-    __slots__ = ("name", "branches", "allow", "max_files", "max_lines")  # noqa: RUF023
+    __slots__ = ("name", "branches", "allow", "max_files", "max_lines",  # noqa: RUF023
+                 "branch_max_files", "branch_max_lines", "budget_exclude")
     name: str
     branches: tuple[str, ...]
     allow: tuple[str, ...]
     max_files: Optional[int]
     max_lines: Optional[int]
+    branch_max_files: Optional[int]  # over merge-base..head (CI) or the session (locally)
+    branch_max_lines: Optional[int]
+    budget_exclude: tuple[str, ...]  # the task's own; Policy.budget_exclude adds the global ones
 
     def __init__(self, name: str, branches: tuple[str, ...], allow: tuple[str, ...],
-                 max_files: Optional[int] = None, max_lines: Optional[int] = None) -> None:
-        super().__init__(name, branches, allow, max_files, max_lines)
+                 max_files: Optional[int] = None, max_lines: Optional[int] = None,
+                 branch_max_files: Optional[int] = None, branch_max_lines: Optional[int] = None,
+                 budget_exclude: tuple[str, ...] = ()) -> None:
+        super().__init__(name, branches, allow, max_files, max_lines, branch_max_files,
+                         branch_max_lines, budget_exclude)
 
     def covers(self, branch: str) -> bool:
         return any(branch_match(branch, g) for g in self.branches)
 
+    @property
+    def has_budget(self) -> bool:
+        return any(v is not None for v in (self.max_files, self.max_lines,
+                                           self.branch_max_files, self.branch_max_lines))
+
 
 class Policy(Frozen):
-    __slots__ = ("source", "base", "protected", "locked", "enforce", "tasks", "raw")  # noqa: RUF023
+    __slots__ = ("source", "base", "protected", "locked", "enforce", "tasks", "raw",  # noqa: RUF023
+                 "human_commits", "allowed_signers", "budget_exclude")
     source: str  # provenance: "main@1a2b3c4", "HEAD~3@…", or a file path for a work-tree copy
     base: str
     protected: tuple[str, ...]
@@ -54,12 +72,22 @@ class Policy(Frozen):
     enforce: str
     tasks: dict[str, Task]
     raw: bytes
+    human_commits: str  # "any" | "signed": in CI, a human's commit must verify against …
+    allowed_signers: Optional[str]  # … this file (a path on the base branch)
+    budget_exclude: tuple[str, ...]  # left out of every task's budgets
 
     def __init__(self, source: str, base: str = "main", protected: tuple[str, ...] = (),
                  locked: tuple[str, ...] = (), enforce: str = "agents",
-                 tasks: Optional[dict[str, Task]] = None, raw: bytes = b"") -> None:
+                 tasks: Optional[dict[str, Task]] = None, raw: bytes = b"",
+                 human_commits: str = "any", allowed_signers: Optional[str] = None,
+                 budget_exclude: tuple[str, ...] = ()) -> None:
         super().__init__(source, base, protected, locked, enforce,
-                         {} if tasks is None else tasks, raw)
+                         {} if tasks is None else tasks, raw, human_commits, allowed_signers,
+                         budget_exclude)
+
+    def budget_excluded(self, task: Task) -> tuple[str, ...]:
+        """Patterns of the paths left out of ``task``'s budgets: the policy's, then the task's."""
+        return (*self.budget_exclude, *task.budget_exclude)
 
     __hash__ = None  # type: ignore[assignment]  # unhashable, as the dataclass was (a dict)
 
@@ -202,6 +230,26 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
         )
     protected = _str_list(where, text, "guardrails", "protected", g.get("protected", []))
     locked = _patterns(where, text, "guardrails", "locked", g.get("locked", []))
+    human = g.get("human-commits", "any")
+    if human not in HUMAN_COMMITS:
+        raise PolicyError(
+            f"{_where(where, text, 'human-commits', 'guardrails')}: must be \"any\" or "
+            f"\"signed\", got {human!r}",
+            f'edit {path}: human-commits = "signed" (with allowed-signers = "PATH"), or "any"',
+        )
+    signers = g.get("allowed-signers")
+    if signers is not None and (not isinstance(signers, str) or not signers.strip("/")):
+        raise PolicyError(
+            f"{_where(where, text, 'allowed-signers', 'guardrails')}: must be a path on the "
+            f"base branch, got {signers!r}",
+            f'edit {path}: allowed-signers = ".github/allowed_signers"')
+    if human == "signed" and signers is None:
+        raise PolicyError(
+            f"{_where(where, text, 'human-commits', 'guardrails')}: \"signed\" needs "
+            "allowed-signers, the file of keys whose signatures make a commit a human's",
+            f'edit {path}: add allowed-signers = ".github/allowed_signers" under [guardrails] '
+            "(ssh allowed_signers format: docs/ci.md)")
+    excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
     tasks: dict[str, Task] = {}
     for name, t in tasks_data.items():
         table = f"tasks.{name}"
@@ -223,16 +271,22 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
                 f"{_where(where, text, 'allow', table)}: is empty, so the task may change nothing",
                 f'edit {path}: list what it may change, e.g. allow = ["src/{name}/**"]',
             )
-        mf = t.get("max-files")
-        ml = t.get("max-lines")
+        budgets = {key: None if t.get(key) is None else
+                   _positive_int(where, text, table, key, t[key])
+                   for key in ("max-files", "max-lines", "branch-max-files", "branch-max-lines")}
         tasks[name] = Task(
             name=name, branches=branches, allow=allow,
-            max_files=None if mf is None else _positive_int(where, text, table, "max-files", mf),
-            max_lines=None if ml is None else _positive_int(where, text, table, "max-lines", ml),
+            max_files=budgets["max-files"], max_lines=budgets["max-lines"],
+            branch_max_files=budgets["branch-max-files"],
+            branch_max_lines=budgets["branch-max-lines"],
+            budget_exclude=_patterns(where, text, table, "budget-exclude",
+                                     t.get("budget-exclude", [])),
         )
     _check_overlaps(where, text, list(tasks.values()))
     return Policy(source=source, base=base, protected=protected, locked=locked,
-                  enforce=enforce, tasks=tasks, raw=raw)
+                  enforce=enforce, tasks=tasks, raw=raw, human_commits=human,
+                  allowed_signers=None if signers is None else signers.lstrip("/"),
+                  budget_exclude=excluded)
 
 
 def _check_overlaps(where: str, text: str, tasks: list[Task]) -> None:
@@ -333,10 +387,29 @@ def trusted_base(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Opt
     already read with git.config() in the top level (saves a git process)."""
     env = os.environ.get("GUARDRAILS_BASE")
     if env:
-        return env
+        return _branch_name(env, "$GUARDRAILS_BASE", "unset GUARDRAILS_BASE")
     if config is None:
         config = git.config(repo.toplevel, r"^guardrails\.base$")
-    return config.get("guardrails.base", "").strip() or None
+    value = config.get("guardrails.base", "").strip() or None
+    if value is not None:
+        return _branch_name(value, "guardrails.base",
+                            "git config --unset guardrails.base   (or set a branch: "
+                            "git config guardrails.base main)")
+    return value
+
+
+def _branch_name(value: str, origin: str, fix: str) -> str:
+    """A configured base is a branch name (never an option, a revision expression or odd
+    bytes that reach git); exit 2 otherwise."""
+    from guardrails import state
+
+    try:
+        return state.branch(value)
+    except state.Invalid:
+        from guardrails.findings import printable
+
+        raise GuardrailsError(f"{origin}={printable(value)!r} is not a branch name", fix) \
+            from None
 
 
 def local_base(repo: git.Repo) -> Optional[str]:
@@ -351,20 +424,36 @@ def local_base(repo: git.Repo) -> Optional[str]:
     return None
 
 
+def _base_objects(repo: git.Repo, config: Optional[dict[str, str]]
+                  ) -> tuple[Optional[str], tuple[str, ...], list[Optional[git.Object]]]:
+    """The configured base (or None), the base branches to try, and for each its commit and
+    policy blob (one ``git cat-file --batch``)."""
+    configured = trusted_base(repo, config)
+    candidates = (configured,) if configured else DEFAULT_BASES
+    specs = []
+    for b in candidates:
+        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
+    return configured, candidates, git.cat_file(repo, specs)
+
+
 def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:
     """The policy from the local base branch, or None when no base branch has one.
 
     Reads ``refs/heads/<base>`` only (never the work tree or the current branch). If the policy
     found names another ``base``, that branch's policy is read instead.
     """
-    configured = trusted_base(repo, config)
-    candidates = (configured,) if configured else DEFAULT_BASES
-    specs = []
-    for b in candidates:
-        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    objs = git.cat_file(repo, specs)
+    configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
+        if commit is None and configured:
+            origin = "$GUARDRAILS_BASE" if os.environ.get("GUARDRAILS_BASE") else \
+                "guardrails.base"
+            raise GuardrailsError(
+                f"the base branch `{b}` (from {origin}) does not exist here, so there is no "
+                "trusted policy to read",
+                ("unset GUARDRAILS_BASE" if origin.startswith("$") else
+                 "git config --unset guardrails.base")
+                + f"   (or create it: git fetch origin {b}:{b})")
         if commit is None:
             continue
         if blob is None or blob.type != "blob":
@@ -388,6 +477,34 @@ def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Opt
     return None
 
 
+def staged_policy_findings(repo: git.Repo, branch: Optional[str], trusted: Optional[Policy],
+                           config: Optional[dict[str, str]] = None
+                           ) -> tuple[list[Finding], bool]:
+    """A commit on the base branch that changes the policy is judged by the new file: an
+    error finding when the staged .guardrails.toml does not parse (line and column), and
+    whether the commit replaces the trusted policy with a valid one (so a broken trusted
+    policy is being repaired). One ``git cat-file`` for commits on the base branch only."""
+    if branch is None:
+        return [], False
+    bases = {trusted.base} if trusted is not None else set()
+    configured = trusted_base(repo, config)
+    bases |= {configured} if configured else set(DEFAULT_BASES)
+    if branch not in bases:
+        return [], False
+    staged, head = git.cat_file(repo, [f":{FILENAME}", f"HEAD:{FILENAME}"])
+    if staged is None or staged.type != "blob" or (head is not None and head.data == staged.data):
+        return [], False
+    from guardrails.findings import Finding
+
+    try:
+        parse(staged.data, "staged")
+    except PolicyError as e:
+        return [Finding("policy-invalid", f"the staged {FILENAME} is not a valid policy: "
+                        f"{e.message}", e.fix or f"fix {FILENAME}, then git add {FILENAME}",
+                        path=FILENAME)], False
+    return [], True
+
+
 def same_text(worktree: bytes, committed: bytes) -> bool:
     """Whether a work-tree copy holds the committed text: byte for byte, or with the CRLF
     line endings git's checkout writes under core.autocrlf / eol=crlf."""
@@ -400,12 +517,7 @@ def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None) -> 
     session needs to know. The policy text is parsed only when it could say so: TOML cannot
     spell "always" without the word itself or an escape (``\\u0061``), nor move the policy to
     another base without a ``base`` line other than ``base = "<this branch>"``."""
-    configured = trusted_base(repo, config)
-    candidates = (configured,) if configured else DEFAULT_BASES
-    specs = []
-    for b in candidates:
-        specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    objs = git.cat_file(repo, specs)
+    _configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
         if commit is None:
@@ -429,3 +541,122 @@ def worktree_copy(repo: git.Repo) -> Optional[bytes]:
             return f.read()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+
+
+# --- asking the policy: which line decided, and lint --------------------------------------------
+
+def pattern_lines(text: str, table: str, key: str,
+                  patterns: Sequence[str]) -> dict[int, Optional[int]]:
+    """index in ``patterns`` -> line (1-based) where that string is written under ``[table]``
+    ``key`` (an array, possibly over several lines), best effort: None when not found."""
+    import json
+
+    first = _line_of(text, key, table or None)
+    lines = text.splitlines()
+    out: dict[int, Optional[int]] = {}
+    pos = (first or 1) - 1
+    for i, p in enumerate(patterns):
+        forms = (json.dumps(p, ensure_ascii=False), f"'{p}'", json.dumps(p))
+        out[i] = None
+        for n in range(pos, len(lines)):
+            if any(f in lines[n] for f in forms):
+                out[i] = n + 1
+                pos = n
+                break
+    return out
+
+
+def deciding(patterns: Sequence[str], path: str) -> Optional[int]:
+    """Index of the pattern that decides ``path`` (the last one matching it, ``!`` patterns
+    included: gitignore semantics), or None when none matches."""
+    from guardrails.scope.patterns import Matcher
+
+    for i in range(len(patterns) - 1, -1, -1):
+        p = patterns[i]
+        body = p[1:] if p.startswith("!") else p
+        if body and Matcher([body]).match(path):
+            return i
+    return None
+
+
+def _lint(pol: Policy) -> dict[str, Any]:
+    """What every lint Finding shares: a warning at the policy file, naming the policy."""
+    return {"severity": "warning", "path": FILENAME, "policy": pol.source}
+
+
+def lint_static(pol: Policy, tasks: Optional[Sequence[Task]] = None) -> list[Any]:
+    """Warnings that need only the policy: an ``allow`` pattern without a slash (but a trailing
+    one) matches at any depth, so ``config.json`` also allows ``src/deep/config.json``."""
+    from guardrails.findings import Finding
+
+    text = pol.raw.decode("utf-8", errors="replace")
+    found = []
+    for t in (pol.tasks.values() if tasks is None else tasks):
+        where: Optional[dict[int, Optional[int]]] = None  # read only when a pattern is flagged
+        for i, p in enumerate(t.allow):
+            body = p[1:] if p.startswith("!") else p
+            if p.startswith("!") or "/" in body.rstrip("/") or body.strip("*") == "":
+                continue  # ("*", "**": everything, at any depth, is what they say)
+            if where is None:
+                where = pattern_lines(text, f"tasks.{t.name}", "allow", t.allow)
+            line = where.get(i)
+            found.append(Finding(
+                "policy-slashless-pattern",
+                f"{FILENAME}{':' + str(line) if line else ''}: [tasks.{t.name}] allow "
+                f"{p!r} has no slash, so it matches at any depth, as in .gitignore "
+                f"({_deep_example(body)})",
+                f"write \"/{body}\" for the top level only, or \"**/{body}\" to say any depth "
+                f"(a human's change to [tasks.{t.name}] on {pol.base}); see which pattern "
+                "decides a path: git guardrails explain PATH", **_lint(pol)))
+    return found
+
+
+def _deep_example(body: str) -> str:
+    name = body.rstrip("/")
+    if any(c in name for c in "*?[\\"):
+        return f"{name} in every directory"
+    return f"src/deep/{name} too"
+
+
+def lint_tree(pol: Policy, paths: Sequence[str]) -> list[Any]:
+    """Warnings that need the base branch's files (``paths``): an allow or budget-exclude
+    pattern that matches none of them (``locked`` is left out: locking a file before it
+    exists is the point), and two tasks whose allow patterns both match some of them (their
+    agents would change the same files)."""
+    from guardrails.findings import Finding
+    from guardrails.scope.patterns import Matcher
+
+    text = pol.raw.decode("utf-8", errors="replace")
+    found = []
+    lists: list[tuple[str, str, tuple[str, ...]]] = [
+        ("guardrails", "budget-exclude", pol.budget_exclude)]
+    for t in pol.tasks.values():
+        lists += [(f"tasks.{t.name}", "allow", t.allow),
+                  (f"tasks.{t.name}", "budget-exclude", t.budget_exclude)]
+    for table, key, pats in lists:
+        where = pattern_lines(text, table, key, pats)
+        for i, p in enumerate(pats):
+            if p.startswith("!") or Matcher([p]).matching(paths):
+                continue
+            line = where.get(i)
+            found.append(Finding(
+                "policy-pattern-matches-nothing",
+                f"{FILENAME}{':' + str(line) if line else ''}: [{table}] {key} {p!r} matches no "
+                f"file on {pol.base} ({pol.source}): a typo, or a path not created yet",
+                f"check the spelling (git ls-tree -r --name-only {pol.base}); a pattern for "
+                "files to come is fine", **_lint(pol)))
+    allowed = {t.name: Matcher(t.allow).matching(paths) for t in pol.tasks.values()}
+    names = list(allowed)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            both = sorted(allowed[a] & allowed[b])
+            if both:
+                shown = ", ".join(both[:3]) + (f" and {len(both) - 3} more" if len(both) > 3
+                                               else "")
+                found.append(Finding(
+                    "policy-tasks-overlap",
+                    f"{FILENAME}: tasks `{a}` and `{b}` may both change {shown}: their agents "
+                    "can change the same files in parallel",
+                    f"narrow one task's allow (git guardrails explain --task {a} PATH shows "
+                    "which pattern allows it), or add a \"!\" pattern", **_lint(pol)))
+    return found

@@ -27,6 +27,7 @@ Env = Optional[Mapping[str, Optional[str]]]
 # Set for the `git worktree add` that `git guardrails worktree add` runs: the record-baseline
 # hook then leaves the session to it (and does not wait for the lock it holds).
 PENDING = "GUARDRAILS_SESSION_PENDING"
+STASH_PREFIX = "guardrails: before session "
 
 
 # --- the state of a work tree -----------------------------------------------------------------
@@ -132,6 +133,16 @@ def resolve_scope(repo: git.Repo, branch: str, task: Optional[str], allow: Seque
     names = ", ".join(sorted(pol.tasks)) if pol else ""
     where = f"the trusted policy ({pol.source})" if pol else \
         "the trusted policy (there is none: no .guardrails.toml on the base branch)"
+    covering = pol.task_for_branch(branch) if allow and pol is not None else None
+    if covering is not None:
+        # an ad-hoc scope never widens a task (docs/sessions.md): the task's own scope applies
+        raise GuardrailsError(
+            f"branch `{branch}` is covered by task `{covering.name}` of {where}: an ad-hoc "
+            "scope (--allow) cannot replace the task's allow patterns "
+            f"({', '.join(covering.allow)})",
+            f"git guardrails start --task {covering.name}   (a wider scope is a human's change "
+            f"to [tasks.{covering.name}] on {pol.base if pol else base}; an ad-hoc session "
+            "needs a branch no task covers)")
     if allow:
         from guardrails.scope.patterns import PatternError, validate
 
@@ -257,12 +268,12 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
             )
         if dirty and mode == "stash":
             label = scope.task or "ad hoc"
-            msg = (f"guardrails: before session {label} on {branch} "
+            msg = (f"{STASH_PREFIX}{label} on {branch} "
                    f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
-            git.run("stash", "push", "--include-untracked", "-m", msg, cwd=repo.toplevel,
-                    write=True, env=env)
-            stash = git.out("rev-parse", "-q", "--verify", "refs/stash",
-                            cwd=repo.toplevel).decode().strip() or None
+            from guardrails.sessions import stash as stashes
+
+            stash = stashes.stash(repo.toplevel, msg,
+                                  sorted({d.path for d in dirty if d.status == "??"}), env)
             left = dirty_files(repo.toplevel, env)
             if left:
                 raise GuardrailsError(
@@ -291,10 +302,12 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
             dirty=recorded, agent=agent, base=scope.base, worktree=repo.toplevel,
             stash=stash, origin=origin,
         )
-        where = session.save(repo.git_dir, sess)
+        # gc off first: killed between the two, gc is off with no session (status says so, and
+        # `finish --force` puts it back) rather than a session running with gc on
         if maintenance.suspend(repo):
             messages.append("automatic gc and maintenance are off while sessions are active "
                             "(gc.auto=0, maintenance.auto=false; the last finish restores them)")
+        where = session.save(repo.git_dir, sess)
     src = scope.policy.source if scope.task and scope.policy else "session (ad hoc)"
     messages.insert(0, (
         f"session started: {scope.label} on `{branch}` at "
@@ -313,10 +326,10 @@ def summary(repo: git.Repo, sess: Session, env: Env = None) -> list[str]:
         start_at = sess.baseline
     if start_at is None:
         return []
-    log = git.run("log", "--oneline", "--no-decorate", f"{start_at}..HEAD", "--",
-                  cwd=repo.toplevel, ok=(0, 128), env=env).stdout.decode(errors="replace")
-    stat = git.run("diff", "--stat", f"{start_at}...HEAD", "--", cwd=repo.toplevel,
-                   ok=(0, 128), env=env).stdout.decode(errors="replace")
+    log = git.run("log", "--oneline", "--no-decorate", "--end-of-options", f"{start_at}..HEAD",
+                  "--", cwd=repo.toplevel, ok=(0, 128), env=env).stdout.decode(errors="replace")
+    stat = git.run("diff", "--stat", "--end-of-options", f"{start_at}...HEAD", "--",
+                   cwd=repo.toplevel, ok=(0, 128), env=env).stdout.decode(errors="replace")
     commits = log.splitlines()
     lines = [f"{len(commits)} commit(s) in {start_at}..HEAD:"]
     lines += [f"  {c}" for c in commits[:30]]
@@ -328,9 +341,39 @@ def summary(repo: git.Repo, sess: Session, env: Env = None) -> list[str]:
     return lines
 
 
+def human_at_terminal(repo: git.Repo, what: str) -> None:
+    """``what`` (``finish --force``) from a process that an agent's marker marks needs a human
+    at a terminal who confirms it by typing the branch name; without a terminal it is refused
+    (exit 2). An agent's shell has no terminal, so it cannot end its own session by force and
+    start a wider one. A process without an agent marker (a human's shell) is not asked."""
+    import sys
+
+    from guardrails.agents import markers
+
+    found = markers.env_marker()
+    if found is None:
+        return
+    branch = repo.branch or "HEAD"
+    fix = (f"a human runs it in their own terminal: git -C {shlex.quote(repo.toplevel)} "
+           f"guardrails {what}")
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise GuardrailsError(
+            f"`git guardrails {what}` from an agent's process ({found[0]}): it needs a human "
+            "at a terminal (an agent may not end its own session by force)", fix)
+    sys.stderr.write(f"git guardrails {what}: the environment marks an agent ({found[0]}).\n"
+                     f"A human confirms by typing the branch name ({branch}): ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip() != branch:
+        raise GuardrailsError(f"not confirmed: `git guardrails {what}` was not run", fix)
+
+
 def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> list[str]:
     """End this worktree's session; returns the lines to print (with the short summary of
-    `git log` and the diffstat unless ``with_summary`` is False: the caller shows a review)."""
+    `git log` and the diffstat unless ``with_summary`` is False: the caller shows a review).
+    ``force`` from an agent's process needs a human at a terminal (:func:`human_at_terminal`).
+    """
+    if force:
+        human_at_terminal(repo, "finish --force")
     try:
         sess = session.current(repo)
     except GuardrailsError:
@@ -338,11 +381,13 @@ def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> li
             raise
         with state.hold(repo.common_dir, "git guardrails finish --force"):
             session.remove(repo.git_dir)
-            maintenance.restore(repo)
-        return [f"removed the unreadable session record {session.path(repo.git_dir)}"]
+            lines = [f"removed the unreadable session record {session.path(repo.git_dir)}"]
+            lines += _restore(repo)
+        return lines
     if sess is None:
-        if force:
-            return ["no session here; nothing to do"]
+        if force:  # and what an interrupted start or finish left: gc suspended
+            with state.hold(repo.common_dir, "git guardrails finish --force"):
+                return ["no session here; nothing to do", *_restore(repo)]
         raise GuardrailsError("no session is active in this worktree",
                               "git guardrails start --task NAME   (or --allow 'PATTERN')")
     lines = [f"session finished: {sess.scope_label} on `{sess.branch}`"]
@@ -360,9 +405,22 @@ def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> li
         lines.append(f"your changes stashed at start: git stash apply {sess.stash}")
     with state.hold(repo.common_dir, "git guardrails finish"):
         session.remove(repo.git_dir)
-        if maintenance.restore(repo):
-            lines.append("the last session ended: gc.auto and maintenance.auto are restored")
+        lines += _restore(repo)
     return lines
+
+
+def _restore(repo: git.Repo) -> list[str]:
+    """maintenance.restore, its outcome as lines to print (a broken record: a warning and its
+    fix; the session is ended all the same)."""
+    from guardrails.findings import printable
+
+    try:
+        if maintenance.restore(repo):
+            return ["the last session ended: gc.auto and maintenance.auto are restored"]
+    except state.StateError as e:
+        return [f"warning: automatic gc stays off: {printable(e.message)}",
+                f"  fix: {e.fix}"]
+    return []
 
 
 # --- worktree add / remove --------------------------------------------------------------------
@@ -391,6 +449,9 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
     created = False
     made_worktree = False
     other_wt = git.OTHER_WORKTREE
+    from guardrails.sessions import health
+
+    note = health.pending_path(repo, branch)
     try:
         with state.hold(repo.common_dir, f"git guardrails worktree add {path} {branch}"):
             other = worktrees.find(repo, path)
@@ -405,17 +466,27 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
                     f"branch `{branch}` belongs to the session of the worktree {own[0]}",
                     f"work there (cd {shlex.quote(own[0])}), or choose another branch",
                 )
-            if not _branch_exists(repo, branch):
+            fresh = not _branch_exists(repo, branch)
+            # a note of what is being made, for status if this process is killed half-way
+            try:
+                state.write(note, {"branch": branch, "path": path, "created_branch": fresh,
+                                   "pid": os.getpid(), "time": time.time()}, health.PENDING)
+            except ValueError:
+                pass  # a path with control characters: no note (nothing else changes)
+            if fresh:
                 git.run("branch", "--no-track", "--end-of-options", branch, scope.base,
                         cwd=repo.toplevel, write=True)
                 created = True
             _add(repo, path, branch)
             made_worktree = True
         new = _discover_other(path)
-        return start(new, task=scope.task, allow=scope.allow, mode=None, agent=agent,
-                     base=scope.base, origin="worktree add", env=other_wt)
+        result = start(new, task=scope.task, allow=scope.allow, mode=None, agent=agent,
+                       base=scope.base, origin="worktree add", env=other_wt)
+        state.remove(note)
+        return result
     except BaseException:
         if not (made_worktree or created):
+            state.remove(note)
             raise
         with state.hold(repo.common_dir, f"git guardrails worktree add {path} (undo)"):
             if made_worktree:
@@ -424,6 +495,7 @@ def worktree_add(repo: git.Repo, path: str, branch: str, *, task: Optional[str] 
             if created:
                 git.run("branch", "-D", "--end-of-options", branch, cwd=repo.toplevel,
                         write=True, ok=(0, 1))
+            state.remove(note)
         raise
 
 
@@ -450,12 +522,17 @@ def _add(repo: git.Repo, path: str, branch: str, attempts: int = 6) -> None:
         time.sleep(0.05 * 2 ** n)
 
 
-def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]:
-    """``git worktree remove`` that refuses an active session or commits not merged into the
-    base unless ``force``."""
+def worktree_remove(repo: git.Repo, path: str, force: bool = False,
+                    discard_changes: bool = False, stash_changes: bool = False) -> list[str]:
+    """``git worktree remove`` that refuses, unless told: an active session or commits not
+    merged into the base (``force``), and local changes, which it lists (``discard_changes``
+    deletes them; ``stash_changes`` keeps them in a stash it names). A locked worktree is
+    refused with the ``git worktree unlock`` that frees it."""
+    from guardrails.findings import printable, shell_path
+
     wt = worktrees.find(repo, path)
     if wt is None:
-        raise GuardrailsError(f"{path} is not a worktree of this repository",
+        raise GuardrailsError(f"{printable(path)} is not a worktree of this repository",
                               "git worktree list   # shows every worktree")
     if wt.is_main:
         raise GuardrailsError(f"{wt.path} is the main worktree; it cannot be removed",
@@ -463,7 +540,16 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]
     if os.path.normcase(os.path.realpath(wt.path)) == os.path.normcase(
             os.path.realpath(repo.toplevel)):
         raise GuardrailsError("cannot remove the worktree you are in",
-                              f"cd elsewhere, then: git guardrails worktree remove {wt.path}")
+                              f"cd elsewhere, then: git guardrails worktree remove "
+                              f"{shell_path(wt.path)}")
+    if discard_changes and stash_changes:
+        raise GuardrailsError("give either --discard-changes or --stash, not both",
+                              f"git guardrails worktree remove --stash {shell_path(wt.path)}")
+    here = shell_path(wt.path)
+    if wt.locked is not None and wt.prunable is None:
+        raise GuardrailsError(
+            f"{wt.path} is locked" + (f" ({printable(wt.locked)})" if wt.locked else ""),
+            f"git worktree unlock {here}   # then: git guardrails worktree remove {here}")
     lines: list[str] = []
     sess: Optional[Session] = None
     broken = False
@@ -473,43 +559,68 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False) -> list[str]
         except GuardrailsError:
             broken = True
     if (sess is not None or broken) and not force:
+        finish = (f"git -C {here} guardrails finish" + (" --force" if broken else "")
+                  if wt.prunable is None else "")
         raise GuardrailsError(
             f"{wt.path} has an active session"
             + (f" ({sess.scope_label} on `{sess.branch}`)" if sess else " (unreadable record)"),
-            f"git -C {shlex.quote(wt.path)} guardrails finish   (or: git guardrails worktree "
-            f"remove --force {shlex.quote(wt.path)})",
+            (f"{finish}   (or: " if finish else "")
+            + f"git guardrails worktree remove --force {here}" + (")" if finish else ""),
         )
     base = sess.base if sess and sess.base else default_base(repo, _policy_or_none(repo))
     if wt.branch and not force and wt.prunable is None:
-        proc = git.run("log", "--oneline", "--no-decorate", f"{base}..refs/heads/{wt.branch}",
-                       "--", cwd=repo.toplevel, ok=(0, 128))
+        proc = git.run("log", "--oneline", "--no-decorate", "--end-of-options",
+                       f"{base}..refs/heads/{wt.branch}", "--", cwd=repo.toplevel, ok=(0, 128))
         if proc.returncode != 0:
             raise GuardrailsError(
-                f"cannot tell whether `{wt.branch}` is merged: the base `{base}` does not resolve",
-                f"git guardrails worktree remove --force {shlex.quote(wt.path)}   (keeps the "
-                "branch)")
+                f"cannot tell whether `{wt.branch}` is merged: the base `{printable(base)}` "
+                "does not resolve",
+                f"git guardrails worktree remove --force {here}   (keeps the branch)")
         unmerged = proc.stdout.decode(errors="replace")
         if unmerged.strip():
             commits = unmerged.splitlines()
             raise GuardrailsError(
                 f"branch `{wt.branch}` of {wt.path} has {len(commits)} commit(s) not merged "
-                f"into `{base}`:\n" + "\n".join(f"  {c}" for c in commits[:20]),
-                f"merge them (git merge {wt.branch}), or, to keep the branch and remove only the "
-                f"worktree: git guardrails worktree remove --force {shlex.quote(wt.path)}",
+                f"into `{base}`:\n" + "\n".join(f"  {printable(c)}" for c in commits[:20]),
+                f"merge them (git merge {shlex.quote(wt.branch)}), or, to keep the branch and "
+                f"remove only the worktree: git guardrails worktree remove --force {here}",
             )
+    dirty = dirty_files(wt.path, env=git.OTHER_WORKTREE) if wt.prunable is None else []
+    if dirty and not (discard_changes or stash_changes):
+        raise GuardrailsError(
+            f"{wt.path} has {len(dirty)} uncommitted or untracked file(s); removing it would "
+            "delete them:\n" + list_dirty(dirty),
+            f"commit them, or keep them in a stash: git guardrails worktree remove --stash "
+            f"{here}   (or delete them: git guardrails worktree remove --discard-changes "
+            f"{here})")
     with state.hold(repo.common_dir, f"git guardrails worktree remove {wt.path}"):
+        if dirty and stash_changes:
+            from guardrails.sessions import stash as stashes
+
+            msg = (f"{stashes.PREFIX}worktree remove {wt.path} "
+                   f"({wt.branch or 'detached'}) {time.strftime('%Y-%m-%d %H:%M:%S')}")
+            oid = stashes.stash(wt.path, msg, sorted({d.path for d in dirty
+                                                      if d.status == "??"}),
+                                env=git.OTHER_WORKTREE)
+            lines.append(f"stashed {len(dirty)} file(s) as {oid[:12]} \"{printable(msg)}\"")
+            lines.append(f"  to get them back: git stash apply {oid}")
         if wt.prunable is not None and wt.git_dir is not None:
             shutil.rmtree(wt.git_dir)  # what `git worktree prune` does for this one entry
             lines.append(f"removed the stale entry of {wt.path} ({wt.prunable})")
         else:  # git deletes the worktree's admin dir, the session record with it
-            args = ["worktree", "remove", *(["--force"] if force else []), "--end-of-options",
+            # --force only when the user agreed to lose the changes: otherwise git itself
+            # refuses a tree that became dirty since the check above
+            args = ["worktree", "remove", *(["--force"] if discard_changes else []),
+                    "--end-of-options",
                     wt.path]
             git.run(*args, cwd=repo.toplevel, write=True)
-            lines.append(f"removed worktree {wt.path}")
-        maintenance.restore(repo)
+            lines.append(f"removed worktree {wt.path}"
+                         + (f" and its {len(dirty)} local change(s)" if dirty and discard_changes
+                            else ""))
+        lines += _restore(repo)
     if wt.branch:
         lines.append(f"the branch `{wt.branch}` is kept (delete it with: git branch -d "
-                     f"{wt.branch})")
+                     f"{shlex.quote(wt.branch)})")
     return lines
 
 

@@ -1,17 +1,17 @@
 """Session records: one per worktree, in its private git dir, never in the work tree.
 
 ``<git-dir>/guardrails/session.json`` (``git rev-parse --git-path guardrails/session.json``),
-written atomically (temp file + rename) so every other worktree can read it at any time.
+written atomically by guardrails.state (temp file, fsync, rename), which validates every
+field on read, so every other worktree can read it at any time.
 ``<git-dir>/guardrails/last-finding.json`` keeps the most recent finding a hook reported there
 (for ``git guardrails status``). Starting and ending sessions: guardrails.sessions.lifecycle.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 
-from guardrails import git
+from guardrails import git, state
 from guardrails.errors import GuardrailsError
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -86,102 +86,79 @@ class Session:
         return f"task `{self.task}`" if self.task else "session (ad hoc)"
 
 
-def _validate(s: Session) -> None:
-    def opt_str(name: str) -> None:
-        v = getattr(s, name)
-        if v is not None and not isinstance(v, str):
-            raise ValueError(f"`{name}` must be a string, got {type(v).__name__}")
+def _dirty_key(v: Any) -> str:
+    return state.rel_path(v)
 
-    for name in ("branch", "baseline", "task", "agent", "base", "worktree", "stash"):
-        opt_str(name)
-    if isinstance(s.started, bool) or not isinstance(s.started, (int, float)):
-        raise ValueError("`started` must be a number")
-    if not isinstance(s.allow, list) or not all(isinstance(a, str) for a in s.allow):
-        raise ValueError("`allow` must be a list of strings")
-    if not isinstance(s.dirty, dict) or not all(
-            isinstance(v, (str, type(None))) for v in s.dirty.values()):
-        raise ValueError("`dirty` must map paths to blob ids")
-    if not isinstance(s.clean, bool) or not isinstance(s.allow_dirty, bool):
-        raise ValueError("`clean` and `allow_dirty` must be true or false")
+
+# every field checked on read (and on write): ids are object ids, names are ref names, the
+# paths and patterns carry no control characters, the numbers are finite
+SCHEMA = state.Schema("session", VERSION, {
+    "branch": (state.optional(state.branch), None),
+    "baseline": (state.optional(state.oid), None),
+    "started": (state.number(0, 1e11), state.REQUIRED),
+    "task": (state.optional(state.text(200)), None),
+    "allow": (state.list_of(state.text(4096)), list),
+    "clean": (state.boolean, True),
+    "allow_dirty": (state.boolean, False),
+    "dirty": (state.map_of(_dirty_key, state.optional(state.oid)), dict),
+    "agent": (state.optional(state.text(200)), None),
+    "base": (state.optional(state.revision), None),
+    "worktree": (state.optional(state.path_text), None),
+    "stash": (state.optional(state.oid), None),
+    "origin": (state.one_of("start", "worktree add", "post-checkout"), "start"),
+})
+FIX = "git guardrails finish --force   # ends the broken session; then start a new one"
 
 
 def path(git_dir: str) -> str:
     return os.path.join(git_dir, DIRNAME, FILENAME)
 
 
+def fix_for(git_dir: str, worktree: Optional[str] = None) -> str:
+    """The command that ends a broken session of the worktree whose git dir is ``git_dir``."""
+    if worktree is None:
+        return FIX
+    from guardrails.findings import shell_path
+
+    return f"git -C {shell_path(worktree)} guardrails finish --force"
+
+
 def load(git_dir: str) -> Optional[Session]:
-    """The session of the worktree whose private git dir is ``git_dir``, or None."""
-    p = path(git_dir)
-    try:
-        with open(p, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
+    """The session of the worktree whose private git dir is ``git_dir``, or None.
+    StateError (exit 2, naming ``finish --force``) when the record cannot be used."""
+    data = state.read(path(git_dir), SCHEMA, fix=FIX)
+    if data is None:
         return None
-    try:
-        data: Any = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        if data.get("version") != VERSION:
-            raise ValueError(
-                f"version {data.get('version')!r}, this git-guardrails reads {VERSION}")
-        sess = Session(**data)
-        _validate(sess)
-        return sess
-    except (ValueError, TypeError) as e:
-        raise GuardrailsError(
-            f"the session record {p} cannot be read: {e}",
-            "git guardrails finish --force   # ends the broken session; then start a new one",
-        ) from None
-
-
-def _mkstemp(directory: str) -> tuple[int, str]:
-    """``tempfile.mkstemp(prefix=".tmp.", dir=directory)`` without importing tempfile, which
-    pulls in shutil, random and hashlib (~5 ms of every commit-time hook that writes a record):
-    a new file, mode 0600, created exclusively."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
-        | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    for n in range(10000):
-        tmp = os.path.join(directory, f".tmp.{os.getpid()}.{time.time_ns():x}.{n}")
-        try:
-            return os.open(tmp, flags, 0o600), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no temporary file name available in {directory}")
-
-
-def _write_json(p: str, data: Any) -> None:
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    fd, tmp = _mkstemp(os.path.dirname(p))
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    return Session(**data)
 
 
 def save(git_dir: str, session: Session) -> str:
     """Write atomically; returns the record's path."""
-    p = path(git_dir)
-    _write_json(p, session.to_dict())
-    return p
+    return state.write(path(git_dir), session.to_dict(), SCHEMA)
 
 
 def remove(git_dir: str) -> bool:
-    """Delete the session record; False when there was none."""
-    try:
-        os.unlink(path(git_dir))
-    except FileNotFoundError:
-        return False
-    return True
+    """Delete the session record (or what stands in its place); False when there was none."""
+    return state.remove(path(git_dir))
 
 
 def is_active(git_dir: str) -> bool:
     """A record exists (readable or not): one stat, no parsing."""
-    return os.path.exists(path(git_dir))
+    return os.path.lexists(path(git_dir))
+
+
+LAST = state.Schema("last finding", 1, {
+    "time": (state.number(0, 1e11), state.REQUIRED),
+    "count": (state.integer(1, 1 << 31), 1),
+    "rule": (state.text(100), state.REQUIRED),
+    "message": (state.text(2000), ""),
+    "hint": (state.text(2000), ""),
+    "severity": (state.one_of("error", "warning"), "error"),
+    "path": (state.optional(state.text(4096)), None),
+    "commit": (state.optional(state.oid), None),
+    "line": (state.optional(state.integer(0, 1 << 31)), None),
+    "policy": (state.optional(state.text(200)), None),
+})
 
 
 def note_findings(git_dir: str, findings: Sequence[Finding]) -> None:
@@ -190,20 +167,26 @@ def note_findings(git_dir: str, findings: Sequence[Finding]) -> None:
     if not findings:
         return
     worst = next((f for f in findings if f.severity == "error"), findings[0])
+    from guardrails.findings import printable
+
+    rec = worst.to_dict()
+    for key, limit in (("rule", 100), ("message", 2000), ("hint", 2000), ("path", 4096),
+                       ("policy", 200)):
+        if isinstance(rec.get(key), str):
+            rec[key] = printable(rec[key])[:limit]
+    rec.update(time=time.time(), count=len(findings))
+    if rec.get("commit") is not None and not state.is_oid(rec["commit"]):
+        rec["commit"] = None
     try:
-        _write_json(os.path.join(git_dir, DIRNAME, LAST_FINDING),
-                    {"time": time.time(), "count": len(findings), **worst.to_dict()})
-    except OSError:
+        state.write(os.path.join(git_dir, DIRNAME, LAST_FINDING), rec, LAST, durable=False)
+    except (OSError, ValueError):
         pass
 
 
 def last_finding(git_dir: str) -> Optional[dict[str, Any]]:
-    try:
-        with open(os.path.join(git_dir, DIRNAME, LAST_FINDING), "rb") as f:
-            data: Any = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    """The last finding recorded here; None when there is none. StateError when the record
+    cannot be used (its fix: remove it)."""
+    return state.read(os.path.join(git_dir, DIRNAME, LAST_FINDING), LAST)
 
 
 def current(repo: git.Repo) -> Optional[Session]:

@@ -12,7 +12,11 @@ The id is ``git patch-id --stable`` over the commit's diff against its parent, p
 local id and CI's id differ. ``-U0``: context lines are left out, so a rebase that applies
 cleanly keeps the id even when neighbouring lines moved; a conflict resolution or any edit of
 the commit's own lines changes it. Merges: ``--remerge-diff``, the merge's own changes only.
-Binary files: ``patch-id`` hashes the blob ids of the ``--full-index`` index line.
+``--text --no-ext-diff --no-textconv``: every file is diffed as text whatever .gitattributes
+(``-diff``, ``binary``, a ``diff=`` driver's textconv, command or ``binary``), ``diff.external``
+or ``core.bigFileThreshold`` say, so attributes present at commit time and absent in CI (or the
+other way round) cannot change the id; ``--diff-algorithm`` given explicitly overrides a diff
+driver's ``algorithm``. A file that is binary by content (a NUL byte) is hashed as text too.
 """
 from __future__ import annotations
 
@@ -54,9 +58,11 @@ CONFIG = (
     "-c", "diff.noprefix=false",
     "-c", "diff.mnemonicPrefix=false",
     "-c", "log.showSignature=false",
+    "-c", "core.quotePath=true",  # the names in the diff headers patch-id hashes
+    "-c", "core.bigFileThreshold=512m",  # git's default: above it a file is diffed as binary
 )
 DIFF_ARGS = (
-    "-p", "-U0", "--inter-hunk-context=0", "--full-index", "--binary", "--no-renames",
+    "-p", "-U0", "--inter-hunk-context=0", "--full-index", "--binary", "--text", "--no-renames",
     "--diff-algorithm=myers", "--indent-heuristic", "--no-ext-diff", "--no-textconv",
     "--no-color", "--no-relative", "--ignore-submodules=none", "--submodule=short",
     "--src-prefix=a/", "--dst-prefix=b/",
@@ -164,6 +170,14 @@ _PENDING: dict[tuple[str, tuple[str, ...]], Prefetch] = {}
 _HITS: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 _LINES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, tuple[Optional[int],
                                                                   Optional[int]]]]] = {}
+
+
+def settle() -> None:
+    """Wait for every :class:`Prefetch` nobody asked for (a range whose checks never needed
+    its patches): its thread runs re2 and git pipes, and an interpreter that exits under it
+    aborts ("terminate called without an active exception", exit 134)."""
+    for pending in list(_PENDING.values()):
+        pending.thread.join()
 
 
 def prefetched_hits(repo: git.Repo, oids: Sequence[str]) -> Optional[list[int]]:
@@ -277,7 +291,9 @@ def patch_lines(data: bytes) -> dict[str, dict[str, tuple[Optional[int], Optiona
             path = git.decode_path(_header_path(data[i + 12:eol]))
             hunk = find(b"\n@@ ", eol, stop)
             got: tuple[Optional[int], Optional[int]]
-            if hunk != -1:
+            if hunk != -1 and find(b"\0", hunk, stop) != -1:
+                got = (None, None)  # binary content diffed as text (--text): not lines
+            elif hunk != -1:
                 got = _hunk_lines(data, hunk, stop)
             elif find(b"\nGIT binary patch\n", eol, stop) != -1 or \
                     find(b"\nBinary files ", eol, stop) != -1:
@@ -540,24 +556,22 @@ def record_path(repo: git.Repo) -> str:
 def record(repo: git.Repo, diff: bytes) -> str:
     """Remember that the pre-commit stage of this git process checked the staged ``diff``
     (atomically; per worktree)."""
-    p = record_path(repo)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
+    from guardrails import state
+
     data = {"diff": fingerprint(diff), "git": git_process(), "time": time.time()}
-    tmp = f"{p}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, p)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return p
+    # guardrails.state writes it (temp file, rename; a failure leaves the old record and
+    # reports the real error, e.g. a git dir the user cannot write)
+    return state.write_bytes(record_path(repo), json.dumps(data).encode(), durable=False)
 
 
 def load_record(repo: git.Repo) -> Optional[dict[str, Any]]:
+    """The record, read through guardrails.state (bounded size and depth, strict UTF-8); None
+    when there is none or it is not a JSON object (the commit is then treated as unchecked)."""
+    from guardrails import state
+
     try:
-        with open(record_path(repo), "rb") as f:
-            data: Any = json.loads(f.read())
-    except (OSError, ValueError):
+        raw = state.read_bytes(record_path(repo))
+        data: Any = state.loads(raw) if raw is not None else None
+    except (state.StateError, state.Invalid):
         return None
     return data if isinstance(data, dict) else None

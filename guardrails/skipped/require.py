@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Optional
 
+ALWAYS = 'enforce = "always"'  # the "agent" of a human's commit that the policy checks too
 # git commands that replay existing commits (they never run pre-commit)
 REPLAYS = ("rebase", "cherry-pick", "revert", "pull", "am")
 
@@ -32,7 +33,23 @@ def _agent(repo: git.Repo) -> Optional[str]:
         return agent
     from guardrails.scope import policy
 
-    return "enforce = \"always\"" if policy.enforces_always(repo) else None
+    try:
+        always = policy.enforces_always(repo)
+    except policy.PolicyError:
+        return None  # a human's commit never fails over a broken policy (pre-commit warns)
+    return "enforce = \"always\"" if always else None
+
+
+def _attests(repo: git.Repo, agent: str) -> bool:
+    """Whether the commit gets the trailer: agent commits only (CI takes the trailer for an
+    agent's mark). A human's commit under enforce = "always" is checked but not marked,
+    unless a task covers its branch (CI judges every commit there as an agent's)."""
+    if agent != ALWAYS:
+        return True
+    from guardrails.scope import policy
+
+    pol = policy.load_trusted(repo)
+    return pol is not None and pol.task_for_branch(repo.branch) is not None
 
 
 def _head(repo: git.Repo) -> tuple[Optional[str], list[str]]:
@@ -76,12 +93,14 @@ def _skips(env: Mapping[str, str]) -> list[str]:
 
 
 def _refusal(why: list[str], agent: str) -> str:
+    what = "commit (the policy says enforce = \"always\")" if agent == ALWAYS else \
+        f"agent commit (agent: {agent})"
     lines = [
-        "require-checks: this agent commit was not checked by the pre-commit stage, so it is "
-        f"refused (agent: {agent}):",
+        f"require-checks: this {what} was not checked by the pre-commit stage, so it is "
+        "refused:",
         *(f"  - {w}" for w in why),
-        "`--no-verify` (or -n), SKIP= and disabled hooks are not allowed in agent sessions: "
-        "hooks are the floor agent commits must clear.",
+        "`--no-verify` (or -n), SKIP= and disabled hooks are not allowed here: hooks are the "
+        "floor these commits must clear.",
         "  fix: commit again without --no-verify and without SKIP/PREK_SKIP, and fix what the "
         "hooks report; the guardrails (or no-skipped-hooks) hook must be in "
         ".pre-commit-config.yaml and installed: pre-commit install -t pre-commit -t "
@@ -131,6 +150,8 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
                        "committed (the index changed after the check)")
         sys.stderr.write(_refusal(why, agent))
         return 1
+    if not _attests(repo, agent):
+        return 0
     if merge:
         pid = attestation.merge_id(repo, parents)
     elif amend:

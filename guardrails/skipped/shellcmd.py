@@ -2390,7 +2390,11 @@ class _Analyzer:
             self.script(alias[1:] + ' "$@"', sub_sh, depth + 1, f"{label} (`{alias}`)")
             return
         words = [_ew(x) for x in _split_alias(alias)]
-        self.git(before + words + rest, env, sh, depth + 1, start_cwd, "git")
+        self.context.append(f"{label} = `{alias}`")
+        try:
+            self.git(before + words + rest, env, sh, depth + 1, start_cwd, "git")
+        finally:
+            self.context.pop()
 
     def git_commit(self, rest: list[EWord], sh: Shell, cwd: Optional[str]) -> None:
         no_verify: Optional[str] = None

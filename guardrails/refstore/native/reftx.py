@@ -18,7 +18,6 @@ recognised by the command running the hook and left alone.
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -87,12 +86,16 @@ def common_of(git_dir: str) -> str:
 
 
 def _read_json(path: str) -> Optional[dict[str, Any]]:
+    """A JSON object record read through guardrails.state (bounded size and depth, strict
+    UTF-8); None when there is none or it is not one."""
+    from guardrails import state
+
     try:
-        with open(path) as f:
-            data = json.load(f)
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
+        raw = state.read_bytes(path)
+        data = state.loads(raw) if raw is not None else None
+    except (state.StateError, state.Invalid, OSError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 INVALID = "\0reftable"  # head_branch: HEAD is the reftable backend's placeholder
@@ -154,43 +157,62 @@ def descends(repo: Any, old: str, new: str) -> bool:
 
 
 def read_checked(git_dir: str, since: float) -> list[tuple[str, Optional[str]]]:
-    """(commit, tree or None) of this worktree's checked session commits made after ``since``."""
+    """(commit, tree or None) of this worktree's checked session commits made after ``since``.
+    Read through guardrails.state (bounded, never a directory); a line that is not
+    ``<commit> [<tree>] <time>`` with object ids and a finite time is skipped."""
+    import math
+
+    from guardrails import state
+
     out: list[tuple[str, Optional[str]]] = []
     try:
-        with open(os.path.join(git_dir, "guardrails", CHECKED_COMMITS)) as f:
-            lines = f.read(1 << 20).splitlines()
-    except OSError:
+        raw = state.read_bytes(os.path.join(git_dir, "guardrails", CHECKED_COMMITS))
+    except (state.StateError, OSError):
         return out
-    for line in lines:
+    for line in (raw or b"").decode("ascii", errors="replace").splitlines():
         parts = line.split()
+        if len(parts) not in (2, 3) or not all(state.is_oid(p) for p in parts[:-1]):
+            continue
         try:
-            when = float(parts[-1]) if len(parts) >= 2 else 0.0
+            when = float(parts[-1])
         except ValueError:
             continue
-        if when >= since:
+        if math.isfinite(when) and when >= since:
             out.append((parts[0], parts[1] if len(parts) == 3 else None))
     return out
 
 
 def add_checked(git_dir: str, commit: str, tree: Optional[str]) -> None:
-    """Remember a session commit whose pre-commit checks ran (bounded)."""
+    """Remember a session commit whose pre-commit checks ran (bounded: the last KEEP_CHECKED
+    lines are kept), rewritten atomically through guardrails.state."""
     import time
 
+    from guardrails import state
+
     p = os.path.join(git_dir, "guardrails", CHECKED_COMMITS)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
     line = f"{commit} {tree} {int(time.time())}\n" if tree else f"{commit} {int(time.time())}\n"
-    with open(p, "a") as f:
-        f.write(line)
     try:
-        with open(p) as f:
-            lines = f.readlines()
-    except OSError:
-        return
-    if len(lines) > 2 * KEEP_CHECKED:
-        tmp = f"{p}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            f.writelines(lines[-KEEP_CHECKED:])
-        os.replace(tmp, p)
+        old = state.read_bytes(p) or b""
+    except state.StateError:
+        old = b""  # not a record (a directory): state.remove below replaces it
+        state.remove(p)
+    lines = old.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(b"\n"):
+        lines[-1] += b"\n"
+    lines.append(line.encode())
+    state.write_bytes(p, b"".join(lines[-KEEP_CHECKED:]), durable=False)
+
+
+def skip_env(env: Any) -> Optional[str]:
+    """``SKIP``/``PREK_SKIP`` naming a guardrails hook, or ``PRE_COMMIT_ALLOW_NO_CONFIG``, in
+    the environment of the git command (the runners then skip the checks), as ``VAR=value``."""
+    from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
+
+    for var, ids in skipped_ids(env).items():
+        if set(ids) & set(HOOK_IDS):
+            return f"{var}={env[var]}"
+    value = env.get("PRE_COMMIT_ALLOW_NO_CONFIG", "")
+    return f"PRE_COMMIT_ALLOW_NO_CONFIG={value}" if value else None
 
 
 def _in_progress(git_dir: str) -> bool:
@@ -319,11 +341,23 @@ class Hook:
         """Why a session commit on its own branch was never checked, or None."""
         if Update.zero(u.new) or self.cmd not in ("commit", "update-ref"):
             return None
-        record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
-        if record is None:
-            return None  # the skipped-hooks check is not in use here
         if _in_progress(self.git_dir):
             return None
+        skipped = skip_env(os.environ)
+        if skipped and self.cmd == "commit":
+            return (f"commit {u.new[:12]} on your branch was made with {skipped}: the "
+                    "pre-commit checks did not run for it")
+        record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
+        if record is None:
+            if not self.checks_expected():
+                return None  # the skipped-hooks check is not in use here
+            tree = commit_tree(self.common, u.new)
+            if tree is None or (not Update.zero(u.old) and
+                                commit_tree(self.common, u.old) == tree):
+                return None
+            return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the "
+                    "pre-commit checks never saw: no check has run in this worktree yet "
+                    "(--no-verify, SKIP, PRE_COMMIT_ALLOW_NO_CONFIG, or commit-tree + update-ref)")
         by_process = record.get("git")
         if not by_process:
             return None  # a record this version cannot read: do not guess
@@ -349,6 +383,31 @@ class Hook:
                 "commits' trees, nor the baseline's): --no-verify, SKIP, or commit-tree + "
                 "update-ref")
 
+    def checks_expected(self) -> bool:
+        """Whether this worktree's commits go through the guardrails pre-commit stage, which
+        writes the record of checked trees: a ``pre-commit`` hook is installed and the
+        committed (or work-tree) ``.pre-commit-config.yaml`` names a guardrails hook that
+        records (``guardrails``, ``no-skipped-hooks``). Moving the config aside in the work
+        tree does not change HEAD's."""
+        import re
+
+        from guardrails import git
+
+        hooks = git.run("rev-parse", "--path-format=absolute", "--git-path", "hooks",
+                        ok=(0, 128)).stdout.decode().strip()
+        if not hooks or not os.access(os.path.join(hooks, "pre-commit"), os.X_OK):
+            return False
+        rx = re.compile(rb"^\s*-?\s*id:\s*['\"]?(guardrails|no-skipped-hooks)['\"]?\s*$",
+                        re.MULTILINE)
+        proc = git.run("cat-file", "blob", "HEAD:.pre-commit-config.yaml", ok=(0, 128))
+        if proc.returncode == 0 and rx.search(proc.stdout):
+            return True
+        try:
+            with open(os.path.join(os.getcwd(), ".pre-commit-config.yaml"), "rb") as f:
+                return rx.search(f.read()) is not None
+        except OSError:
+            return False
+
     def prepared(self) -> int:
         if self.own is None and not self.own_broken:
             return 0
@@ -373,7 +432,7 @@ class Hook:
             lines.append(f"  {u.ref}: {why}")
         lines.append(f"  this session (task {s.task or 'ad hoc'}) may move only its own branch "
                      f"`{s.branch}`, its own HEAD and refs/worktree/*.")
-        if any("never saw" in why for _, why in refused):
+        if any("never saw" in why or "did not run" in why for _, why in refused):
             lines.append("  fix: commit without --no-verify / SKIP so the checks run "
                          "(git commit), or `git guardrails check` first")
         else:
@@ -443,7 +502,7 @@ class Hook:
                 continue  # the reflog-only HEAD half of a branch update
             owner_session = self.sessions.get(owner) if owner else None
             tip_path = os.path.join(owner, "guardrails", TIP) if owner else ""
-            last, tip_time = _read_tip(tip_path, u.ref) if owner else (None, 0.0)
+            last, tip_time = journal.read_tip(tip_path, u.ref) if owner else (None, 0.0)
             if owner_session is not None and tip_time < owner_session.started:
                 last = None  # recorded before this session began
             if owner and Update.zero(u.old) and last and last != u.new:
@@ -478,9 +537,7 @@ class Hook:
                             f"{last[:12]}, then at {u.old[:12]} with no ref update in between "
                             f"(a concurrent pack-refs/gc). Commits lost from the branch: "
                             f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
-            os.makedirs(os.path.dirname(tip_path), exist_ok=True)
-            with open(tip_path, "w") as f:
-                f.write(f"{u.new} {u.ref}\n")
+            journal.write_tip(tip_path, u.new, u.ref)
         if entries:
             journal.append(self.common, entries)
         if loud:
@@ -494,19 +551,6 @@ def restore_command(ref: str, lost: str, now: str, top: str) -> str:
     if Update.zero(now):
         return f"git update-ref {ref} {lost} {'0' * len(lost)}"
     return f"git -C {shlex.quote(top)} update-ref {ref} {lost} {now}"
-
-
-def _read_tip(path: str, ref: str) -> tuple[Optional[str], float]:
-    """The last value recorded for ``ref`` and when (0 when there is none)."""
-    try:
-        with open(path) as f:
-            parts = f.read(512).split()
-        when = os.stat(path).st_mtime
-    except OSError:
-        return None, 0.0
-    if len(parts) == 2 and parts[1] == ref:
-        return parts[0], when
-    return None, 0.0
 
 
 def _parent_argv() -> tuple[str, ...]:
