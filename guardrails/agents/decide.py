@@ -247,11 +247,12 @@ def _context(at: Where) -> _Scope:
     bases, scope = _read_scope(at)
     _CTX[tree.top] = scope
     try:
-        from guardrails.sessions.session import _write_json
+        from guardrails import state
 
-        _write_json(path, {"key": _key(tree, bases), "bases": bases,
-                           "scope": [scope.source, scope.locked, scope.task, scope.allow,
-                                     scope.scope_source]})
+        state.write_bytes(path, state.dumps({"key": _key(tree, bases), "bases": bases,
+                                             "scope": [scope.source, scope.locked, scope.task,
+                                                       scope.allow, scope.scope_source]}),
+                          durable=False)
     except OSError:
         pass  # a cache: the next call reads the policy again
     return scope
