@@ -128,6 +128,9 @@ def test_scope_cache_follows_the_base_policy_and_the_session(tmp_path: Path) -> 
     commit_all(t.main, "policy: auth may change docs")
     assert hook("claude", payload, t.wt).returncode == 0, "the base's new policy applies"
     assert gg("finish", cwd=t.wt).returncode == 0
+    from tests.helpers import git
+
+    git("switch", "-q", "-c", "feature/free", cwd=t.wt)  # ad hoc needs a branch no task covers
     assert gg("start", "--allow", "src/**", cwd=t.wt).returncode == 0
     proc = hook("claude", payload, t.wt)
     assert proc.returncode == 2 and "ad-hoc session" in proc.stderr

@@ -54,7 +54,8 @@ def ensure_session(where: str, force: bool = False) -> str:
         return (f"git-guardrails: no task covers branch `{repo.branch}` of the agent's worktree "
                 f"{tree.top}, so it has no session; add a task with "
                 "branch = \"worktree-*\" to .guardrails.toml on the base branch\n")
-    _s, lines = lifecycle.start(repo, task=task.name, origin="agent worktree",
+    # "post-checkout": the record schema's name for a session recorded as its worktree appeared
+    _s, lines = lifecycle.start(repo, task=task.name, origin="post-checkout",
                                 refuse_dirty=False)
     return "git-guardrails: " + "\n".join(lines) + "\n"
 
