@@ -17,7 +17,15 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from bench import big_inputs, ci_range, conflicts, hook_latency, scope_scale, status_scale
+from bench import (
+    agent_hook,
+    big_inputs,
+    ci_range,
+    conflicts,
+    hook_latency,
+    scope_scale,
+    status_scale,
+)
 from bench._common import default_hooks, machine
 
 
@@ -77,6 +85,9 @@ def main() -> int:
     load = _load()
     out["conflicts"] = conflicts.main([])
     show("conflict forecast", conflicts.render(out["conflicts"]), load)
+    load = _load()
+    out["agent_hook"] = agent_hook.main(["--rounds", str(max(rounds, 15))])
+    show("agent hook per call vs python3 -c pass", agent_hook.render(out["agent_hook"]), load)
     print("not run here: python -m bench.parallel_agents (16 agents x 20 commits; minutes) and "
           "python -m bench.shellcmd_cost")
     path = Path(__file__).resolve().parent / "results" / "latest.json"

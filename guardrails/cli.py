@@ -34,11 +34,12 @@ COMMANDS = {
     "uninstall": "uninstall",
     "doctor": "doctor",
     "agent-hook": "agent_hook",
+    "install-agent": "install_agent",
     "explain": "explain",
     "help": "help",
 }
 # commands whose module also has ``fast(args) -> Optional[int]``
-FAST = ("ci",)
+FAST = ("ci", "agent-hook")
 COMPLETE_VAR = "_GIT_GUARDRAILS_COMPLETE"  # click's shell completion (click path only)
 
 

@@ -150,6 +150,31 @@ RULES: dict[str, Rule] = _table(
     Rule("doctor-version-mismatch", "warning",
          "The git-guardrails command and a hook environment pre-commit or prek built for "
          "this repository are different versions (or commits)."),
+    # --- agent pre-tool hooks (agent-hook, install-agent, doctor) ---
+    Rule("agent-hook-error", "error",
+         "The agent hook could not judge a tool call (bad input, no git, no cwd, an inherited "
+         "GIT_DIR, a crash), so it blocked it."),
+    Rule("agent-config-protected", "error",
+         "An agent edit or shell write to agent or hook configuration (.claude/settings*.json, "
+         ".codex/, .gemini/settings.json, .cursor/hooks.json, .github/hooks/ …)."),
+    Rule("agent-edit-git-dir", "error",
+         "An agent edit or shell write inside a git directory (hooks, config, session record)."),
+    Rule("agent-edit-other-worktree", "error",
+         "An agent in a session writes outside its worktree (the main checkout, another "
+         "worktree), or into another session's worktree."),
+    Rule("agent-edit-out-of-scope", "error",
+         "An agent edit of a path outside the session task's allow patterns."),
+    Rule("agent-edit-locked", "error", "An agent edit of a path the policy locks."),
+    Rule("agent-commit-checks", "error",
+         "A commit an agent is about to make fails the pre-commit checks (agents under which "
+         "git hooks never run: Gemini CLI)."),
+    Rule("agent-hook-missing", "warning",
+         "An agent configured in the repository does not run git-guardrails agent-hook."),
+    Rule("agent-hook-unresolved", "error",
+         "The agent's hook command does not resolve to an executable: the agent runs no guard."),
+    Rule("agent-hook-dropped", "error",
+         "An agent setting silently drops the hook (allowManagedHooksOnly, "
+         "hooksConfig.enabled=false, an untrusted Codex hook, disableAllHooks …)."),
     # --- ci and review ---
     Rule("ci-protected-branch", "error",
          "An agent commit on a protected branch (CI: the head branch matches `protected`)."),

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -91,19 +94,25 @@ def test_corpus_size() -> None:
     assert len(BLOCKED) + len(ALLOWED) >= 30
 
 
+def decide_bash(command: str) -> Optional[str]:
+    """The claude adapter and the decision core, in process: the block message or None."""
+    from guardrails.agents import claude, decide
+
+    calls = claude.calls({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"},
+                         {})
+    v = decide.run(calls, dict(os.environ))
+    return None if v is None else v.text()
+
+
 @pytest.mark.parametrize("command", BLOCKED)
 def test_bash_blocked(command: str) -> None:
-    from guardrails.commands.agent_hook import decide
-
-    reason = decide({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"})
-    assert reason is not None and "skips git hooks" in reason
+    reason = decide_bash(command)
+    assert reason is not None and "blocked (agent-" in reason and "fix:" in reason
 
 
 @pytest.mark.parametrize("command", ALLOWED)
 def test_bash_allowed(command: str) -> None:
-    from guardrails.commands.agent_hook import decide
-
-    assert decide({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/"}) is None
+    assert decide_bash(command) is None
 
 
 def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
@@ -117,7 +126,7 @@ def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
     assert ok.returncode == 0 and ok.stderr == ""
     bad = subprocess.run(["git-guardrails", "agent-hook", "claude"], cwd=wt, input="{not json",
                          capture_output=True, text=True, check=False)
-    assert bad.returncode == 2 and "fix:" in bad.stderr
+    assert bad.returncode == 2 and "fix:" in bad.stderr and "(agent-hook-error)" in bad.stderr
 
 
 @pytest.mark.parametrize("tool,path,blocked,why", [
@@ -129,9 +138,9 @@ def test_cli_blocks_with_exit_2_and_reason(trees: tuple[Path, Path]) -> None:
     ("Edit", ".guardrails.toml", True, "locked"),
     ("Write", ".github/workflows/ci.yml", True, "locked"),
     ("NotebookEdit", "notebooks/a.ipynb", True, "outside the allow patterns"),
-    ("Edit", "{repo}/src/auth/login.py", True, "another worktree"),  # the main checkout
-    ("Write", "{common}/hooks/pre-commit", True, "git's own directory"),
-    ("Edit", "{common}/config", True, "git's own directory"),
+    ("Edit", "{repo}/src/auth/login.py", True, "the main checkout"),
+    ("Write", "{common}/hooks/pre-commit", True, "inside a git directory"),
+    ("Edit", "{common}/config", True, "inside a git directory"),
     ("Read", "docs/index.md", False, None),  # not an edit
 ])
 def test_edit_scope(trees: tuple[Path, Path], tool: str, path: str, blocked: bool,
@@ -154,7 +163,7 @@ def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
     wt = add_worktree(repo, tmp_path / "wt", "work/adhoc")
     outside = Path("/srv/not-a-worktree/elsewhere.txt")  # outside the repo and the temp dir
     payload = {"tool_name": "Write", "tool_input": {"file_path": str(outside)}, "cwd": str(wt)}
-    assert run_hook(payload, wt).returncode == 0  # no session: not ours to guard
+    assert run_hook(payload, wt).returncode == 0  # no session, no task: not ours to guard
     r = g.discover(str(wt))
     session.save(r.git_dir, session.Session(branch="work/adhoc", baseline=None, started=0.0,
                                             allow=["src/**"]))
@@ -165,3 +174,28 @@ def test_session_blocks_edits_outside_its_worktree(tmp_path: Path) -> None:
     docs = {"tool_name": "Edit", "tool_input": {"file_path": "docs/x.md"}, "cwd": str(wt)}
     proc = run_hook(docs, wt)
     assert proc.returncode == 2 and "ad-hoc session" in proc.stderr
+
+
+from tests.test_startup import NEVER  # noqa: E402  (the hooks' start-up budget)
+
+LEAN = tuple(sorted(NEVER))
+
+
+@pytest.mark.parametrize(("tool", "tool_input", "also"), [
+    ("Bash", {"command": "git add -A && git commit -m x && ls > out.txt"}, ("typing",)),
+    ("Edit", {"file_path": "src/auth/login.py"}, ()),  # tomllib imports typing
+])
+def test_hook_start_up_is_lean(trees: tuple[Path, Path], tool: str,
+                               tool_input: dict[str, str], also: tuple[str, ...]) -> None:
+    """The hook runs on every tool call: the fast path imports none of these."""
+    _, wt = trees
+    code = ("import sys, atexit\n"
+            "atexit.register(lambda: sys.__stderr__.write('IMPORTED %s\\n' % sorted(m for m in "
+            f"{(*LEAN, *also)!r} if m in sys.modules)))\n"
+            "from guardrails.cli import main\n"
+            "sys.exit(main(['agent-hook', 'claude']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=wt, capture_output=True, text=True,
+                          input=json.dumps({"tool_name": tool, "tool_input": tool_input,
+                                            "cwd": str(wt)}), check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "IMPORTED []" in proc.stderr, proc.stderr

@@ -26,6 +26,16 @@ ENV_CASES: list[tuple[dict[str, str], Optional[str]]] = [
     ({"GIT_COMMITTER_NAME": "Ann Dev (aider)"}, "aider"),
     ({"GIT_AUTHOR_NAME": "Ann Dev"}, None),
     ({"HOME": "/home/x", "TERM": "xterm"}, None),
+    ({"CODEX_CI": "1"}, "codex"),
+    ({"COPILOT_CLI": "1"}, "copilot"),
+    ({"COPILOT_AGENT": "true"}, "copilot"),
+    ({"CLINE_ACTIVE": "true"}, "cline"),
+    ({"CURSOR_EXTENSION_HOST_ROLE": "agent-exec"}, "cursor"),
+    ({"CURSOR_EXTENSION_HOST_ROLE": "user"}, None),  # only the agent's own terminal counts
+    ({"AI_AGENT": "claude-code@2.1.300"}, "claude-code"),
+    ({"AI_AGENT": "cursor@1.7.4"}, "cursor"),
+    ({"AI_AGENT": "github_copilot_vscode_agent"}, "copilot"),  # was read as "github"
+    ({"AI_AGENT": "gemini"}, "gemini-cli"),
     # the first marker in table order wins
     ({"AGENT": "amp", "CLAUDECODE": "1"}, "claude-code"),
 ]
@@ -60,6 +70,8 @@ COMMIT_CASES: list[tuple[str, str, str, Optional[str]]] = [
     ("devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>",
      HUMAN, "x\n", "devin"),
     (HUMAN, HUMAN, "x\n\nClaude-Session: https://claude.ai/code/session_1\n", "claude-code"),
+    ("google-labs-jules[bot] <161369871+google-labs-jules[bot]@users.noreply.github.com>",
+     HUMAN, "x\n", "jules"),
     (HUMAN, HUMAN, "aider: add login\n", "aider"),
     # mentions in prose are not markers
     (HUMAN, HUMAN, "docs: explain how aider: prefixes work\n\nsee noreply@anthropic.com\n", None),

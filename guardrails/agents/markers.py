@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 
 
 class EnvMarker(Frozen):
-    __slots__ = ("var", "agent")  # noqa: RUF023
+    __slots__ = ("var", "agent", "value")  # noqa: RUF023
     var: str
     agent: str
+    value: str  # "": any value but empty/0/false/no counts; else only this value
 
-    def __init__(self, var: str, agent: str) -> None:
-        super().__init__(var, agent)
+    def __init__(self, var: str, agent: str, value: str = "") -> None:
+        super().__init__(var, agent, value)
 
 
 class CommitMarker(Frozen):
@@ -53,6 +54,11 @@ ENV_MARKERS: tuple[EnvMarker, ...] = (
     EnvMarker("CODEX_SANDBOX", "codex"),
     EnvMarker("GEMINI_CLI", "gemini-cli"),
     EnvMarker("CURSOR_AGENT", "cursor"),
+    EnvMarker("CODEX_CI", "codex"),
+    EnvMarker("COPILOT_CLI", "copilot"),
+    EnvMarker("COPILOT_AGENT", "copilot"),
+    EnvMarker("CLINE_ACTIVE", "cline"),
+    EnvMarker("CURSOR_EXTENSION_HOST_ROLE", "cursor", "agent-exec"),
     EnvMarker("OPENCODE", "opencode"),
     EnvMarker("AI_AGENT", "agent"),
     EnvMarker("AGENT", "agent"),
@@ -68,6 +74,7 @@ COMMIT_MARKERS: tuple[CommitMarker, ...] = (
     CommitMarker(r"^copilot-swe-agent\[bot\] <", "copilot"),
     CommitMarker(r"^devin-ai-integration\[bot\] <", "devin"),
     CommitMarker(r"^cline\[bot\] <", "cline"),
+    CommitMarker(r"^google-labs-jules\[bot\] <", "jules"),
     CommitMarker(r"<crystal@stravu\.com>", "crystal"),
 )
 
@@ -83,11 +90,36 @@ MESSAGE_MARKERS: tuple[MessageMarker, ...] = (
     MessageMarker(r"^Guardrails-Checked:[ \t]*\S+[ \t]*$", ATTESTED),
 )
 
-# Names given in the environment by ``AGENT``/``AI_AGENT`` ("claude-code_2-1-263_agent") that
-# mean "some agent" rather than naming one.
+# Names given in the environment by ``AGENT``/``AI_AGENT`` that mean "some agent" rather than
+# naming one.
 _GENERIC = ("1", "true", "yes")
+# Vendor prefixes of ``AI_AGENT`` values such as ``github_copilot_vscode_agent``: the agent is
+# the part after the vendor.
+_VENDORS = ("github", "google", "openai", "anthropic", "microsoft", "amazon", "aws")
+# What agents call themselves there, as the tables name them.
+_ALIASES = {"claude": "claude-code", "claudecode": "claude-code", "gemini": "gemini-cli",
+            "codex-cli": "codex", "cursor-agent": "cursor", "cursor-cli": "cursor",
+            "github-copilot": "copilot", "copilot-cli": "copilot"}
 
-_TRAILER = re.compile(r"^co-authored-by:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+def agent_name(value: str) -> str:
+    """The agent an ``AGENT``/``AI_AGENT`` value names: ``claude-code_2-1-263_agent`` →
+    ``claude-code``, ``<name>@<version>`` → ``<name>``, ``github_copilot_vscode_agent`` →
+    ``copilot``; ``1``/``true`` → ``agent``."""
+    v = value.strip().lower()
+    if v in _GENERIC:
+        return "agent"
+    v = v.split("@", 1)[0].strip()
+    parts = [p for p in v.replace(" ", "_").split("_") if p]
+    while parts and (parts[-1] in ("agent", "cli") or re.fullmatch(r"v?[0-9][0-9.-]*",
+                                                                    parts[-1])):
+        parts.pop()
+    if len(parts) > 1 and parts[0] in _VENDORS:
+        parts = parts[1:]
+    name = parts[0] if parts else "agent"
+    return _ALIASES.get(name, name)
+
+_TRAILER = r"^co-authored-by:\s*(.+)$"  # compiled on first use (hooks rarely need it)
 
 _COMPILED: list[tuple[tuple[tuple[re.Pattern[str], str], ...], ...]] = []
 
@@ -114,10 +146,12 @@ def env_marker(env: Optional[Mapping[str, str]] = None) -> Optional[tuple[str, s
     env = os.environ if env is None else env
     for m in ENV_MARKERS:
         value = env.get(m.var, "")
+        if m.value and value.strip() != m.value:
+            continue
         if value and value.lower() not in ("0", "false", "no"):
             agent = m.agent
-            if m.var in ("AGENT", "AI_AGENT") and value.lower() not in _GENERIC:
-                agent = value.split("_", 1)[0]
+            if m.var in ("AGENT", "AI_AGENT"):
+                agent = agent_name(value)
             return f"{m.var}={value}", agent
     for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         value = env.get(var, "")
@@ -134,7 +168,8 @@ def from_env(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def from_commit(author: str, committer: str, message: str) -> Optional[str]:
     """The agent a commit's metadata names: ``author``/``committer`` are "Name <email>"."""
-    idents = [author, committer, *(m.strip() for m in _TRAILER.findall(message))]
+    trailers = re.findall(_TRAILER, message, re.IGNORECASE | re.MULTILINE)
+    idents = [author, committer, *(m.strip() for m in trailers)]
     commit_rx, message_rx = _compiled()
     for rx, agent in commit_rx:
         if any(rx.search(i) for i in idents):

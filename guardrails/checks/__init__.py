@@ -21,7 +21,8 @@ PRE_COMMIT = ("baseline", "scope", "bypass", "refstore")
 # What `check --range` and the CI gate run per commit.
 RANGE = ("scope", "bypass", "attest")
 # What `git-guardrails doctor` runs: modules exposing ``diagnose(repo) -> list[Finding]``.
-DOCTOR: tuple[str, ...] = ("bypass", "refstore", "sessions", "attest", "scope", "versions")
+DOCTOR: tuple[str, ...] = ("bypass", "refstore", "sessions", "attest", "scope", "versions",
+                           "agents")
 
 
 def prefetch(repo: git.Repo, names: Sequence[str]) -> None:

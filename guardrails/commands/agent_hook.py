@@ -1,115 +1,50 @@
-"""git-guardrails agent-hook claude: a Claude Code ``PreToolUse`` hook.
+"""git-guardrails agent-hook AGENT: an agent's pre-tool hook (the payload on stdin, the answer
+in that agent's protocol). AGENT is one of claude, codex, gemini, cursor, copilot, windsurf,
+cline; the decision core and one adapter per protocol are in guardrails/agents/.
 
-Reads the hook's JSON on stdin. Blocks (exit 2, the reason on stderr, which Claude Code shows
-the model) Bash commands that skip git hooks, and Edit/Write/MultiEdit/NotebookEdit of a path
-outside the session's scope, inside ``locked``, inside git's own directory, or outside the
-session's worktree (an absolute path into the main checkout or another worktree). Exit 0
-allows the call. Wiring: examples/claude-settings.json.
+It runs on every shell and edit call of the agent, so the usual command line
+(``agent-hook AGENT``) is read by :func:`fast` without importing click; ``--help`` and
+anything else goes to the click command. Wiring: ``git guardrails install-agent AGENT``.
 """
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
-from typing import Any, Optional
 
-import click
+from guardrails.agents.hook import AGENTS
 
-EDIT_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path",
-              "NotebookEdit": "notebook_path"}
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+TYPE_CHECKING = False  # typing is not imported at run time; mypy reads it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, Optional
 
 
-def bash_reason(command: str) -> Optional[str]:
-    from guardrails.skipped import shellcmd as skipcmd
+def run(agent: str) -> int:
+    from guardrails.agents import hook
 
-    why = skipcmd.reasons(command)
-    if not why:
-        return None
-    return ("this command skips git hooks: " + "; ".join(dict.fromkeys(why)) + ". Hooks are "
-            "the floor agent commits must clear: run it without that (no --no-verify/-n, no "
-            "SKIP=, no core.hooksPath) and fix what the hooks report.")
+    return hook.main(agent, sys.stdin.buffer.read())
 
 
-def edit_reason(file_path: str, cwd: str) -> Optional[str]:
-    from guardrails import context, git
-    from guardrails.errors import GuardrailsError
-    from guardrails.git import worktrees
-    from guardrails.scope.patterns import Matcher
-
-    target = os.path.realpath(os.path.join(cwd, os.path.expanduser(file_path)))
-    try:
-        repo = git.discover(cwd)
-    except GuardrailsError:
-        return None  # not in a repository: nothing of ours to guard
-    top = os.path.realpath(repo.toplevel)
-    for d in (repo.common_dir, repo.git_dir):
-        if _within(target, os.path.realpath(d)):
-            return (f"{file_path} is inside git's own directory ({d}): hooks, config and the "
-                    "session record are not the agent's to edit")
-    tops = sorted((os.path.realpath(t) for t in worktrees.tops(repo)), key=len, reverse=True)
-    owner = next((t for t in tops if _within(target, t)), None)
-    if owner is not None and owner != top:
-        return (f"{file_path} is in another worktree ({owner}), not this session's worktree "
-                f"({top}): edit the file under {top} instead")
-    from guardrails.sessions import session as sessions
-
-    sess = sessions.current(repo)
-    if owner is None:
-        if sess is not None and not _within(target, os.path.realpath(tempfile.gettempdir())):
-            return (f"{file_path} is outside this session's worktree ({top}): a session edits "
-                    "only its own worktree")
-        return None
-    rel = os.path.relpath(target, top).replace(os.sep, "/")
-    ctx = context.build(repo)
-    if ctx.policy is not None and ctx.policy.locked and Matcher(ctx.policy.locked).match(rel):
-        return (f"{rel} is locked by the policy ({ctx.policy.source}): no agent may change it "
-                "(only a human, on the base branch)")
-    if ctx.task is not None and not Matcher(ctx.task.allow).match(rel):
-        label = "the ad-hoc session" if ctx.scope_source == "session (ad hoc)" else \
-            f"task `{ctx.task.name}`"
-        return (f"{rel} is outside the allow patterns of {label} "
-                f"({', '.join(ctx.task.allow)}; {ctx.scope_source}): edit only files in scope")
+def fast(args: Sequence[str]) -> Optional[int]:
+    """``agent-hook AGENT`` exactly; None for anything else (click reads and reports it)."""
+    if len(args) == 1 and args[0] in AGENTS:
+        return run(args[0])
     return None
 
 
-def decide(payload: Any) -> Optional[str]:
-    """The reason to block this tool call, or None to allow it."""
-    if not isinstance(payload, dict):
-        raise ValueError("the hook input is not a JSON object")
-    tool = payload.get("tool_name")
-    tool_input = payload.get("tool_input") or {}
-    cwd = payload.get("cwd") or os.getcwd()
-    if not isinstance(tool_input, dict) or not isinstance(cwd, str):
-        raise ValueError("tool_input must be an object and cwd a string")
-    if tool == "Bash":
-        command = tool_input.get("command")
-        return bash_reason(command) if isinstance(command, str) else None
-    key = EDIT_TOOLS.get(str(tool))
-    if key is not None:
-        path = tool_input.get(key)
-        if isinstance(path, str) and path:
-            return edit_reason(path, cwd)
-    return None
+def _click_command() -> Any:
+    import click
+
+    @click.command("agent-hook")
+    @click.argument("agent", type=click.Choice(AGENTS))
+    def command(agent: str) -> int:
+        """An agent's pre-tool hook: reads the tool call on stdin, answers in that agent's
+        protocol (docs/agents.md). Install it with `git guardrails install-agent AGENT`."""
+        return run(agent)
+
+    return command
 
 
-@click.command("agent-hook")
-@click.argument("agent", type=click.Choice(["claude"]))
-def command(agent: str) -> int:
-    """A PreToolUse hook for Claude Code: reads the call on stdin; exit 2 blocks it."""
-    raw = sys.stdin.read()
-    try:
-        reason = decide(json.loads(raw))
-    except ValueError as e:
-        sys.stderr.write(f"git-guardrails agent-hook: cannot read the {agent} hook input: {e}\n"
-                         "  fix: wire it as a PreToolUse command hook "
-                         "(see examples/claude-settings.json)\n")
-        return 2
-    if reason is None:
-        return 0
-    sys.stderr.write(f"git-guardrails: blocked: {reason}\n")
-    return 2
+def __getattr__(name: str) -> Any:
+    if name == "command":
+        return _click_command()
+    raise AttributeError(name)

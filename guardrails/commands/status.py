@@ -128,6 +128,24 @@ def _became_dirty(row: Row, since: float) -> list[str]:
     return newer
 
 
+def _drop_nested(rows: list[Row]) -> None:
+    """A registered worktree inside another one (``.claude/worktrees/<n>``,
+    ``.gemini/worktrees/<n>``) shows in the outer one's ``git status`` as an untracked
+    directory: it is a worktree of its own, not a change of the outer one."""
+    tops = {os.path.realpath(r.path) for r in rows}
+    for r in rows:
+        if not r.dirty_paths:
+            continue
+        outer = os.path.realpath(r.path)
+        kept = [p for p in r.dirty_paths
+                if os.path.realpath(os.path.join(outer, p.rstrip("/"))) not in tops - {outer}]
+        if len(kept) != len(r.dirty_paths):
+            r.dirty_paths = kept
+            r.dirty = len(kept)
+            if r.state == "dirty" and not kept:
+                r.state = "clean"
+
+
 def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Finding]]:
     wts = worktrees.list_worktrees(repo)
     try:
@@ -138,6 +156,7 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
     workers = min(8, max(1, len(wts)))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         rows = list(pool.map(lambda wt: _row(repo, wt, base), wts))
+    _drop_nested(rows)
     from guardrails.sessions import health
 
     findings: list[Finding] = health.findings(repo, wts)
