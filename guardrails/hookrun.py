@@ -120,7 +120,7 @@ def _human_outside_session(repo: git.Repo) -> bool:
     if repo.branch in policy.DEFAULT_BASES and _stages_policy(repo):
         return False  # a commit on the base that changes the policy: judged by the new file
     try:
-        return not policy.enforces_always(repo)
+        return not policy.enforces_always(repo, valid=True)
     except policy.PolicyError:
         return False  # the full path turns a broken policy into a warning for a human
 

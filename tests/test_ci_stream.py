@@ -88,8 +88,9 @@ def _sections(diff: bytes) -> list[bytes]:
 @pytest.mark.parametrize("size", [1, 11, 12, 13, 100, 1 << 16])
 def test_staged_scan_streams_the_staged_diff(tmp_path: Path, size: int) -> None:
     """The pre-commit stage's scan of the staged diff, fed in pieces: the fingerprint of the
-    whole diff, and exactly the files' sections with a literal or a non-ASCII byte in them;
-    a binary file (its patch: base85 lines, never a ``+`` line) is neither kept nor scanned."""
+    whole diff, and exactly the files' sections with a literal or a non-ASCII byte in them.
+    The staged diff is ``--text`` (the attestation is computed whatever .gitattributes say), so
+    a binary file's bytes are ``+`` lines too and are scanned like any other."""
     repo = make_repo(tmp_path / "r")
     write(repo, "a.sh", "echo hi\ngit commit --no-verify -m x\n")
     write(repo, "b.py", "x = 1\n")
@@ -99,14 +100,14 @@ def test_staged_scan_streams_the_staged_diff(tmp_path: Path, size: int) -> None:
     git("add", "-A", cwd=repo)
     r = gitmod.discover(str(repo))
     diff = attestation.staged_diff(r)
-    assert b"GIT binary patch" in diff
+    assert b"GIT binary patch" not in diff and b"+skip --no-verify" in diff
     scan = attestation.StagedScan()
     for i in range(0, len(diff), size):
         scan.feed(diff[i:i + size])
     digest, kept = scan.finish()
     assert digest == attestation.fingerprint(diff)
     want = [s for s in _sections(diff)
-            if s.startswith((b"diff --git a/a.sh", b"diff --git a/d.txt"))]
+            if s.startswith((b"diff --git a/a.sh", b"diff --git a/c.bin", b"diff --git a/d.txt"))]
     assert kept == b"".join(want)
     assert attestation.staged_scan(r) == (digest, kept)
     fp, pid = attestation.staged_ids(r)

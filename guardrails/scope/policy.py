@@ -512,11 +512,39 @@ def same_text(worktree: bytes, committed: bytes) -> bool:
                                      worktree.replace(b"\r\n", b"\n") == committed)
 
 
-def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None) -> bool:
+VALID_CACHE = "policy-valid"  # in <common>/guardrails/: the blob id last seen to parse
+
+
+def _known_valid(repo: git.Repo, blob: git.Object) -> None:
+    """Raise PolicyError unless ``blob`` parses; a blob once seen to parse is remembered (by
+    id) so a human's next commit does not parse it again. The record is agent-writable, and
+    all a forged one can do is spare a human the warning about a broken policy: humans are
+    never judged by it, and agents never take this path."""
+    path = repo.common_path("guardrails", VALID_CACHE)
+    try:
+        with open(path, "rb") as f:
+            if f.read(80).strip() == blob.oid.encode():
+                return
+    except OSError:
+        pass
+    parse(blob.data, "base")  # PolicyError: the caller shows it
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(blob.oid.encode() + b"\n")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only git dir: parsed again next time
+
+
+def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None,
+                    valid: bool = False) -> bool:
     """Whether the trusted policy says ``enforce = "always"``: all that a human outside any
     session needs to know. The policy text is parsed only when it could say so: TOML cannot
     spell "always" without the word itself or an escape (``\\u0061``), nor move the policy to
-    another base without a ``base`` line other than ``base = "<this branch>"``."""
+    another base without a ``base`` line other than ``base = "<this branch>"``. ``valid``: also
+    raise PolicyError for a policy that does not parse (once per policy blob)."""
     _configured, candidates, objs = _base_objects(repo, config)
     for n, b in enumerate(candidates):
         commit, blob = objs[2 * n], objs[2 * n + 1]
@@ -529,6 +557,8 @@ def enforces_always(repo: git.Repo, config: Optional[dict[str, str]] = None) -> 
                                + rb"[\"'][ \t]*(#.*)?\r?$")
         if b"always" not in raw and b"\\" not in raw and (
                 b"base" not in raw or (raw.count(b"base") == 1 and same_base.search(raw))):
+            if valid:
+                _known_valid(repo, blob)
             return False
         break
     pol = load_trusted(repo, config)
