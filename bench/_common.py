@@ -16,6 +16,18 @@ from typing import Optional
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
+# The policy of the hook-latency benches: one task whose branches are agent/bench-*, over src/.
+POLICY = """\
+[guardrails]
+base = "main"
+protected = ["main"]
+locked = [".guardrails.toml", ".pre-commit-config.yaml"]
+
+[tasks.bench]
+branch = "agent/bench-*"
+allow = ["src/**"]
+"""
+
 CLEAN_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "SKIP",
               "PREK_SKIP", "PRE_COMMIT", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF",
               "CLAUDECODE", "CODEX_THREAD_ID", "GEMINI_CLI", "AGENT", "AI_AGENT",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
+    POLICY,
     PROJECT,
     clean_env,
     default_hooks,
@@ -35,16 +36,6 @@ from bench._common import (
 FILES = 10_000
 CHANGED = 5
 RUNNERS = ("pre-commit", "prek")
-POLICY = """\
-[guardrails]
-base = "main"
-protected = ["main"]
-locked = [".guardrails.toml", ".pre-commit-config.yaml"]
-
-[tasks.bench]
-branch = "agent/bench-*"
-allow = ["src/**"]
-"""
 
 
 def _config(repo: tuple[str, str], ids: list[str], hook_types: list[str]) -> str:

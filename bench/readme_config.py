@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import (
+    POLICY,
     PROJECT,
     clean_env,
     git,
@@ -37,16 +38,6 @@ RUNNERS = ("prek", "pre-commit")
 PERSONAS = ("agent", "human")
 TARGETS = {("prek", "agent"): 1.5, ("prek", "human"): 1.1,
            ("pre-commit", "agent"): 1.2, ("pre-commit", "human"): 1.05}
-POLICY = """\
-[guardrails]
-base = "main"
-protected = ["main"]
-locked = [".guardrails.toml", ".pre-commit-config.yaml"]
-
-[tasks.bench]
-branch = "agent/bench-*"
-allow = ["src/**"]
-"""
 
 
 def readme_config(readme: Path = PROJECT / "README.md") -> str:
