@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -107,6 +108,34 @@ def test_no_python_without_sessions(tmp_path: Path) -> None:
     shim.write_text(broken.replace("command -v python3", "command -v no-such-python"))
     proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_a_humans_own_refs_start_no_python_beside_sessions(tmp_path: Path) -> None:
+    """Sessions are active in other worktrees: a human's commit, branch and reset outside any
+    session touch no session's branch, so the shim starts no Python for them; moving a
+    session's branch from there still reaches Python, which journals it."""
+    import sys
+
+    repo, _a, _b = agents(tmp_path)
+    human = add_worktree(repo, tmp_path / "human", "human/topic")
+    log = tmp_path / "python-starts.log"
+    wrapper = tmp_path / "python-wrapper"
+    wrapper.write_text(f'#!/bin/sh\necho "$PWD $4" >> "{log}"\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    shim = repo / ".git" / "hooks" / "reference-transaction"
+    shim.write_text(re.sub(r"GUARDRAILS_PYTHON='[^']*'", f"GUARDRAILS_PYTHON='{wrapper}'",
+                           shim.read_text()))
+    write(human, "notes.txt", "human work\n")
+    git("add", "notes.txt", cwd=human)
+    git("commit", "-q", "--no-verify", "-m", "human work", cwd=human)
+    git("branch", "human/other", cwd=human)
+    git("reset", "-q", "--hard", "HEAD~1", cwd=human)
+    git("update-ref", "refs/heads/release/1", "HEAD", cwd=repo)
+    assert not log.exists(), log.read_text()
+    git("update-ref", "refs/heads/agent/docs", "HEAD", cwd=human)
+    assert log.exists()
+    assert any(e["ref"] == "refs/heads/agent/docs" and e["kind"] == "update"
+               for e in journal(repo))
 
 
 def test_unchecked_commit_refused_when_checks_record_exists(tmp_path: Path) -> None:
@@ -501,8 +530,8 @@ def test_doctor_names_a_session_branch_a_prune_broke(tmp_path: Path) -> None:
 def test_doctor_says_when_the_shims_are_outdated(tmp_path: Path) -> None:
     repo, _a, _b = agents(tmp_path)
     shim = repo / ".git" / "hooks" / "reference-transaction"
-    shim.write_text(shim.read_text().replace("guardrails-shim-version: 2",
-                                             "guardrails-shim-version: 1"))
+    shim.write_text(re.sub(r"guardrails-shim-version: \d+", "guardrails-shim-version: 0",
+                           shim.read_text()))
     found = [f for f in refstore.diagnose(ggit.discover(str(repo)))
              if f.rule == "refstore-native-hooks"]
     assert len(found) == 1 and "older git-guardrails" in found[0].message

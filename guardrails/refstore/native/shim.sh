@@ -2,7 +2,7 @@
 # git-guardrails native hook: @HOOK@
 # Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
 # hook that was here before (kept as @HOOK@.legacy, which runs first).
-# guardrails-shim-version: 2
+# guardrails-shim-version: 3
 # Cheap while no agent session is active: no Python starts unless some worktree of this
 # repository has a session record (<git-dir>/guardrails/session.json).
 GUARDRAILS_PYTHON='@PYTHON@'
@@ -93,11 +93,40 @@ esac
 # only its own branch and HEAD. Anything else (another ref, a rollback to look at, a record of
 # checked trees to compare, a path or name needing JSON escapes) goes to Python below.
 zero=0000000000000000000000000000000000000000
+# Outside a session (a human's commit, switch, reset …) Python journals only the moves of some
+# session's branch (reftx.py: a rollback is seen from anywhere). True when $input moves one, or
+# when a session record cannot be read here (Python looks then).
+session_branch_moved() {
+	others=
+	for f in "$common"/guardrails/session.json "$common"/worktrees/*/guardrails/session.json; do
+		[ -e "$f" ] || continue
+		b=$(sed -n 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/\1/p' "$f" 2>/dev/null)
+		case $b in '' | *'
+'*) return 0 ;; esac
+		others="$others refs/heads/$b "
+	done
+	while read -r o n r; do
+		[ -n "$r" ] && [ "$o" != "$n" ] || continue
+		case $others in *" $r "*) return 0 ;; esac
+	done <<UPDATES
+$input
+UPDATES
+	return 1
+}
 gd=${GIT_DIR:+$(cd "$GIT_DIR" 2>/dev/null && pwd -P)}
 rec=$gd/guardrails/session.json
+if [ -z "$gd" ] && [ "$hook" = reference-transaction ] && [ -d "$PWD/.git" ] \
+	&& [ "$PWD/.git" -ef "$common" ] && [ ! -e "$common/guardrails/session.json" ]; then
+	# the main worktree, where git exports no GIT_DIR, without a session of its own
+	[ "$1" != prepared ] || exit 0
+	session_branch_moved || exit 0
+fi
 if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 	if [ ! -e "$rec" ] && [ "$1" = prepared ]; then
 		exit 0  # not a session: only sessions are refused anything
+	fi
+	if [ ! -e "$rec" ] && ! session_branch_moved; then
+		exit 0  # not a session, and no session's branch moved: nothing to journal
 	fi
 	fast=
 	checked_here=1
