@@ -181,20 +181,10 @@ class _Lexer:
         cmd_pos = True
         while self.i < self.n:
             c = s[self.i]
-            if c in " \t\r":
-                self.i += 1
-                continue
-            if c == "\\" and s.startswith("\n", self.i + 1):
-                self.i += 2
-                continue
-            if c == "#":
-                nl = s.find("\n", self.i)
-                self.i = self.n if nl < 0 else nl
+            if self._skip_blank(c):
                 continue
             if c == "\n":
-                self.i += 1
-                out.append("\n")
-                self._heredocs()
+                out.append(self._newline())
                 cmd_pos = True
                 continue
             if c in "<>" and s.startswith("(", self.i + 1):
@@ -209,34 +199,58 @@ class _Lexer:
                     out.append(self.arith_command())
                     cmd_pos = False
                     continue
-                op = next(o for o in OPERATORS if s.startswith(o, self.i))
-                self.i += len(op)
+                op = self.operator()
                 if op == "(":
                     paren += 1
                 elif op == ")":
                     if paren:
                         paren -= 1
-                    elif case:
-                        pass  # a case pattern's closing parenthesis
-                    elif stop_paren:
+                    elif stop_paren and not case:  # not a case pattern's closing parenthesis
                         return out
                 out.append(op)
                 cmd_pos = op != ")"
                 continue
             w = self.word()
-            if self.i < self.n and s[self.i] in "<>" and w.raw.isdigit():
+            if self._is_fd(w):
                 out.append(self.redir(w.raw))
                 continue
             v = w.plain()
-            if cmd_pos and v == "case":
-                case += 1
-            elif v == "esac" and case:
-                case -= 1
+            case = _case_nesting(case, v, cmd_pos)
             cmd_pos = v in RESERVED_START or (cmd_pos and _is_assignment(w))
             out.append(w)
         if stop_paren:
             self.error = "unterminated $("
         return out
+
+    def _skip_blank(self, c: str) -> bool:
+        """Step over blanks, a ``\\``-newline or a comment at the cursor (``c``); False when
+        there is none."""
+        s = self.s
+        if c in " \t\r":
+            self.i += 1
+        elif c == "\\" and s.startswith("\n", self.i + 1):
+            self.i += 2
+        elif c == "#":
+            nl = s.find("\n", self.i)
+            self.i = self.n if nl < 0 else nl
+        else:
+            return False
+        return True
+
+    def _is_fd(self, w: Word) -> bool:
+        """``2`` in ``2>err``: digits right before a redirection operator."""
+        return self.i < self.n and self.s[self.i] in "<>" and w.raw.isdigit()
+
+    def _newline(self) -> str:
+        """A newline ends the command; the bodies of its here-documents follow it."""
+        self.i += 1
+        self._heredocs()
+        return "\n"
+
+    def operator(self) -> str:
+        op = next(o for o in OPERATORS if self.s.startswith(o, self.i))
+        self.i += len(op)
+        return op
 
     def arith_command(self) -> Word:
         """``(( … ))`` as one word (arithmetic, not a subshell)."""
@@ -503,6 +517,16 @@ class _Lexer:
         return self.n
 
 
+def _case_nesting(depth: int, v: Optional[str], cmd_pos: bool) -> int:
+    """How many ``case … esac`` are open after the word ``v``: inside one, a ``)`` closes a
+    pattern, not a ``$(…)``."""
+    if cmd_pos and v == "case":
+        return depth + 1
+    if v == "esac" and depth:
+        return depth - 1
+    return depth
+
+
 def _body_word(body: str, depth: int) -> Word:
     """An unquoted here-document body as a word (its ``$(…)`` run when the shell reads it)."""
     lx = _Lexer(body, depth + 1)
@@ -539,6 +563,9 @@ class Cmd:
 
 
 def structure(toks: list[Token]) -> list[Cmd]:
+    """The commands of a token list, in order: each simple command (its words, redirections,
+    and whether it reads a pipe), the words that are only expanded (``for``'s list, ``case``'s
+    subject and patterns, ``[[ … ]]``), and subshells as a push and a pop of the shell."""
     items: list[Cmd] = []
     words: list[Word] = []
     redirs: list[Redir] = []
@@ -552,19 +579,10 @@ def structure(toks: list[Token]) -> list[Cmd]:
             items.append(Cmd(words, redirs, piped))
         words, redirs, piped = [], [], next_piped
 
-    def word_at(j: int) -> Optional[Word]:
-        t = toks[j] if j < n else None
-        return t if isinstance(t, Word) else None
-
     while i < n:
         t = toks[i]
         if stack and stack[-1] == "case-pat":
-            if isinstance(t, Word) and t.plain() == "esac":
-                stack.pop()
-            elif t == ")":
-                stack[-1] = "case-body"
-            elif isinstance(t, Word):
-                items.append(Cmd([t], [], False, "subs"))
+            _case_pattern(t, stack, items)
             i += 1
             continue
         if isinstance(t, Redir):
@@ -572,82 +590,128 @@ def structure(toks: list[Token]) -> list[Cmd]:
             i += 1
             continue
         if isinstance(t, str):
-            if t in ("|", "|&"):
-                flush(True)
-            elif t in (";;", ";&", ";;&"):
-                flush(False)
-                if stack:
-                    stack[-1] = "case-pat"
-            elif t == "(":
-                if len(words) == 1 and i + 1 < n and toks[i + 1] == ")":
-                    words, redirs = [], []  # name ( ) — a function definition
-                    i += 2
-                    continue
-                flush(False)
-                items.append(Cmd([], [], False, "push"))
-            elif t == ")":
-                flush(False)
-                items.append(Cmd([], [], False, "pop"))
-            else:
-                flush(False)
+            if t == "(" and len(words) == 1 and i + 1 < n and toks[i + 1] == ")":
+                words, redirs = [], []  # name ( ) — a function definition
+                i += 2
+                continue
+            flush(t in ("|", "|&"))
+            _operator(t, stack, items)
             i += 1
             continue
         v = t.plain()
         if not words and v is not None:
-            if v in RESERVED_START:
-                i += 1
-                if v == "time" and word_at(i) is not None and word_at(i).plain() == "-p":  # type: ignore[union-attr]
-                    i += 1
-                continue
-            if v == "esac" and stack:
-                stack.pop()
-                i += 1
-                continue
-            if v in ("for", "select"):
-                name = word_at(i + 1)
-                i += 2
-                if name is not None:
-                    items.append(Cmd([name], [], False, "loopvar"))
-                while i < n and toks[i] == "\n":
-                    i += 1
-                if word_at(i) is not None and word_at(i).plain() == "in":  # type: ignore[union-attr]
-                    i += 1
-                    while i < n and isinstance(toks[i], Word):
-                        items.append(Cmd([toks[i]], [], False, "subs"))  # type: ignore[list-item]
-                        i += 1
-                continue
-            if v == "case":
-                subject = word_at(i + 1)
-                if subject is not None:
-                    items.append(Cmd([subject], [], False, "subs"))
-                i += 2
-                while i < n and toks[i] == "\n":
-                    i += 1
-                if word_at(i) is not None and word_at(i).plain() == "in":  # type: ignore[union-attr]
-                    i += 1
-                stack.append("case-pat")
-                continue
-            if v == "function":
-                i += 2
-                if i + 1 < n and toks[i] == "(" and toks[i + 1] == ")":
-                    i += 2
-                continue
-            if v == "[[":
-                i += 1
-                while i < n and not (isinstance(toks[i], Word) and
-                                     toks[i].plain() == "]]"):  # type: ignore[union-attr]
-                    t2 = toks[i]
-                    if isinstance(t2, Word):
-                        items.append(Cmd([t2], [], False, "subs"))
-                    elif isinstance(t2, Redir):
-                        items.append(Cmd([t2.target], [], False, "subs"))
-                    i += 1
-                i += 1
+            after = _reserved(toks, i, v, stack, items)
+            if after is not None:
+                i = after
                 continue
         words.append(t)
         i += 1
     flush(False)
     return items
+
+
+def _case_pattern(t: Token, stack: list[str], items: list[Cmd]) -> None:
+    """A token of a ``case`` pattern (``a|b)``): its words are expanded, ``)`` starts the body."""
+    if isinstance(t, Word) and t.plain() == "esac":
+        stack.pop()
+    elif t == ")":
+        stack[-1] = "case-body"
+    elif isinstance(t, Word):
+        items.append(Cmd([t], [], False, "subs"))
+
+
+def _operator(t: str, stack: list[str], items: list[Cmd]) -> None:
+    """After the command before an operator is flushed: ``;;`` starts the next ``case``
+    pattern, ``(`` and ``)`` open and close a subshell."""
+    if t in (";;", ";&", ";;&"):
+        if stack:
+            stack[-1] = "case-pat"
+    elif t == "(":
+        items.append(Cmd([], [], False, "push"))
+    elif t == ")":
+        items.append(Cmd([], [], False, "pop"))
+
+
+def _word_at(toks: list[Token], j: int) -> Optional[Word]:
+    t = toks[j] if j < len(toks) else None
+    return t if isinstance(t, Word) else None
+
+
+def _plain_at(toks: list[Token], j: int) -> Optional[str]:
+    w = _word_at(toks, j)
+    return w.plain() if w is not None else None
+
+
+def _skip_newlines(toks: list[Token], i: int) -> int:
+    while i < len(toks) and toks[i] == "\n":
+        i += 1
+    return i
+
+
+def _reserved(toks: list[Token], i: int, v: str, stack: list[str],
+              items: list[Cmd]) -> Optional[int]:
+    """A reserved word at the start of a command (``v``, at ``toks[i]``): the items its
+    header adds and the index after it; None when it is an ordinary command word."""
+    if v in RESERVED_START:
+        i += 1
+        if v == "time" and _plain_at(toks, i) == "-p":
+            i += 1
+        return i
+    if v == "esac" and stack:
+        stack.pop()
+        return i + 1
+    if v in ("for", "select"):
+        return _for_header(toks, i, items)
+    if v == "case":
+        i = _case_header(toks, i, items)
+        stack.append("case-pat")
+        return i
+    if v == "function":
+        i += 2
+        if i + 1 < len(toks) and toks[i] == "(" and toks[i + 1] == ")":
+            i += 2
+        return i
+    if v == "[[":
+        return _test_clause(toks, i, items)
+    return None
+
+
+def _for_header(toks: list[Token], i: int, items: list[Cmd]) -> int:
+    """``for NAME [in WORDS…]``: the loop variable (not known) and the words (expanded)."""
+    name = _word_at(toks, i + 1)
+    i = _skip_newlines(toks, i + 2)
+    if name is not None:
+        items.append(Cmd([name], [], False, "loopvar"))
+    if _plain_at(toks, i) == "in":
+        i += 1
+        while i < len(toks) and isinstance(toks[i], Word):
+            items.append(Cmd([toks[i]], [], False, "subs"))  # type: ignore[list-item]
+            i += 1
+    return i
+
+
+def _case_header(toks: list[Token], i: int, items: list[Cmd]) -> int:
+    """``case WORD in``: the subject is expanded."""
+    subject = _word_at(toks, i + 1)
+    if subject is not None:
+        items.append(Cmd([subject], [], False, "subs"))
+    i = _skip_newlines(toks, i + 2)
+    if _plain_at(toks, i) == "in":
+        i += 1
+    return i
+
+
+def _test_clause(toks: list[Token], i: int, items: list[Cmd]) -> int:
+    """``[[ … ]]``: every word (and redirection-looking operand) is expanded, nothing runs."""
+    i += 1
+    while i < len(toks) and _plain_at(toks, i) != "]]":
+        t = toks[i]
+        if isinstance(t, Word):
+            items.append(Cmd([t], [], False, "subs"))
+        elif isinstance(t, Redir):
+            items.append(Cmd([t.target], [], False, "subs"))
+        i += 1
+    return i + 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -694,34 +758,9 @@ def _brace(chars: list[tuple[str, bool]], limit: int = 64) -> list[list[tuple[st
         elif ch == "}" and depth:
             depth -= 1
             if depth == 0:
-                inner = chars[start + 1:k]
-                alts: list[list[tuple[str, bool]]] = []
-                cur: list[tuple[str, bool]] = []
-                d = 0
-                for c2 in inner:
-                    if not c2[1] and c2[0] == "{":
-                        d += 1
-                    elif not c2[1] and c2[0] == "}":
-                        d -= 1
-                    if not c2[1] and c2[0] == "," and d == 0:
-                        alts.append(cur)
-                        cur = []
-                    else:
-                        cur.append(c2)
-                alts.append(cur)
-                if len(alts) < 2:
-                    text = "".join(c for c, _ in inner)
-                    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)|([a-zA-Z])\.\.([a-zA-Z])", text)
-                    if not m:
-                        continue
-                    if m.group(1) is not None:
-                        a, b = int(m.group(1)), int(m.group(2))
-                        rng = range(a, b + (1 if b >= a else -1), 1 if b >= a else -1)
-                        alts = [[(c, True) for c in str(x)] for x in list(rng)[:limit]]
-                    else:
-                        a2, b2 = ord(m.group(3)), ord(m.group(4))
-                        step = 1 if b2 >= a2 else -1
-                        alts = [[(chr(x), True)] for x in range(a2, b2 + step, step)][:limit]
+                alts = _brace_alternatives(chars[start + 1:k], limit)
+                if alts is None:
+                    continue  # not a brace expression: `{x}` stays as written
                 head, tail = chars[:start], chars[k + 1:]
                 out: list[list[tuple[str, bool]]] = []
                 for alt in alts:
@@ -730,6 +769,121 @@ def _brace(chars: list[tuple[str, bool]], limit: int = 64) -> list[list[tuple[st
                         break
                 return out[:limit]
     return [chars]
+
+
+def _brace_alternatives(inner: list[tuple[str, bool]],
+                        limit: int) -> Optional[list[list[tuple[str, bool]]]]:
+    """What ``{inner}`` stands for: its comma-separated parts (``a,b``), or a sequence
+    (``1..3``, ``a..e``); None when it is neither."""
+    alts: list[list[tuple[str, bool]]] = []
+    cur: list[tuple[str, bool]] = []
+    d = 0
+    for c2 in inner:
+        if not c2[1] and c2[0] == "{":
+            d += 1
+        elif not c2[1] and c2[0] == "}":
+            d -= 1
+        if not c2[1] and c2[0] == "," and d == 0:
+            alts.append(cur)
+            cur = []
+        else:
+            cur.append(c2)
+    alts.append(cur)
+    if len(alts) >= 2:
+        return alts
+    return _brace_sequence("".join(c for c, _ in inner), limit)
+
+
+def _brace_sequence(text: str, limit: int) -> Optional[list[list[tuple[str, bool]]]]:
+    """``{1..3}`` or ``{a..e}`` (numbers or letters, either direction); None otherwise."""
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)|([a-zA-Z])\.\.([a-zA-Z])", text)
+    if not m:
+        return None
+    if m.group(1) is not None:
+        a, b = int(m.group(1)), int(m.group(2))
+        rng = range(a, b + (1 if b >= a else -1), 1 if b >= a else -1)
+        return [[(c, True) for c in str(x)] for x in list(rng)[:limit]]
+    a2, b2 = ord(m.group(3)), ord(m.group(4))
+    step = 1 if b2 >= a2 else -1
+    return [[(chr(x), True)] for x in range(a2, b2 + step, step)][:limit]
+
+
+def _brace_word(chars: list[tuple[str, bool]], raw: str) -> EWord:
+    """One result of brace expansion as a word (a glob where ``*?[`` is unquoted)."""
+    text = "".join(c for c, _ in chars)
+    return EWord(text, raw, glob=any(c in "*?[" and not q for c, q in chars))
+
+
+class _Fields:
+    """The words one shell word expands to, built part by part: the current field's text
+    (``cur``), whether it holds a value not known before the command runs (``dynamic``;
+    ``safe`` when that value cannot start with ``-``), an unquoted glob, and its
+    (char, quoted) pairs while it is all known (for brace expansion at the end)."""
+
+    __slots__ = ("chars", "cur", "dynamic", "glob", "have", "raw", "safe", "words")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.words: list[EWord] = []
+        self.cur: list[str] = []
+        self.dynamic = self.safe = self.glob = self.have = False
+        self.chars: list[tuple[str, bool]] = []
+
+    def literal(self, text: str, quoted: bool) -> None:
+        if not quoted and _has_glob(text):
+            self.glob = True
+        if not self.dynamic:
+            self.chars += [(c, quoted) for c in text]
+        self.cur.append(text)
+        self.have = True
+
+    def unknown(self, safe: bool) -> None:
+        """A value not known before the command runs (``safe``: it cannot start with -)."""
+        if safe and not self.dynamic and not self.cur:
+            self.safe = True
+        self.dynamic = True
+        self.have = True
+
+    def known(self, value: str) -> None:
+        """A known value, not split (quoted, or an assignment's right-hand side)."""
+        self.cur.append(value)
+        if not self.dynamic:
+            self.chars += [(c, True) for c in value]
+        self.have = True
+
+    def split(self, value: str) -> None:
+        """A known unquoted value: field splitting at blanks, which may end the field."""
+        pieces = value.split()
+        if not pieces:
+            return
+        if value[:1].isspace() and (self.cur or self.have):
+            self.end_field()
+        for j, piece in enumerate(pieces):
+            if j:
+                self.end_field()
+            self.known(piece)
+        if value[-1:].isspace():
+            self.end_field()
+
+    def end_field(self) -> None:
+        self.words.append(self._field())
+        self.cur, self.chars = [], []
+        self.dynamic = self.safe = self.glob = self.have = False
+
+    def _field(self, cmdname: Optional[str] = None) -> EWord:
+        text = "".join(self.cur)
+        if self.dynamic:
+            return EWord(None, self.raw, prefix=text, safe=self.safe, glob=self.glob,
+                         cmdname=cmdname)
+        return EWord(text, self.raw, glob=self.glob)
+
+    def done(self, split: bool, cmdname: Optional[str]) -> list[EWord]:
+        """The words: the last field, brace-expanded when it is all known."""
+        if self.cur or self.have:
+            if not self.dynamic and split and any(c == "{" and not q for c, q in self.chars):
+                return self.words + [_brace_word(c2, self.raw) for c2 in _brace(self.chars)]
+            self.words.append(self._field(cmdname))
+        return self.words
 
 
 class Shell:
@@ -1218,109 +1372,68 @@ class _Analyzer:
 
     # -- expansion ---------------------------------------------------------------------------
     def expand(self, w: Word, sh: Shell, depth: int, split: bool = True) -> list[EWord]:
-        # fast path: one literal part
         if len(w.parts) == 1 and w.parts[0][0] == LIT:
-            text = str(w.parts[0][1])
-            if not w.parts[0][2]:
-                if "{" in text and split:
-                    return [self._finish(chars, w.raw) for chars in
-                            _brace([(c, False) for c in text])]
-                if text.startswith("~"):
-                    text = self._tilde(text)
-                return [EWord(text, w.raw, glob=_has_glob(text))]
-            return [EWord(text, w.raw)]
+            return self._literal(w, split)  # the fast path
         if not w.parts:
             return [EWord("", w.raw)] if w.raw else []
-        words: list[EWord] = []
-        cur: list[str] = []
-        dynamic = False
-        safe = False
-        glob = False
+        fields = _Fields(w.raw)
         cmdname: Optional[str] = None
-        have = False
-        chars: list[tuple[str, bool]] = []
         for k, (kind, data, quoted) in enumerate(w.parts):
             if kind == LIT:
                 text = str(data)
                 if k == 0 and not quoted and text.startswith("~"):
                     text = self._tilde(text)
-                if not quoted and _has_glob(text):
-                    glob = True
-                if not dynamic:
-                    chars += [(c, quoted) for c in text]
-                cur.append(text)
-                have = True
+                fields.literal(text, quoted)
                 continue
             value: Optional[str] = None
             if kind == VAR:
-                name = _param_name(str(data))
-                if name is not None:
-                    value = sh.vars.get(name)
-                    if name == "PWD" and value is None:
-                        value = sh.cwd
-                    if name == "HOME" and value is None:
-                        value = os.path.expanduser("~")
+                value = self._parameter(str(data), sh)
             elif kind == CMD:
                 toks = data if isinstance(data, list) else []
                 self.run(toks, sh.copy(), depth + 1)
                 value = self.subst_value(toks, sh)
                 if value is not None and value.startswith("\0cmd:"):
-                    cmdname, value = value[5:], None
+                    cmdname, value = value[5:], None  # $(which git): a command name
                     if len(w.parts) == 1:
                         return [EWord(None, w.raw, cmdname=cmdname)]
             elif kind == ARITH:
                 value = _SAFE
-            if value == _SAFE:
-                if not dynamic and not cur:
-                    safe = True
-                dynamic = True
-                have = True
-                continue
-            if value is None:
-                dynamic = True
-                have = True
-                continue
-            if quoted or not split:
-                cur.append(value)
-                if not dynamic:
-                    chars += [(c, True) for c in value]
-                have = True
-                continue
-            pieces = value.split()
-            if not pieces:
-                continue
-            if value[:1].isspace() and (cur or have):
-                words.append(self._make(cur, dynamic, w.raw, safe, glob))
-                cur, dynamic, safe, glob, have, chars = [], False, False, False, False, []
-            for j, piece in enumerate(pieces):
-                if j:
-                    words.append(self._make(cur, dynamic, w.raw, safe, glob))
-                    cur, dynamic, safe, glob, chars = [], False, False, False, []
-                cur.append(piece)
-                if not dynamic:
-                    chars += [(c, True) for c in piece]
-                have = True
-            if value[-1:].isspace():
-                words.append(self._make(cur, dynamic, w.raw, safe, glob))
-                cur, dynamic, safe, glob, have, chars = [], False, False, False, False, []
-        if cur or have:
-            if not dynamic and split and any(c == "{" and not q for c, q in chars):
-                return words + [self._finish(c2, w.raw) for c2 in _brace(chars)]
-            words.append(self._make(cur, dynamic, w.raw, safe, glob, cmdname))
-        return words
+            if value is None or value == _SAFE:
+                fields.unknown(value == _SAFE)
+            elif quoted or not split:
+                fields.known(value)
+            else:
+                fields.split(value)
+        return fields.done(split, cmdname)
+
+    def _literal(self, w: Word, split: bool) -> list[EWord]:
+        """A word of one literal part: brace expansion and ``~`` when it is unquoted."""
+        text = str(w.parts[0][1])
+        if not w.parts[0][2]:
+            if "{" in text and split:
+                return [_brace_word(chars, w.raw) for chars in
+                        _brace([(c, False) for c in text])]
+            if text.startswith("~"):
+                text = self._tilde(text)
+            return [EWord(text, w.raw, glob=_has_glob(text))]
+        return [EWord(text, w.raw)]
 
     @staticmethod
-    def _finish(chars: list[tuple[str, bool]], raw: str) -> EWord:
-        text = "".join(c for c, _ in chars)
-        return EWord(text, raw, glob=any(c in "*?[" and not q for c, q in chars))
+    def _parameter(body: str, sh: Shell) -> Optional[str]:
+        """``$NAME``'s value where the command set it earlier (``$PWD``, ``$HOME`` known)."""
+        name = _param_name(body)
+        if name is None:
+            return None
+        value = sh.vars.get(name)
+        if name == "PWD" and value is None:
+            value = sh.cwd
+        if name == "HOME" and value is None:
+            value = os.path.expanduser("~")
+        return value
 
-    @staticmethod
-    def _make(cur: list[str], dynamic: bool, raw: str, safe: bool, glob: bool,
-              cmdname: Optional[str] = None) -> EWord:
-        text = "".join(cur)
-        if dynamic:
-            return EWord(None, raw, prefix=text, safe=safe, glob=glob, cmdname=cmdname)
-        return EWord(text, raw, glob=glob)
+
+
+
 
     @staticmethod
     def _tilde(text: str) -> str:
