@@ -1282,6 +1282,32 @@ def find_repo(directory: str) -> Optional[RepoInfo]:
 # The analysis
 # ----------------------------------------------------------------------------------------------
 
+def _rev_parse_output(rest: list[str], repo: Optional[RepoInfo]) -> str:
+    """What ``git rev-parse REST`` prints: the git directory's paths (``.git`` when the
+    repository is not known), otherwise something that cannot start with ``-``."""
+    for j, a in enumerate(rest):
+        if a in ("--git-dir", "--absolute-git-dir"):
+            return repo.git_dir if repo else ".git"
+        if a == "--git-common-dir":
+            return repo.common_dir if repo else ".git"
+        if a == "--show-toplevel":
+            return repo.top if repo else _SAFE
+        if a == "--git-path" and j + 1 < len(rest):
+            rel = rest[j + 1]
+            return repo.git_path(rel) if repo else os.path.join(".git", rel)
+    return _SAFE
+
+
+def _program_name(name: str) -> str:
+    """The program a command word names: ``/usr/bin/git`` and ``git.exe`` are ``git``."""
+    prog = os.path.basename(name)
+    if prog.lower().endswith(".exe"):
+        prog = prog[:-4]
+    if prog.lower() == "git":
+        prog = "git"
+    return prog
+
+
 class _Stdin:
     __slots__ = ("text", "what")
 
@@ -1463,6 +1489,10 @@ class _Analyzer:
             return _SAFE
         if prog != "git":
             return None
+        return self._git_output(args, sh)
+
+    def _git_output(self, args: list[str], sh: Shell) -> Optional[str]:
+        """What ``git …`` prints, where :meth:`subst_value` can know it."""
         cwd = sh.cwd
         k = 1
         while k < len(args) and args[k].startswith("-"):
@@ -1478,17 +1508,7 @@ class _Analyzer:
         sub, rest = args[k], args[k + 1:]
         repo = self.repo(cwd)
         if sub == "rev-parse":
-            for j, a in enumerate(rest):
-                if a in ("--git-dir", "--absolute-git-dir"):
-                    return repo.git_dir if repo else ".git"
-                if a == "--git-common-dir":
-                    return repo.common_dir if repo else ".git"
-                if a == "--show-toplevel":
-                    return repo.top if repo else _SAFE
-                if a == "--git-path" and j + 1 < len(rest):
-                    rel = rest[j + 1]
-                    return repo.git_path(rel) if repo else os.path.join(".git", rel)
-            return _SAFE
+            return _rev_parse_output(rest, repo)
         if sub == "config" and rest and rest[-1].lower() == "core.hookspath":
             return repo.hooks_dirs[-1] if repo else ".git/hooks"
         if sub in SAFE_GIT_OUTPUT:
@@ -1631,50 +1651,63 @@ class _Analyzer:
     # -- environment assignments -------------------------------------------------------------
     def env_reasons(self, env: Mapping[str, EWord], prog: str) -> None:
         for name, ew in env.items():
-            v = ew.value
-            shown = ew.raw if "=" in ew.raw else f"{name}={ew.raw}"
-            if name in ("SKIP", "PREK_SKIP"):
-                if v is None:
-                    self.add(UNRESOLVED, f"`{shown}`: which hooks it skips cannot be read "
-                                         "before the command runs")
-                    continue
-                from guardrails.skipped.attestation import HOOK_IDS
+            self._env_var(name, ew)
 
-                names = [n.strip() for n in v.split(",") if n.strip()]
-                ours = [n for n in names if n.rsplit(":", 1)[-1] in HOOK_IDS]
-                projects = [n for n in names if "/" in n or n in (".", ":")]
-                if ours or projects:
-                    self.add(SKIPS_HOOKS, f"`{shown}` skips the guardrails hook(s) "
-                                          f"{', '.join(ours + projects)}")
-            elif (name == "HUSKY" and (v or "").strip() == "0") or (name in (
-                    "HUSKY_SKIP_HOOKS", "OVERCOMMIT_DISABLE", "LEFTHOOK_EXCLUDE",
-                    "LEFTHOOK_SKIP", "_PRE_COMMIT_SKIP_POST_CHECKOUT") and v != "0"):
-                self.add(SKIPS_HOOKS, f"`{shown}` turns hooks off")
-            elif name == "LEFTHOOK" and (v or "").strip().lower() in ("0", "false", "off", "no"):
-                self.add(SKIPS_HOOKS, f"`{shown}` turns lefthook's hooks off")
-            elif name == "PRE_COMMIT_ALLOW_NO_CONFIG" and v != "":
-                self.add(SKIPS_HOOKS, f"`{shown}` lets the hooks pass without a configuration")
-            elif name == "GUARDRAILS_BASE":
-                self.add(DISABLES_GUARD, f"`{shown}` changes the branch the trusted policy is "
-                                         "read from")
-            elif name.startswith("GIT_CONFIG_KEY_") or name == "GIT_CONFIG_PARAMETERS":
-                if v is None:
-                    self.add(UNRESOLVED, f"`{shown}`: which git setting it overrides cannot be "
-                                         "read before the command runs")
-                elif name == "GIT_CONFIG_PARAMETERS":
-                    if "hookspath" in v.lower():
-                        self.add(SKIPS_HOOKS, f"`{shown}` overrides core.hooksPath: git runs "
-                                              "none of the installed hooks")
-                elif v.strip().lower() == "core.hookspath":
-                    self.add(SKIPS_HOOKS, f"`{shown}` (GIT_CONFIG_COUNT/KEY/VALUE, how Gemini "
-                                          "CLI disables hooks) overrides core.hooksPath: git "
-                                          "runs none of the installed hooks")
-            elif name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG") and v:
-                text = None if v == "/dev/null" else _read_text(self._tilde(v))
-                if text and "core.hookspath" in parse_git_config(text):
-                    self.add(SKIPS_HOOKS, f"`{shown}` reads a config that sets core.hooksPath")
-            elif name in EDITOR_VARS and v:
-                self.code(v, Shell(None), 1, f"`{name}`", shell=True)
+    def _env_var(self, name: str, ew: EWord) -> None:
+        """One ``NAME=value`` in a command's environment: does it skip hooks, switch the
+        guard off, or run code (an editor variable)?"""
+        v = ew.value
+        shown = ew.raw if "=" in ew.raw else f"{name}={ew.raw}"
+        if name in ("SKIP", "PREK_SKIP"):
+            self._skip_var(shown, v)
+        elif (name == "HUSKY" and (v or "").strip() == "0") or (name in (
+                "HUSKY_SKIP_HOOKS", "OVERCOMMIT_DISABLE", "LEFTHOOK_EXCLUDE",
+                "LEFTHOOK_SKIP", "_PRE_COMMIT_SKIP_POST_CHECKOUT") and v != "0"):
+            self.add(SKIPS_HOOKS, f"`{shown}` turns hooks off")
+        elif name == "LEFTHOOK" and (v or "").strip().lower() in ("0", "false", "off", "no"):
+            self.add(SKIPS_HOOKS, f"`{shown}` turns lefthook's hooks off")
+        elif name == "PRE_COMMIT_ALLOW_NO_CONFIG" and v != "":
+            self.add(SKIPS_HOOKS, f"`{shown}` lets the hooks pass without a configuration")
+        elif name == "GUARDRAILS_BASE":
+            self.add(DISABLES_GUARD, f"`{shown}` changes the branch the trusted policy is "
+                                     "read from")
+        elif name.startswith("GIT_CONFIG_KEY_") or name == "GIT_CONFIG_PARAMETERS":
+            self._config_var(name, shown, v)
+        elif name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG") and v:
+            text = None if v == "/dev/null" else _read_text(self._tilde(v))
+            if text and "core.hookspath" in parse_git_config(text):
+                self.add(SKIPS_HOOKS, f"`{shown}` reads a config that sets core.hooksPath")
+        elif name in EDITOR_VARS and v:
+            self.code(v, Shell(None), 1, f"`{name}`", shell=True)
+
+    def _skip_var(self, shown: str, v: Optional[str]) -> None:
+        """``SKIP=…`` / ``PREK_SKIP=…``: does it name one of the guardrails' hooks?"""
+        if v is None:
+            self.add(UNRESOLVED, f"`{shown}`: which hooks it skips cannot be read "
+                                 "before the command runs")
+            return
+        from guardrails.skipped.attestation import HOOK_IDS
+
+        names = [n.strip() for n in v.split(",") if n.strip()]
+        ours = [n for n in names if n.rsplit(":", 1)[-1] in HOOK_IDS]
+        projects = [n for n in names if "/" in n or n in (".", ":")]
+        if ours or projects:
+            self.add(SKIPS_HOOKS, f"`{shown}` skips the guardrails hook(s) "
+                                  f"{', '.join(ours + projects)}")
+
+    def _config_var(self, name: str, shown: str, v: Optional[str]) -> None:
+        """``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_PARAMETERS``: does it override core.hooksPath?"""
+        if v is None:
+            self.add(UNRESOLVED, f"`{shown}`: which git setting it overrides cannot be "
+                                 "read before the command runs")
+        elif name == "GIT_CONFIG_PARAMETERS":
+            if "hookspath" in v.lower():
+                self.add(SKIPS_HOOKS, f"`{shown}` overrides core.hooksPath: git runs "
+                                      "none of the installed hooks")
+        elif v.strip().lower() == "core.hookspath":
+            self.add(SKIPS_HOOKS, f"`{shown}` (GIT_CONFIG_COUNT/KEY/VALUE, how Gemini "
+                                  "CLI disables hooks) overrides core.hooksPath: git "
+                                  "runs none of the installed hooks")
 
     # -- dispatch ----------------------------------------------------------------------------
     def command(self, words: list[EWord], env: dict[str, EWord], sh: Shell, depth: int,
@@ -1684,12 +1717,8 @@ class _Analyzer:
         if name is None:
             self.dynamic_command(words)
             return
-        prog = os.path.basename(name)
-        if prog.lower().endswith(".exe"):
-            prog = prog[:-4]
+        prog = _program_name(name)
         args = words[1:]
-        if prog.lower() == "git":
-            prog = "git"
         alias = sh.vars.get("\0alias:" + prog) if head.value is not None else None
         if alias is not None and depth <= MAX_DEPTH:
             rest = " ".join(_shell_quote(a.value) if a.value is not None else a.raw
@@ -1710,7 +1739,14 @@ class _Analyzer:
             self.guardrails(args, sh)
         elif prog in SHELLS:
             self.shell(prog, args, sh, depth, stdin)
-        elif prog == "eval":
+        elif not self.builtin(prog, args, sh, depth, stdin):
+            self.program(prog, name, words, env, sh, depth, stdin)
+
+    def builtin(self, prog: str, args: list[EWord], sh: Shell, depth: int,
+                stdin: Optional[_Stdin]) -> bool:
+        """The shell builtins that run code or change the shell (``eval``, ``source``, ``cd``,
+        ``export`` …, ``unset``, ``set --``); False when ``prog`` is none of them."""
+        if prog == "eval":
             self.eval(args, sh, depth)
         elif prog in ("source", ".") and args and args[0].value in ("/dev/stdin", "-"):
             if stdin is not None and stdin.text is not None:
@@ -1731,7 +1767,16 @@ class _Analyzer:
                     sh.vars.pop(a.value, None)
         elif prog == "set" and args and args[0].value == "--":
             self.positional(sh, args[1:])
-        elif prog in WRAPPERS:
+        else:
+            return False
+        return True
+
+    def program(self, prog: str, name: str, words: list[EWord], env: dict[str, EWord],
+                sh: Shell, depth: int, stdin: Optional[_Stdin]) -> None:
+        """A program that runs other commands (wrappers, runners, xargs, find, interpreters),
+        writes files, or manages hooks; a script by path (``./x.sh``)."""
+        head, args = words[0], words[1:]
+        if prog in WRAPPERS:
             self.wrapper(prog, args, env, sh, depth, stdin)
         elif prog in RUNNERS:
             self.runner(prog, args, env, sh, depth, stdin)
@@ -1906,16 +1951,7 @@ class _Analyzer:
             if v in ("-c", "-e", "-E", "-r", "--eval", "-p", "--print", "-x") or \
                     (prog.startswith(("perl", "ruby")) and re.fullmatch(r"-[a-zA-Z]*e", v)):
                 if k + 1 < len(args):
-                    code = args[k + 1]
-                    if code.value is None:
-                        self.code(code.raw, sh, depth, label)
-                    else:
-                        self.code(code.value, sh, depth, label)
-                    if prog.startswith(("perl", "ruby")) and any(
-                            re.fullmatch(r"-[a-zA-Z]*i\S*", a.value or "") for a in args[:k + 1]):
-                        for f in args[k + 2:]:
-                            if not (f.value or "").startswith("-"):
-                                self.write(f, sh, f"{prog} -i")
+                    self.inline_code(prog, args, k, sh, depth)
                 return
             if v == "-" or not v.startswith("-"):
                 if v != "-" and self.base is not None:
@@ -1928,6 +1964,20 @@ class _Analyzer:
         if stdin is not None and stdin.text is not None and (k >= len(args) or
                                                              args[k].value == "-"):
             self.code(stdin.text, sh, depth, f"{label} (from {stdin.what})")
+
+    def inline_code(self, prog: str, args: list[EWord], k: int, sh: Shell, depth: int) -> None:
+        """``python -c CODE``, ``perl -pi -e CODE FILE…`` (``args[k]`` is the option): the
+        code, and for ``perl``/``ruby -i`` the files it edits in place."""
+        code = args[k + 1]
+        if code.value is None:
+            self.code(code.raw, sh, depth, f"`{prog}`")
+        else:
+            self.code(code.value, sh, depth, f"`{prog}`")
+        if prog.startswith(("perl", "ruby")) and any(
+                re.fullmatch(r"-[a-zA-Z]*i\S*", a.value or "") for a in args[:k + 1]):
+            for f in args[k + 2:]:
+                if not (f.value or "").startswith("-"):
+                    self.write(f, sh, f"{prog} -i")
 
     def string_runner(self, prog: str, args: list[EWord], sh: Shell, depth: int) -> None:
         """``su -c CMD``, ``nix-shell --run CMD``, ``watch CMD…``: a command string."""
@@ -1992,56 +2042,11 @@ class _Analyzer:
     # -- wrappers ----------------------------------------------------------------------------
     def wrapper(self, prog: str, args: list[EWord], env: dict[str, EWord], sh: Shell,
                 depth: int, stdin: Optional[_Stdin]) -> None:
-        with_value = WRAPPERS[prog]
-        k = 0
         env = dict(env)
-        cwd = sh.cwd
-        while k < len(args):
-            v = args[k].value
-            if v is None:
-                break
-            if v == "--":
-                k += 1
-                break
-            if prog == "env" and _ASSIGN.match(v):
-                m = _ASSIGN.match(v)
-                assert m is not None
-                env[m.group(1)] = EWord(v[m.end():], v)
-                k += 1
-                continue
-            if (prog == "env" and v in ("-S", "--split-string")) or v.startswith("--split-string="):
-                code = v.partition("=")[2] if "=" in v else \
-                    (args[k + 1].value if k + 1 < len(args) else "")
-                rest = args[k + (1 if "=" in v else 2):]
-                self.env_reasons(env, "env")
-                if code is None:
-                    self.unreadable_code(args[k + 1], "`env -S`")
-                    return
-                self.script(code + " " + " ".join(_shell_quote(a.value or "") for a in rest),
-                            sh.copy(), depth + 1, "`env -S`")
-                return
-            if not v.startswith("-") or v == "-":
-                if prog == "env" and v == "-":
-                    k += 1
-                    continue
-                break
-            if prog == "command" and v in ("-v", "-V"):
-                return  # looks the name up, runs nothing
-            if prog == "nice" and re.fullmatch(r"-\d+", v):
-                k += 1
-                continue
-            name = v.split("=", 1)[0]
-            if prog == "env" and name in ("-C", "--chdir"):
-                d = v.split("=", 1)[1] if "=" in v else (args[k + 1].value if k + 1 < len(args)
-                                                         else None)
-                cwd = None if d is None else self.path(d, sh)
-            if name in with_value and "=" not in v and not (len(v) > 2 and v[1] != "-" and
-                                                             name != v):
-                k += 2
-            elif len(v) > 2 and v[1] != "-" and v[:2] in with_value:
-                k += 1  # attached value: -s9, -oL
-            else:
-                k += 1
+        scanned = self._wrapper_options(prog, args, env, sh, depth)
+        if scanned is None:
+            return  # `env -S CODE` was analysed as a script; `command -v` runs nothing
+        k, cwd = scanned
         if prog == "timeout" and k < len(args):
             k += 1  # the duration
         if prog in ("flock", "taskset", "chrt") and k < len(args):
@@ -2064,6 +2069,65 @@ class _Analyzer:
             self.env_reasons(env, prog)
         inner = sh if cwd == sh.cwd else Shell(cwd, sh.vars, sh.dirs, sh.exported)
         self.command(rest, env, inner, depth, stdin)
+
+    def _wrapper_options(self, prog: str, args: list[EWord], env: dict[str, EWord],
+                         sh: Shell, depth: int) -> Optional[tuple[int, Optional[str]]]:
+        """Step over a wrapper's options (``env NAME=v -C DIR``, ``sudo -u U``, ``nice -5``):
+        the index of the wrapped command and the directory it runs in; None when the wrapper
+        runs no command of its own (``command -v``) or ran a string (``env -S``)."""
+        with_value = WRAPPERS[prog]
+        k = 0
+        cwd = sh.cwd
+        while k < len(args):
+            v = args[k].value
+            if v is None:
+                break
+            if v == "--":
+                k += 1
+                break
+            if prog == "env" and _ASSIGN.match(v):
+                m = _ASSIGN.match(v)
+                assert m is not None
+                env[m.group(1)] = EWord(v[m.end():], v)
+                k += 1
+                continue
+            if (prog == "env" and v in ("-S", "--split-string")) or v.startswith("--split-string="):
+                self._env_split_string(v, args, k, env, sh, depth)
+                return None
+            if not v.startswith("-") or v == "-":
+                if prog == "env" and v == "-":
+                    k += 1
+                    continue
+                break
+            if prog == "command" and v in ("-v", "-V"):
+                return None  # looks the name up, runs nothing
+            if prog == "nice" and re.fullmatch(r"-\d+", v):
+                k += 1
+                continue
+            name = v.split("=", 1)[0]
+            if prog == "env" and name in ("-C", "--chdir"):
+                d = v.split("=", 1)[1] if "=" in v else (args[k + 1].value if k + 1 < len(args)
+                                                         else None)
+                cwd = None if d is None else self.path(d, sh)
+            if name in with_value and "=" not in v and not (len(v) > 2 and v[1] != "-" and
+                                                             name != v):
+                k += 2
+            else:
+                k += 1  # no value, or an attached one: -s9, -oL
+        return k, cwd
+
+    def _env_split_string(self, v: str, args: list[EWord], k: int, env: dict[str, EWord],
+                          sh: Shell, depth: int) -> None:
+        """``env -S 'CMD ARGS'`` (``args[k]`` is ``v``): the string is split and run."""
+        code = v.partition("=")[2] if "=" in v else \
+            (args[k + 1].value if k + 1 < len(args) else "")
+        rest = args[k + (1 if "=" in v else 2):]
+        self.env_reasons(env, "env")
+        if code is None:
+            self.unreadable_code(args[k + 1], "`env -S`")
+            return
+        self.script(code + " " + " ".join(_shell_quote(a.value or "") for a in rest),
+                    sh.copy(), depth + 1, "`env -S`")
 
     def runner(self, prog: str, args: list[EWord], env: dict[str, EWord], sh: Shell,
                depth: int, stdin: Optional[_Stdin]) -> None:
@@ -2195,27 +2259,7 @@ class _Analyzer:
 
     # -- file commands -----------------------------------------------------------------------
     def file_command(self, prog: str, args: list[EWord], sh: Shell) -> None:
-        ops: list[EWord] = []
-        opts: list[str] = []
-        k, after = 0, False
-        with_value = FILE_COMMANDS[prog]
-        while k < len(args):
-            a = args[k]
-            v = a.value
-            if after or v is None or not v.startswith("-") or v == "-":
-                ops.append(a)
-            elif v == "--":
-                after = True
-            elif prog in ("chmod",) and _CHMOD_MODE.fullmatch(v[1:] if False else v) and \
-                    not any(o for o in ops):
-                ops.append(a)  # chmod -x FILE: the mode, not an option
-            else:
-                opts.append(v)
-                if v in with_value or (v.split("=")[0] in with_value and "=" not in v):
-                    if k + 1 < len(args):
-                        opts.append(args[k + 1].value or "")
-                    k += 1
-            k += 1
+        ops, opts = _file_operands(prog, args)
         how = prog
         targets: list[EWord] = []
         if prog in ("rm", "unlink", "rmdir", "shred", "trash", "trash-put", "touch", "truncate",
@@ -2225,68 +2269,60 @@ class _Analyzer:
             how = f"{prog} {ops[0].raw}" if ops else prog
             targets = ops[1:] if not any(o.startswith("--reference") for o in opts) else ops
         elif prog in ("cp", "mv", "install", "ln", "rsync"):
-            tdir = next((opts[j + 1] for j, o in enumerate(opts[:-1]) if o in ("-t",
-                         "--target-directory")), None)
-            tdir = tdir or next((o.split("=", 1)[1] for o in opts
-                                 if o.startswith("--target-directory=")), None)
-            if tdir is not None:
-                dests = [EWord(os.path.join(tdir, os.path.basename(s.value)), s.raw)
-                         if s.value is not None else EWord(None, s.raw, prefix=tdir + "/")
-                         for s in ops]
-                targets = dests
-                sources = ops
-            elif len(ops) >= 2 or (prog == "ln" and ops):
-                dest, sources = ops[-1], ops[:-1]
-                if prog == "ln" and len(ops) == 1:
-                    dest, sources = _ew(os.path.basename(ops[0].value or "x")), []
-                isdir = dest.value is not None and os.path.isdir(self.path(dest.value, sh)) \
-                    and self.base is not None
-                if isdir and dest.value is not None:
-                    targets = [EWord(os.path.join(dest.value, os.path.basename(s.value)), s.raw)
-                               if s.value is not None else EWord(None, s.raw,
-                                                                  prefix=dest.value + "/")
-                               for s in sources]
-                    for t in targets:
-                        t.raw = f"{' '.join(s.raw for s in sources)} {dest.raw}"
-                    self.write(dest, sh, prog) if False else None
-                    if targets:
-                        for t in targets:
-                            self.write(t, sh, prog)
-                        targets = []
-                else:
-                    targets = [dest]
-            else:
-                sources = []
-            if prog == "mv":
-                for s in sources:
-                    self.write(s, sh, "mv")
+            targets = self._copy_targets(prog, ops, opts, sh)
         elif prog == "sed":
-            inplace = any(o.startswith(("-i", "--in-place")) or
-                          (o.startswith("-") and not o.startswith("--") and "i" in o[1:])
-                          for o in opts)
-            if not inplace:
-                return
-            script_given = any(o in ("-e", "-f", "--expression", "--file") or
-                               o.startswith(("--expression=", "--file=")) for o in opts)
-            files = ops if script_given else ops[1:]
-            if ops and ops[0].value == "" and not script_given:
-                files = ops[2:]  # BSD: sed -i '' SCRIPT FILE
-            targets = files
+            targets = _sed_in_place(ops, opts)
             how = "sed -i"
         elif prog == "dd":
             targets = [EWord(a.value[3:], a.raw) if a.value is not None else
                        EWord(None, a.raw, prefix=a.prefix[3:])
                        for a in ops if a.prefix.startswith("of=")]
         elif prog in ("curl", "wget"):
-            for j, o in enumerate(opts):
-                if o in ("-o", "--output", "-O", "--output-document") and j + 1 < len(opts) and \
-                        not (prog == "curl" and o == "-O"):
-                    targets.append(_ew(opts[j + 1]))
-                elif o.startswith(("--output=", "--output-document=")):
-                    targets.append(_ew(o.split("=", 1)[1]))
-            how = prog
+            targets = _download_targets(prog, opts)
         for t in targets:
             self.write(t, sh, how)
+
+    def _copy_targets(self, prog: str, ops: list[EWord], opts: list[str],
+                      sh: Shell) -> list[EWord]:
+        """``cp``/``mv``/``install``/``ln``/``rsync``: the destination left to write; into a
+        directory, each source's new path is written here (and ``mv``'s sources, which go)."""
+        tdir = next((opts[j + 1] for j, o in enumerate(opts[:-1]) if o in ("-t",
+                     "--target-directory")), None)
+        tdir = tdir or next((o.split("=", 1)[1] for o in opts
+                             if o.startswith("--target-directory=")), None)
+        targets: list[EWord] = []
+        if tdir is not None:
+            targets = [EWord(os.path.join(tdir, os.path.basename(s.value)), s.raw)
+                       if s.value is not None else EWord(None, s.raw, prefix=tdir + "/")
+                       for s in ops]
+            sources = ops
+        elif len(ops) >= 2 or (prog == "ln" and ops):
+            dest, sources = ops[-1], ops[:-1]
+            if prog == "ln" and len(ops) == 1:
+                dest, sources = _ew(os.path.basename(ops[0].value or "x")), []
+            targets = self._into(prog, dest, sources, sh)
+        else:
+            sources = []
+        if prog == "mv":
+            for s in sources:
+                self.write(s, sh, "mv")
+        return targets
+
+    def _into(self, prog: str, dest: EWord, sources: list[EWord], sh: Shell) -> list[EWord]:
+        """``cp A B DIR``: when ``dest`` is an existing directory each source's path in it is
+        written now and nothing is left; otherwise ``dest`` itself is the target."""
+        isdir = dest.value is not None and os.path.isdir(self.path(dest.value, sh)) \
+            and self.base is not None
+        if not isdir or dest.value is None:
+            return [dest]
+        targets = [EWord(os.path.join(dest.value, os.path.basename(s.value)), s.raw)
+                   if s.value is not None else EWord(None, s.raw, prefix=dest.value + "/")
+                   for s in sources]
+        for t in targets:
+            t.raw = f"{' '.join(s.raw for s in sources)} {dest.raw}"
+        for t in targets:
+            self.write(t, sh, prog)
+        return []
 
     # -- hook managers and guardrails ----------------------------------------------------------
     def hook_manager(self, prog: str, args: list[EWord]) -> None:
@@ -2386,39 +2422,41 @@ class _Analyzer:
     def git(self, args: list[EWord], env: Mapping[str, EWord], sh: Shell, depth: int,
             cwd: Optional[str], shown: str) -> None:
         start_cwd = cwd
-        overrides: dict[str, Optional[str]] = {}
         merged: dict[str, Optional[str]] = dict(sh.exported)
         merged.update({k: v.value for k, v in env.items()})
-        for name, kv in merged.items():
-            if name.startswith("GIT_CONFIG_KEY_") and kv:
-                overrides[kv.strip().lower()] = merged.get("GIT_CONFIG_VALUE_" + name[15:], "")
+        overrides = _env_config_overrides(merged)
+        scanned = self._git_globals(args, merged, overrides, sh, depth, cwd)
+        if scanned is None:
+            return
+        k, cwd = scanned
+        if k >= len(args):
+            return
+        sub, rest = str(args[k].value), args[k + 1:]
+        if sub not in GIT_BUILTINS and sub != "guardrails":
+            known, alias = self._git_alias_value(sub, overrides, cwd)
+            if known:
+                self.git_alias(sub, alias, args[:k], rest, env, sh, depth, start_cwd, cwd)
+                return
+        if _git_stages(sub, rest):
+            self.a.stages = True
+        self.git_subcommand(sub, rest, sh, depth, cwd)
+
+    def _git_globals(self, args: list[EWord], merged: Mapping[str, Optional[str]],
+                     overrides: dict[str, Optional[str]], sh: Shell, depth: int,
+                     cwd: Optional[str]) -> Optional[tuple[int, Optional[str]]]:
+        """Step over git's global options (``-c``, ``--config-env``, ``-C`` …), noting the
+        settings they override: the subcommand's index and the directory git runs in; None
+        when nothing more is to be checked (an option not readable, ``--version`` …)."""
         k = 0
-        v: Optional[str] = None
         while k < len(args):
             a = args[k]
             v = a.value
             if v is None:
                 self.add(UNRESOLVED, f"`git {a.raw} …`: a git option or subcommand that cannot "
                                      "be read before the command runs (it may skip hooks)")
-                return
+                return None
             if v in ("-c", "--config-env") or v.startswith("--config-env="):
-                if v.startswith("--config-env="):
-                    item, k = _ew(v[len("--config-env="):]), k + 1
-                else:
-                    item, k = (args[k + 1] if k + 1 < len(args) else _ew("")), k + 2
-                if item.value is None:
-                    self.add(UNRESOLVED, f"`git {v} {item.raw}`: which setting it overrides "
-                                         "cannot be read before the command runs")
-                    continue
-                key, eq, val = item.value.partition("=")
-                value: Optional[str]
-                if v == "-c":
-                    value, label = (val if eq else "true"), f"git -c {item.raw}"
-                else:
-                    value = merged.get(val, sh.vars.get(val))
-                    label = f"git --config-env={item.value}"
-                overrides[key.strip().lower()] = value
-                self.config_effect(key.strip(), value, label, sh, depth, cwd, inline=True)
+                k = self._git_config_option(v, args, k, merged, overrides, sh, depth, cwd)
                 continue
             if v == "-C":
                 d = args[k + 1] if k + 1 < len(args) else _ew(".")
@@ -2436,30 +2474,52 @@ class _Analyzer:
             if v.startswith("-"):
                 if v in ("--version", "-v", "--help", "-h", "--exec-path", "--html-path",
                          "--man-path", "--info-path") or v.startswith("--list-cmds="):
-                    return
+                    return None
                 k += 1
                 continue
             break
-        if k >= len(args) or v is None:
-            return
-        sub, rest = v, args[k + 1:]
-        if sub not in GIT_BUILTINS and sub != "guardrails":
-            alias_key = "alias." + sub.lower()
-            alias: Optional[str] = None
-            known = False
-            if alias_key in overrides:
-                alias, known = overrides[alias_key], True
-            else:
-                repo = self.repo(cwd)
-                if repo is not None and repo.config.get(alias_key):
-                    alias, known = repo.config[alias_key][-1], True
-            if known:
-                self.git_alias(sub, alias, args[:k], rest, env, sh, depth, start_cwd, cwd)
-                return
-        if sub in ("add", "stage", "rm", "mv", "update-index", "read-tree", "reset") or (
-                sub == "apply" and any(a.value in ("--cached", "--index") for a in rest)) or (
-                sub == "restore" and any(a.value in ("--staged", "-S") for a in rest)):
-            self.a.stages = True
+        return k, cwd
+
+    def _git_config_option(self, v: str, args: list[EWord], k: int,
+                           merged: Mapping[str, Optional[str]],
+                           overrides: dict[str, Optional[str]], sh: Shell, depth: int,
+                           cwd: Optional[str]) -> int:
+        """``git -c KEY=VALUE`` / ``--config-env=KEY=ENVVAR`` at ``args[k]``: the setting's
+        effect, and the index after the option."""
+        if v.startswith("--config-env="):
+            item, k = _ew(v[len("--config-env="):]), k + 1
+        else:
+            item, k = (args[k + 1] if k + 1 < len(args) else _ew("")), k + 2
+        if item.value is None:
+            self.add(UNRESOLVED, f"`git {v} {item.raw}`: which setting it overrides "
+                                 "cannot be read before the command runs")
+            return k
+        key, eq, val = item.value.partition("=")
+        value: Optional[str]
+        if v == "-c":
+            value, label = (val if eq else "true"), f"git -c {item.raw}"
+        else:
+            value = merged.get(val, sh.vars.get(val))
+            label = f"git --config-env={item.value}"
+        overrides[key.strip().lower()] = value
+        self.config_effect(key.strip(), value, label, sh, depth, cwd, inline=True)
+        return k
+
+    def _git_alias_value(self, sub: str, overrides: Mapping[str, Optional[str]],
+                         cwd: Optional[str]) -> tuple[bool, Optional[str]]:
+        """Whether ``git SUB`` is an alias (set by ``-c`` or in the repository's config) and
+        its value (None: set from a value that cannot be read)."""
+        alias_key = "alias." + sub.lower()
+        if alias_key in overrides:
+            return True, overrides[alias_key]
+        repo = self.repo(cwd)
+        if repo is not None and repo.config.get(alias_key):
+            return True, repo.config[alias_key][-1]
+        return False, None
+
+    def git_subcommand(self, sub: str, rest: list[EWord], sh: Shell, depth: int,
+                       cwd: Optional[str]) -> None:
+        """The git subcommands that run hooks, write commits or run code."""
         if sub == "guardrails":
             self.guardrails(rest, sh)
         elif sub == "commit":
@@ -2510,33 +2570,18 @@ class _Analyzer:
             self.context.pop()
 
     def git_commit(self, rest: list[EWord], sh: Shell, cwd: Optional[str]) -> None:
-        no_verify: Optional[str] = None
-        dry = beyond = after = False
+        opts = _CommitOptions()
+        after = False
         j = 0
         while j < len(rest):
             a = rest[j]
             v = a.value
             j += 1
             if after:
-                beyond = True
+                opts.beyond = True
                 continue
             if v is None:
-                if a.safe:
-                    beyond = True
-                elif a.prefix.startswith("--") and "=" in a.prefix:
-                    opt = _long_opt(a.prefix.split("=", 1)[0], COMMIT_LONG)
-                    if opt not in COMMIT_VALUE:
-                        self.unresolved_option("git commit", a)
-                elif a.prefix.startswith("-") and len(a.prefix) > 1 and \
-                        not a.prefix.startswith("--"):
-                    for ch in a.prefix[1:]:
-                        if ch == "n":
-                            no_verify = a.raw
-                        if ch in COMMIT_SHORT_VALUE or ch in COMMIT_SHORT_ATTACHED:
-                            break
-                    else:
-                        self.unresolved_option("git commit", a)
-                else:
+                if not opts.dynamic(a):
                     self.unresolved_option("git commit", a)
                 continue
             if a.glob and self.glob_may_be_option(v, sh):
@@ -2544,43 +2589,20 @@ class _Analyzer:
                 continue
             if v == "--":
                 after = True
-                continue
-            if v.startswith("--"):
-                name, eq, _ = v.partition("=")
-                opt = _long_opt(name, COMMIT_LONG)
-                if opt == "no-verify":
-                    no_verify = v
-                elif opt == "verify":
-                    no_verify = None
-                elif opt == "dry-run":
-                    dry = True
-                elif opt in COMMIT_BEYOND:
-                    beyond = True
-                if opt in COMMIT_VALUE and not eq:
-                    j += 1
-                continue
-            if v.startswith("-") and len(v) > 1:
-                for n, ch in enumerate(v[1:]):
-                    if ch == "n":
-                        no_verify = v
-                    elif ch in "aiop":
-                        beyond = True
-                    elif ch in COMMIT_SHORT_VALUE:
-                        if n == len(v) - 2:
-                            j += 1
-                        break
-                    elif ch in COMMIT_SHORT_ATTACHED:
-                        break
-                continue
-            beyond = True  # a pathspec
-        if no_verify and not dry:
-            self.add(SKIPS_HOOKS, f"`git commit {no_verify}` skips the pre-commit and "
+            elif v.startswith("--"):
+                j += opts.long(v)
+            elif v.startswith("-") and len(v) > 1:
+                j += opts.short(v)
+            else:
+                opts.beyond = True  # a pathspec
+        if opts.no_verify and not opts.dry:
+            self.add(SKIPS_HOOKS, f"`git commit {opts.no_verify}` skips the pre-commit and "
                                   "commit-msg hooks")
-        if not dry:
+        if not opts.dry:
             self.a.commits = True
             self.a.commit_dirs.append(cwd or "")
-            self.a.commits_beyond_index = self.a.commits_beyond_index or beyond
-            self.a.stages = self.a.stages or beyond
+            self.a.commits_beyond_index = self.a.commits_beyond_index or opts.beyond
+            self.a.stages = self.a.stages or opts.beyond
 
     def unresolved_option(self, what: str, a: EWord) -> None:
         self.add(UNRESOLVED, f"`{what} … {a.raw}`: `{a.raw}` cannot be read before the command "
@@ -2633,20 +2655,27 @@ class _Analyzer:
                     no_verify = None
                 continue
             if v.startswith("-") and len(v) > 1:
-                for n, ch in enumerate(v[1:]):
-                    if "-" + ch in values:
-                        attached = v[n + 2:]
-                        if not attached:
-                            code = rest[j] if j < len(rest) else _ew("")
-                            j += 1
-                        else:
-                            code = _ew(attached)
-                        if sub == "rebase" and ch == "x":
-                            self.exec_code(code, cwd, depth, "`git rebase -x`")
-                        break
+                j = self._verify_short(sub, v, rest, j, depth, cwd)
         if no_verify:
             self.add(SKIPS_HOOKS, f"`git {sub} {no_verify}` skips the "
                                   + ("pre-push hook" if sub == "push" else f"{sub} hooks"))
+
+    def _verify_short(self, sub: str, v: str, rest: list[EWord], j: int, depth: int,
+                      cwd: Optional[str]) -> int:
+        """A short-option cluster of ``git push/merge/rebase …`` (``rest[j]`` follows it):
+        the index after its value, and ``rebase -x CODE`` checked."""
+        for n, ch in enumerate(v[1:]):
+            if "-" + ch in VERIFY_SUBS[sub]:
+                attached = v[n + 2:]
+                if not attached:
+                    code = rest[j] if j < len(rest) else _ew("")
+                    j += 1
+                else:
+                    code = _ew(attached)
+                if sub == "rebase" and ch == "x":
+                    self.exec_code(code, cwd, depth, "`git rebase -x`")
+                break
+        return j
 
     def exec_code(self, code: EWord, cwd: Optional[str], depth: int, label: str) -> None:
         if code.value is None:
@@ -2655,40 +2684,7 @@ class _Analyzer:
             self.script(code.value, Shell(cwd), depth + 1, label)
 
     def git_config(self, rest: list[EWord], sh: Shell, depth: int, cwd: Optional[str]) -> None:
-        action = ""
-        positional: list[EWord] = []
-        target = ""
-        j = 0
-        subcommands = ("list", "get", "set", "unset", "rename-section", "remove-section",
-                       "edit")
-        if rest and rest[0].value in subcommands:
-            action, j = str(rest[0].value), 1
-        while j < len(rest):
-            a = rest[j]
-            v = a.value
-            j += 1
-            if v is None or not v.startswith("-") or v == "-":
-                positional.append(a)
-                continue
-            name, eq, val = v.partition("=")
-            if name in ("-f", "--file", "--blob", "--type", "--default", "--comment", "--value",
-                        "--url") and not eq:
-                if name in ("-f", "--file") and j < len(rest):
-                    target = rest[j].raw
-                j += 1
-                continue
-            if name in ("-f", "--file"):
-                target = val
-            legacy = {"--get": "get", "--get-all": "get", "--get-regexp": "get",
-                      "--get-urlmatch": "get", "--get-color": "get", "--get-colorbool": "get",
-                      "-l": "list", "--list": "list", "-e": "edit", "--edit": "edit",
-                      "--add": "set", "--replace-all": "set", "--unset": "unset",
-                      "--unset-all": "unset", "--rename-section": "rename-section",
-                      "--remove-section": "remove-section"}
-            if name in legacy and not action:
-                action = legacy[name]
-        if not action:
-            action = "set" if len(positional) >= 2 else "get"
+        action, positional, target = _config_command(rest)
         shown = "git config " + " ".join(a.raw for a in rest)
         shown = shown if len(shown) < 100 else shown[:97] + "…"
         if action in ("get", "list"):
@@ -2783,6 +2779,171 @@ FILE_COMMANDS: dict[str, frozenset[str]] = {
     "wget": frozenset(("-O", "--output-document", "-o", "--output-file", "-P",
                        "--directory-prefix", "-U", "--user-agent", "--header")),
 }
+
+
+class _CommitOptions:
+    """What ``git commit``'s options say: the option that skips the hooks (``-n``,
+    ``--no-verify``, as written; a later ``--verify`` undoes it), ``--dry-run``, and whether
+    the commit takes content beyond the index (``-a``, ``--only``, ``-p``, pathspecs)."""
+
+    __slots__ = ("beyond", "dry", "no_verify")
+
+    def __init__(self) -> None:
+        self.no_verify: Optional[str] = None
+        self.dry = False
+        self.beyond = False
+
+    def long(self, v: str) -> int:
+        """``--name[=value]``: how many words after it are its value (0 or 1)."""
+        name, eq, _ = v.partition("=")
+        opt = _long_opt(name, COMMIT_LONG)
+        if opt == "no-verify":
+            self.no_verify = v
+        elif opt == "verify":
+            self.no_verify = None
+        elif opt == "dry-run":
+            self.dry = True
+        elif opt in COMMIT_BEYOND:
+            self.beyond = True
+        return 1 if opt in COMMIT_VALUE and not eq else 0
+
+    def short(self, v: str) -> int:
+        """A cluster of short options (``-anm``): how many words after it are a value."""
+        for n, ch in enumerate(v[1:]):
+            if ch == "n":
+                self.no_verify = v
+            elif ch in "aiop":
+                self.beyond = True
+            elif ch in COMMIT_SHORT_VALUE:
+                return 1 if n == len(v) - 2 else 0
+            elif ch in COMMIT_SHORT_ATTACHED:
+                break
+        return 0
+
+    def dynamic(self, a: EWord) -> bool:
+        """A word not known before the command runs: False when it could be an option that
+        matters (``$ARGS``, ``-$X``), True when it cannot (a safe word, a value)."""
+        if a.safe:
+            self.beyond = True
+            return True
+        if a.prefix.startswith("--") and "=" in a.prefix:
+            return _long_opt(a.prefix.split("=", 1)[0], COMMIT_LONG) in COMMIT_VALUE
+        if a.prefix.startswith("-") and len(a.prefix) > 1 and not a.prefix.startswith("--"):
+            for ch in a.prefix[1:]:
+                if ch == "n":
+                    self.no_verify = a.raw
+                if ch in COMMIT_SHORT_VALUE or ch in COMMIT_SHORT_ATTACHED:
+                    return True  # the rest is the option's value (-m$MSG)
+        return False
+
+
+_CONFIG_ACTIONS = ("list", "get", "set", "unset", "rename-section", "remove-section", "edit")
+_CONFIG_LEGACY = {"--get": "get", "--get-all": "get", "--get-regexp": "get",
+                  "--get-urlmatch": "get", "--get-color": "get", "--get-colorbool": "get",
+                  "-l": "list", "--list": "list", "-e": "edit", "--edit": "edit",
+                  "--add": "set", "--replace-all": "set", "--unset": "unset",
+                  "--unset-all": "unset", "--rename-section": "rename-section",
+                  "--remove-section": "remove-section"}
+
+
+def _config_command(rest: list[EWord]) -> tuple[str, list[EWord], str]:
+    """``git config REST`` in either syntax (``git config set K V``, ``git config --unset
+    K``): the action (get, list, set, unset, edit, rename-/remove-section), the operands,
+    and the file it writes (``-f FILE``; "" for the repository's)."""
+    action = ""
+    positional: list[EWord] = []
+    target = ""
+    j = 0
+    if rest and rest[0].value in _CONFIG_ACTIONS:
+        action, j = str(rest[0].value), 1
+    while j < len(rest):
+        a = rest[j]
+        v = a.value
+        j += 1
+        if v is None or not v.startswith("-") or v == "-":
+            positional.append(a)
+            continue
+        name, eq, val = v.partition("=")
+        if name in ("-f", "--file", "--blob", "--type", "--default", "--comment", "--value",
+                    "--url") and not eq:
+            if name in ("-f", "--file") and j < len(rest):
+                target = rest[j].raw
+            j += 1
+            continue
+        if name in ("-f", "--file"):
+            target = val
+        if name in _CONFIG_LEGACY and not action:
+            action = _CONFIG_LEGACY[name]
+    if not action:
+        action = "set" if len(positional) >= 2 else "get"
+    return action, positional, target
+
+
+def _env_config_overrides(merged: Mapping[str, Optional[str]]) -> dict[str, Optional[str]]:
+    """The settings ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` in git's environment set."""
+    overrides: dict[str, Optional[str]] = {}
+    for name, kv in merged.items():
+        if name.startswith("GIT_CONFIG_KEY_") and kv:
+            overrides[kv.strip().lower()] = merged.get("GIT_CONFIG_VALUE_" + name[15:], "")
+    return overrides
+
+
+def _git_stages(sub: str, rest: list[EWord]) -> bool:
+    """Whether ``git SUB REST`` changes the index."""
+    return sub in ("add", "stage", "rm", "mv", "update-index", "read-tree", "reset") or (
+        sub == "apply" and any(a.value in ("--cached", "--index") for a in rest)) or (
+        sub == "restore" and any(a.value in ("--staged", "-S") for a in rest))
+
+
+def _file_operands(prog: str, args: list[EWord]) -> tuple[list[EWord], list[str]]:
+    """A file command's operands and its options (each option's value after it)."""
+    ops: list[EWord] = []
+    opts: list[str] = []
+    k, after = 0, False
+    with_value = FILE_COMMANDS[prog]
+    while k < len(args):
+        a = args[k]
+        v = a.value
+        if after or v is None or not v.startswith("-") or v == "-":
+            ops.append(a)
+        elif v == "--":
+            after = True
+        elif prog in ("chmod",) and _CHMOD_MODE.fullmatch(v) and not any(o for o in ops):
+            ops.append(a)  # chmod -x FILE: the mode, not an option
+        else:
+            opts.append(v)
+            if v in with_value or (v.split("=")[0] in with_value and "=" not in v):
+                if k + 1 < len(args):
+                    opts.append(args[k + 1].value or "")
+                k += 1
+        k += 1
+    return ops, opts
+
+
+def _sed_in_place(ops: list[EWord], opts: list[str]) -> list[EWord]:
+    """The files ``sed -i`` edits (none without ``-i``)."""
+    inplace = any(o.startswith(("-i", "--in-place")) or
+                  (o.startswith("-") and not o.startswith("--") and "i" in o[1:])
+                  for o in opts)
+    if not inplace:
+        return []
+    script_given = any(o in ("-e", "-f", "--expression", "--file") or
+                       o.startswith(("--expression=", "--file=")) for o in opts)
+    if ops and ops[0].value == "" and not script_given:
+        return ops[2:]  # BSD: sed -i '' SCRIPT FILE
+    return ops if script_given else ops[1:]
+
+
+def _download_targets(prog: str, opts: list[str]) -> list[EWord]:
+    """The files ``curl -o`` / ``wget -O`` write."""
+    targets: list[EWord] = []
+    for j, o in enumerate(opts):
+        if o in ("-o", "--output", "-O", "--output-document") and j + 1 < len(opts) and \
+                not (prog == "curl" and o == "-O"):
+            targets.append(_ew(opts[j + 1]))
+        elif o.startswith(("--output=", "--output-document=")):
+            targets.append(_ew(o.split("=", 1)[1]))
+    return targets
 
 
 _WHY = {
