@@ -181,7 +181,10 @@ class _Lexer:
         cmd_pos = True
         while self.i < self.n:
             c = s[self.i]
-            if self._skip_blank(c):
+            if c in " \t\r":
+                self.i += 1
+                continue
+            if c in "\\#" and self._skip_comment(c):
                 continue
             if c == "\n":
                 out.append(self._newline())
@@ -211,7 +214,7 @@ class _Lexer:
                 cmd_pos = op != ")"
                 continue
             w = self.word()
-            if self._is_fd(w):
+            if self.i < self.n and s[self.i] in "<>" and w.raw.isdigit():  # 2>err: the fd
                 out.append(self.redir(w.raw))
                 continue
             v = w.plain()
@@ -222,24 +225,17 @@ class _Lexer:
             self.error = "unterminated $("
         return out
 
-    def _skip_blank(self, c: str) -> bool:
-        """Step over blanks, a ``\\``-newline or a comment at the cursor (``c``); False when
-        there is none."""
-        s = self.s
-        if c in " \t\r":
-            self.i += 1
-        elif c == "\\" and s.startswith("\n", self.i + 1):
+    def _skip_comment(self, c: str) -> bool:
+        """Step over a ``\\``-newline or a comment at the cursor (``c``); False when there is
+        none (a backslash that starts a word)."""
+        if c == "\\" and self.s.startswith("\n", self.i + 1):
             self.i += 2
         elif c == "#":
-            nl = s.find("\n", self.i)
+            nl = self.s.find("\n", self.i)
             self.i = self.n if nl < 0 else nl
         else:
             return False
         return True
-
-    def _is_fd(self, w: Word) -> bool:
-        """``2`` in ``2>err``: digits right before a redirection operator."""
-        return self.i < self.n and self.s[self.i] in "<>" and w.raw.isdigit()
 
     def _newline(self) -> str:
         """A newline ends the command; the bodies of its here-documents follow it."""
@@ -595,7 +591,7 @@ def structure(toks: list[Token]) -> list[Cmd]:
                 i += 2
                 continue
             flush(t in ("|", "|&"))
-            _operator(t, stack, items)
+            _after_operator(t, stack, items)
             i += 1
             continue
         v = t.plain()
@@ -620,7 +616,7 @@ def _case_pattern(t: Token, stack: list[str], items: list[Cmd]) -> None:
         items.append(Cmd([t], [], False, "subs"))
 
 
-def _operator(t: str, stack: list[str], items: list[Cmd]) -> None:
+def _after_operator(t: str, stack: list[str], items: list[Cmd]) -> None:
     """After the command before an operator is flushed: ``;;`` starts the next ``case``
     pattern, ``(`` and ``)`` open and close a subshell."""
     if t in (";;", ";&", ";;&"):
