@@ -12,10 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import IO, Optional
+from typing import IO, Optional
 
 DELAY = 0.5  # seconds before the line first shows
 TICK = 0.1  # seconds between redraws

@@ -194,8 +194,14 @@ def test_hook_start_up_is_lean(trees: tuple[Path, Path], tool: str,
             f"{(*LEAN, *also)!r} if m in sys.modules)))\n"
             "from guardrails.cli import main\n"
             "sys.exit(main(['agent-hook', 'claude']))\n")
+    payload = json.dumps({"tool_name": tool, "tool_input": tool_input, "cwd": str(wt)})
+    # the first call in a worktree parses the policy (tomllib, so typing) and caches the scope
+    # in <git-dir>/guardrails/agent-hook-scope.json; every later call is the fast path. Warm it
+    # here: without this the test passed only when an earlier test had made the call.
+    warm = subprocess.run([sys.executable, "-c", code], cwd=wt, capture_output=True, text=True,
+                          input=payload, check=False)
+    assert warm.returncode == 0, warm.stderr
     proc = subprocess.run([sys.executable, "-c", code], cwd=wt, capture_output=True, text=True,
-                          input=json.dumps({"tool_name": tool, "tool_input": tool_input,
-                                            "cwd": str(wt)}), check=False)
+                          input=payload, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "IMPORTED []" in proc.stderr, proc.stderr

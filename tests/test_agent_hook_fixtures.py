@@ -71,50 +71,69 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trees]:
         yield Trees(tmp_path_factory.mktemp("agenthooks"))
 
 
+def _exit_code_answer(proc: subprocess.CompletedProcess[str], blocked: bool, where: str) -> None:
+    """Claude Code, Codex, Windsurf: exit 2 with a reason on stderr blocks; silence allows."""
+    if blocked:
+        assert proc.returncode == 2 and proc.stdout == "", where
+        assert proc.stderr.strip(), where  # Codex blocks on exit 2 only with a reason
+    else:
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", ""), where
+
+
+def _gemini_answer(proc: subprocess.CompletedProcess[str], blocked: bool, where: str) -> None:
+    if blocked:
+        assert proc.returncode == 2 and proc.stderr.strip(), where
+    else:
+        assert proc.returncode == 0 and json.loads(proc.stdout) == {}, where
+
+
+def _cursor_answer(proc: subprocess.CompletedProcess[str], blocked: bool, where: str) -> None:
+    if blocked:
+        assert proc.returncode == 2, where
+        ans = json.loads(proc.stdout)
+        assert set(ans) == {"permission", "user_message", "agent_message"}, where
+        assert ans["permission"] == "deny", where
+    else:
+        assert proc.returncode == 0 and json.loads(proc.stdout) == {}, where
+
+
+def _copilot_answer(proc: subprocess.CompletedProcess[str], blocked: bool, where: str) -> None:
+    assert proc.returncode == 0, where  # exit 2 is only a warning for Copilot
+    if blocked:
+        ans = json.loads(proc.stdout)
+        assert set(ans) == {"permissionDecision", "permissionDecisionReason"}, where
+        assert ans["permissionDecision"] == "deny", where
+    else:
+        assert proc.stdout == "", where
+
+
+def _cline_answer(proc: subprocess.CompletedProcess[str], blocked: bool, where: str) -> None:
+    assert proc.returncode == 0, where
+    ans = json.loads(proc.stdout)
+    if blocked:
+        assert set(ans) == {"cancel", "errorMessage", "contextModification"}, where
+        assert ans["cancel"] is True, where
+    else:
+        assert ans == {"cancel": False}, where
+
+
+# each protocol's answer, checked exactly
+ANSWERS = {"claude": _exit_code_answer, "codex": _exit_code_answer,
+           "windsurf": _exit_code_answer, "gemini": _gemini_answer, "cursor": _cursor_answer,
+           "copilot": _copilot_answer, "cline": _cline_answer}
+
+
 def assert_answer(agent: str, proc: subprocess.CompletedProcess[str], blocked: bool,
                   rule: Optional[str]) -> None:
     """The exact answer each protocol expects."""
     where = f"{agent}: rc={proc.returncode} out={proc.stdout!r} err={proc.stderr!r}"
-    if agent in ("claude", "codex", "windsurf"):
-        if blocked:
-            assert proc.returncode == 2 and proc.stdout == "", where
-            assert proc.stderr.strip(), where  # Codex blocks on exit 2 only with a reason
-        else:
-            assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", ""), where
-    elif agent == "gemini":
-        if blocked:
-            assert proc.returncode == 2 and proc.stderr.strip(), where
-        else:
-            assert proc.returncode == 0 and json.loads(proc.stdout) == {}, where
-    elif agent == "cursor":
-        if blocked:
-            assert proc.returncode == 2, where
-            ans = json.loads(proc.stdout)
-            assert set(ans) == {"permission", "user_message", "agent_message"}, where
-            assert ans["permission"] == "deny", where
-        else:
-            assert proc.returncode == 0 and json.loads(proc.stdout) == {}, where
-    elif agent == "copilot":
-        assert proc.returncode == 0, where  # exit 2 is only a warning for Copilot
-        if blocked:
-            ans = json.loads(proc.stdout)
-            assert set(ans) == {"permissionDecision", "permissionDecisionReason"}, where
-            assert ans["permissionDecision"] == "deny", where
-        else:
-            assert proc.stdout == "", where
-    elif agent == "cline":
-        assert proc.returncode == 0, where
-        ans = json.loads(proc.stdout)
-        if blocked:
-            assert set(ans) == {"cancel", "errorMessage", "contextModification"}, where
-            assert ans["cancel"] is True, where
-        else:
-            assert ans == {"cancel": False}, where
+    ANSWERS[agent](proc, blocked, where)
     if blocked and rule:
         assert f"({rule})" in proc.stderr + proc.stdout, where
 
 
 def test_every_agent_has_fixtures() -> None:
+    assert set(ANSWERS) == set(AGENTS), "every agent's answer is checked"
     for agent in AGENTS:
         found = [n for a, n in CASES if a == agent]
         assert len(found) >= 4, agent

@@ -15,7 +15,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -105,3 +107,116 @@ def test_every_runner_entry_point_is_measured() -> None:
     modules = {v.split(":")[0].split(".")[-1] for k, v in scripts.items()
                if v.startswith("guardrails_hooks.")}
     assert modules == set(HOOKS)
+
+
+# --- `TYPE_CHECKING = False`: only where a hook imports the module -----------------------------
+#
+# A module on a hook's path writes `TYPE_CHECKING = False` instead of importing it from typing,
+# so that the hooks that read no policy never load typing. In a module no hook imports (only
+# the commands do, and they import click, which imports typing) the trick buys nothing: such a
+# module imports typing plainly. What the hooks import is measured here, not guessed: every hook
+# entry point in a session worktree and in a checkout without one, `agent-hook AGENT` with every
+# agent payload fixture, and the native reference-transaction hook.
+
+# modules no hook imports that other branches own (and drop the trick on) when this came in
+ELSEWHERE = {"guardrails.commands.ci"}
+
+HOOK_PROBE = """\
+import atexit, json, sys
+atexit.register(lambda: sys.__stdout__.write(
+    "\\n@@" + json.dumps(sorted(m for m in sys.modules if m.startswith("guardrails"))) + "\\n"))
+kind, argv = sys.argv[1], sys.argv[2:]
+if kind == "hook":
+    mod = __import__("guardrails_hooks." + argv[0], fromlist=["main"])
+    sys.exit(mod.main(argv[1:]))
+if kind == "agent":
+    from guardrails.cli import main
+    sys.exit(main(["agent-hook", argv[0]]))
+from guardrails.refstore.native.reftx import main
+sys.exit(main(argv))
+"""
+
+
+def _probe(cwd: Path, args: list[str], stdin: str = "",
+           env: Optional[dict[str, str]] = None) -> set[str]:
+    full = dict(os.environ)
+    full.pop("PYTHONPATH", None)
+    full.update(env or {})
+    proc = subprocess.run([sys.executable, "-c", HOOK_PROBE, *args], cwd=cwd, env=full,
+                          input=stdin, capture_output=True, text=True, check=False)
+    marker = proc.stdout.rfind("\n@@")
+    assert marker >= 0, proc.stdout + proc.stderr
+    return set(json.loads(proc.stdout[marker + 3:]))
+
+
+@pytest.fixture(scope="module")
+def hook_modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """Every guardrails module some hook imports, in the situations the tests build."""
+    from tests.conftest import BIN
+    from tests.helpers import AGENT_VARS, GIT_VARS
+
+    with pytest.MonkeyPatch.context() as mp:  # what tests/conftest.git_env sets per test
+        for var in (*AGENT_VARS, *GIT_VARS):
+            mp.delenv(var, raising=False)
+        mp.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for who in ("AUTHOR", "COMMITTER"):
+            mp.setenv(f"GIT_{who}_NAME", "Test Human")
+            mp.setenv(f"GIT_{who}_EMAIL", "human@example.com")
+        return _measure(tmp_path_factory.mktemp("hookpaths"))
+
+
+def _measure(base: Path) -> set[str]:
+    from tests.test_agent_hook_fixtures import AGENTS, CASES, load
+
+    root = make_repo(base / "repo", policy=POLICY)
+    wt = root.parent / "wt-auth"
+    proc = gg("worktree", "add", str(wt), "agent/auth", "--task", "auth", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(wt, "src/auth/login.py", "print('hi')\n")
+    git("add", "src/auth/login.py", cwd=wt)
+    (wt / "MSG").write_text("message\n")
+    head = git("rev-parse", "HEAD", cwd=wt).stdout.strip()
+    argv = {"require_checks": [str(wt / "MSG")], "record_baseline": ["0" * 40, head, "1"]}
+    seen: set[str] = set()
+    for where in (wt, root):
+        for env in ({}, {"CLAUDECODE": "1"}):
+            for name in HOOKS:
+                seen |= _probe(where, ["hook", name, *argv.get(name, [])], env=env)
+    subst = {"wt": str(wt), "main": str(root), "other": str(root), "agentwt": str(wt),
+             "tmp": os.path.realpath(tempfile.gettempdir())}
+    for agent, case in CASES:
+        data = load(agent, case, **subst)
+        seen |= _probe(wt, ["agent", agent], json.dumps(data["payload"]))
+    assert {a for a, _ in CASES} == set(AGENTS)
+    update = f"{head} {'1' * 40} refs/heads/agent/auth\n"
+    git_dir = git("rev-parse", "--absolute-git-dir", cwd=wt).stdout.strip()
+    for state in ("prepared", "committed"):
+        seen |= _probe(wt, ["reftx", state], update, env={"GIT_DIR": git_dir})
+    return seen
+
+
+def _trick_modules() -> dict[str, Path]:
+    root = Path(__file__).resolve().parent.parent
+    out = {}
+    for path in [*(root / "guardrails").rglob("*.py"), *(root / "hooks").glob("*.py")]:
+        if any(line.startswith("TYPE_CHECKING = False") for line in path.read_text().splitlines()):
+            rel = path.relative_to(root).with_suffix("")
+            parts = list(rel.parts)
+            if parts[0] == "hooks":
+                parts[0] = "guardrails_hooks"
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join(parts)] = path
+    return out
+
+
+def test_type_checking_trick_only_where_a_hook_imports_the_module(hook_modules: set[str]) -> None:
+    # the measurement can fail: it sees the hooks' own work and the agent hook's
+    assert {"guardrails.git", "guardrails.skipped.shellcmd", "guardrails.agents.cline",
+            "guardrails.refstore.native.reftx", "guardrails.checks.baseline"} <= hook_modules
+    hook_modules = hook_modules | {"guardrails_hooks." + n for n in HOOKS} | {"guardrails_hooks"}
+    off_path = set(_trick_modules()) - hook_modules
+    assert off_path <= ELSEWHERE, (
+        f"{sorted(off_path - ELSEWHERE)} no hook imports: `from typing import TYPE_CHECKING` "
+        "(or plain imports) instead of `TYPE_CHECKING = False`")

@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from typing import TYPE_CHECKING, Any, Optional
 
 from guardrails.agents import settings as S
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding
 
-TYPE_CHECKING = False  # typing is not imported at run time; mypy reads it
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, Optional
 
     from guardrails import git
 

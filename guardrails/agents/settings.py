@@ -14,13 +14,12 @@ import json
 import os
 import shlex
 import sys
+from typing import TYPE_CHECKING, Any, Optional
 
 from guardrails.errors import GuardrailsError
 
-TYPE_CHECKING = False  # typing is not imported at run time; mypy reads it
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
-    from typing import Any, Optional
 
 CLAUDE_MATCHER = ("^(Bash|PowerShell|Monitor|Edit|Write|MultiEdit|NotebookEdit|EnterWorktree|"
                   "mcp__.*)$")

@@ -3,7 +3,8 @@
 (guardrails/agents/doctor.py)."""
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
+from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from guardrails import git
     from guardrails.findings import Finding

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from guardrails.context import Context
     from guardrails.scope.changes import Commit
+    from guardrails.sessions.session import Session
 
 
 def descends(baseline: str) -> tuple[str, ...]:
@@ -64,27 +65,9 @@ def _start_hint(ctx: Context) -> str:
 def check(ctx: Context) -> list[Finding]:
     sess, pol = ctx.session, ctx.policy
     src = ctx.scope_source or (pol.source if pol else None)
-    found: list[Finding] = []
     if sess is None:
-        if ctx.agent is None and not (pol is not None and pol.enforce == "always"):
-            return []  # a human outside any session is not bothered
-        if ctx.agent is not None:
-            found.append(Finding(
-                "baseline-no-session",
-                f"agent commit ({ctx.agent}) without a session: nobody can tell its changes "
-                "from work already in progress",
-                _start_hint(ctx), policy=src))
-        if ctx.branch is not None and pol is not None and pol.is_protected(ctx.branch):
-            human = ctx.agent is None  # enforce = "always": a human's commit, called so
-            found.append(Finding(
-                "baseline-protected-branch",
-                f"commit on the protected branch `{ctx.branch}`"
-                + (' (enforce = "always": every commit lands there by a reviewed merge)'
-                   if human else ""),
-                f"git switch -c NAME   (a branch of your own; merge it into {ctx.branch} after "
-                "review)" if human else _start_hint(ctx), policy=src))
-        return found
-
+        return _outside_session(ctx, src)
+    found: list[Finding] = []
     branch = ctx.branch
     rebasing = False
     if branch is None:
@@ -107,50 +90,97 @@ def check(ctx: Context) -> list[Finding]:
             "git guardrails start   (or restart it with --allow-dirty to fence those files)",
             policy=src))
     if branch is not None:
-        if (pol is not None and pol.is_protected(branch)) or branch == sess.base:
-            found.append(Finding(
-                "baseline-protected-branch",
-                f"commit on `{branch}`, "
-                + ("a protected branch" if pol is not None and pol.is_protected(branch)
-                   else "the base branch")
-                + f"; the session works on `{sess.branch}`",
-                f"git switch {shlex.quote(sess.branch or 'BRANCH')}", policy=src))
-        elif sess.branch is not None and branch != sess.branch:
-            found.append(Finding(
-                "baseline-wrong-branch",
-                f"commit on `{branch}`, but this worktree's session ({sess.scope_label}) works "
-                f"on `{sess.branch}`",
-                f"git switch {shlex.quote(sess.branch)}   (or end the session: "
-                "git guardrails finish, and start one for this branch)", policy=src))
+        found += _wrong_branch(ctx, sess, branch, src)
     if sess.baseline:
-        proc = git.run(*descends(sess.baseline), cwd=ctx.repo.toplevel, ok=(0, 1, 128))
-        if proc.returncode != 0:
-            why = ("" if proc.returncode == 1 else
-                   " (the baseline commit cannot be found: " +
-                   proc.stderr.decode(errors="replace").strip() + ")")
-            found.append(Finding(
-                "baseline-diverged",
-                f"HEAD no longer descends from the session's baseline {sess.baseline[:12]}"
-                f"{why}{' during a rebase' if rebasing else ''}: history the session started "
-                "from was rewritten or another branch was checked out",
-                f"git log --oneline {sess.baseline[:12]}...HEAD   # see what changed; to start "
-                "over from here: git guardrails finish && git guardrails start",
-                commit=sess.baseline, policy=src))
+        found += _diverged(ctx, sess.baseline, rebasing, src)
     if sess.allow_dirty and sess.dirty:
-        for ch in ctx.staged:
-            for p in ch.paths:
-                if p not in sess.dirty:
-                    continue
-                same = sess.dirty[p] is not None and ch.new_oid == sess.dirty[p]
-                what = ("its staged content is exactly the content it had before the session"
-                        if same else "its staged change includes changes made before the "
-                        "session")
-                found.append(Finding(
-                    "baseline-dirty-path",
-                    f"{show_path(p)}: was dirty before the session started (--allow-dirty); {what}",
-                    f"git restore --staged -- {shell_path(p)}   (pre-session changes are "
-                    "committed outside the session, after git guardrails finish)",
-                    path=p, policy=src))
+        found += _dirty_paths(ctx, sess, src)
+    return found
+
+
+def _outside_session(ctx: Context, src: Optional[str]) -> list[Finding]:
+    """No session in this worktree: an agent's commit is refused (and, under enforce =
+    "always", anyone's commit on a protected branch)."""
+    pol = ctx.policy
+    found: list[Finding] = []
+    if ctx.agent is None and not (pol is not None and pol.enforce == "always"):
+        return []  # a human outside any session is not bothered
+    if ctx.agent is not None:
+        found.append(Finding(
+            "baseline-no-session",
+            f"agent commit ({ctx.agent}) without a session: nobody can tell its changes "
+            "from work already in progress",
+            _start_hint(ctx), policy=src))
+    if ctx.branch is not None and pol is not None and pol.is_protected(ctx.branch):
+        human = ctx.agent is None  # enforce = "always": a human's commit, called so
+        found.append(Finding(
+            "baseline-protected-branch",
+            f"commit on the protected branch `{ctx.branch}`"
+            + (' (enforce = "always": every commit lands there by a reviewed merge)'
+               if human else ""),
+            f"git switch -c NAME   (a branch of your own; merge it into {ctx.branch} after "
+            "review)" if human else _start_hint(ctx), policy=src))
+    return found
+
+
+def _wrong_branch(ctx: Context, sess: Session, branch: str,
+                  src: Optional[str]) -> list[Finding]:
+    """A commit on a protected or the base branch, or on a branch not the session's."""
+    pol = ctx.policy
+    if (pol is not None and pol.is_protected(branch)) or branch == sess.base:
+        return [Finding(
+            "baseline-protected-branch",
+            f"commit on `{branch}`, "
+            + ("a protected branch" if pol is not None and pol.is_protected(branch)
+               else "the base branch")
+            + f"; the session works on `{sess.branch}`",
+            f"git switch {shlex.quote(sess.branch or 'BRANCH')}", policy=src)]
+    if sess.branch is not None and branch != sess.branch:
+        return [Finding(
+            "baseline-wrong-branch",
+            f"commit on `{branch}`, but this worktree's session ({sess.scope_label}) works "
+            f"on `{sess.branch}`",
+            f"git switch {shlex.quote(sess.branch)}   (or end the session: "
+            "git guardrails finish, and start one for this branch)", policy=src)]
+    return []
+
+
+def _diverged(ctx: Context, baseline: str, rebasing: bool,
+              src: Optional[str]) -> list[Finding]:
+    """HEAD no longer descends from the session's baseline (the check's one git call)."""
+    proc = git.run(*descends(baseline), cwd=ctx.repo.toplevel, ok=(0, 1, 128))
+    if proc.returncode == 0:
+        return []
+    why = ("" if proc.returncode == 1 else
+           " (the baseline commit cannot be found: " +
+           proc.stderr.decode(errors="replace").strip() + ")")
+    return [Finding(
+        "baseline-diverged",
+        f"HEAD no longer descends from the session's baseline {baseline[:12]}"
+        f"{why}{' during a rebase' if rebasing else ''}: history the session started "
+        "from was rewritten or another branch was checked out",
+        f"git log --oneline {baseline[:12]}...HEAD   # see what changed; to start "
+        "over from here: git guardrails finish && git guardrails start",
+        commit=baseline, policy=src)]
+
+
+def _dirty_paths(ctx: Context, sess: Session, src: Optional[str]) -> list[Finding]:
+    """Under --allow-dirty: a staged path that was dirty before the session started."""
+    found: list[Finding] = []
+    for ch in ctx.staged:
+        for p in ch.paths:
+            if p not in sess.dirty:
+                continue
+            same = sess.dirty[p] is not None and ch.new_oid == sess.dirty[p]
+            what = ("its staged content is exactly the content it had before the session"
+                    if same else "its staged change includes changes made before the "
+                    "session")
+            found.append(Finding(
+                "baseline-dirty-path",
+                f"{show_path(p)}: was dirty before the session started (--allow-dirty); {what}",
+                f"git restore --staged -- {shell_path(p)}   (pre-session changes are "
+                "committed outside the session, after git guardrails finish)",
+                path=p, policy=src))
     return found
 
 

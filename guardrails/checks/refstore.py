@@ -50,20 +50,38 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
 # --- doctor ------------------------------------------------------------------------------------
 
 def diagnose(repo: git.Repo) -> list[Finding]:
-    """Ref-store health of the whole repository, for ``git-guardrails doctor``."""
-    from guardrails.git import worktrees
-    from guardrails.refstore import maintenance
+    """Ref-store health of the whole repository, for ``git-guardrails doctor``: stale and
+    live locks, gc settings, worktrees, the native hooks, the journal."""
+    from guardrails.refstore import journal
     from guardrails.sessions import session
 
-    found: list[Finding] = []
-    locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
-    verdicts: list[gitlocks.Verdict] = []
-    if locks:
-        verdicts = gitlocks.judge(locks, repo.common_dir,
-                                  gitlocks.git_processes(exclude=gitlocks.ancestors()),
-                                  setting(STALE_AFTER))
-        found += lock_findings([v for v in verdicts if v.state == "stale"])
+    verdicts, found = _locks(repo)
     sessions = session.all_sessions(repo)
+    found += _gc_running(verdicts, len(sessions))
+    found += _gc_settings(git.config(repo.toplevel, r"^(gc|maintenance)\."), len(sessions))
+    found += _worktrees(repo)
+    if sessions:
+        found += _native_hooks(repo)
+    found += journal.rollback_findings(repo)
+    found += journal.damaged_branches(repo)
+    return found
+
+
+def _locks(repo: git.Repo) -> tuple[list[gitlocks.Verdict], list[Finding]]:
+    """Every lock file of the shared ref store judged (live, stale …), and the stale ones'
+    findings."""
+    locks = gitlocks.scan(repo.common_dir, git.worktree_git_dirs(repo))
+    if not locks:
+        return [], []
+    verdicts = gitlocks.judge(locks, repo.common_dir,
+                              gitlocks.git_processes(exclude=gitlocks.ancestors()),
+                              setting(STALE_AFTER))
+    return verdicts, lock_findings([v for v in verdicts if v.state == "stale"])
+
+
+def _gc_running(verdicts: list[gitlocks.Verdict], sessions: int) -> list[Finding]:
+    """A live ``git gc`` (its gc.pid), an error while sessions are active."""
+    found: list[Finding] = []
     for v in (v for v in verdicts if v.state == "live"
               and v.lock.kind == "gc" and v.lock.rel == "gc.pid"):
         pid = v.lock.pid
@@ -71,12 +89,20 @@ def diagnose(repo: git.Repo) -> list[Finding]:
             "refstore-gc-running",
             f"git gc is running (pid {pid}{f' on {v.lock.host}' if v.lock.host else ''}, for "
             f"{gitlocks.describe_age(v.lock.age)})"
-            + (f" while {len(sessions)} session(s) are active: it repacks and prunes under "
+            + (f" while {sessions} session(s) are active: it repacks and prunes under "
                "the agents' writes" if sessions else ""),
             f"wait for it to finish (ps -p {pid} -o args=), or, if nobody started it on "
             f"purpose: kill {pid}   (git gc is safe to interrupt; run `git guardrails gc` "
             "later)", severity="error" if sessions else WARNING))
-    cfg = git.config(repo.toplevel, r"^(gc|maintenance)\.")
+    return found
+
+
+def _gc_settings(cfg: dict[str, str], sessions: int) -> list[Finding]:
+    """gc and maintenance settings that endanger parallel agents: pruning ``now``, and
+    automatic maintenance while sessions are active."""
+    from guardrails.refstore import maintenance
+
+    found: list[Finding] = []
     prune = cfg.get("gc.pruneexpire", "")
     if prune.strip().lower() == "now":
         found.append(Finding(
@@ -97,11 +123,19 @@ def diagnose(repo: git.Repo) -> list[Finding]:
         if on:
             found.append(Finding(
                 "refstore-auto-maintenance",
-                f"{len(sessions)} session(s) active but automatic maintenance is on "
+                f"{sessions} session(s) active but automatic maintenance is on "
                 f"({', '.join(on)}): git runs gc/repack/pack-refs after commits, racing the "
                 "agents' writes",
                 maintenance.suspend_command(cfg) + "   # what `git guardrails start` sets; "
                 "the last `finish` restores the previous values"))
+    return found
+
+
+def _worktrees(repo: git.Repo) -> list[Finding]:
+    """Worktrees gc would drop (prunable), locked ones, and a branch checked out twice."""
+    from guardrails.git import worktrees
+
+    found: list[Finding] = []
     branches: dict[str, list[str]] = {}
     for wt in worktrees.parse_porcelain(worktrees.list_porcelain(repo)):
         path = wt.get("worktree", "?")
@@ -129,29 +163,29 @@ def diagnose(repo: git.Repo) -> list[Finding]:
                 f"({', '.join(paths)}): each commit moves the branch under the others",
                 f"git -C {shell_path(paths[-1])} switch -c "
                 f"{ref[len('refs/heads/'):]}-2   # give each worktree its own branch"))
-    if sessions:
-        from guardrails.refstore import native
-
-        if not native.installed(repo):
-            found.append(Finding(
-                "refstore-native-hooks",
-                "sessions are active but the native reference-transaction / pre-auto-gc hooks "
-                "are not installed: branch moves are neither checked nor journaled, and a "
-                "commit whose tree no pre-commit check saw (--no-verify, SKIP, "
-                "PRE_COMMIT_ALLOW_NO_CONFIG, commit-tree + update-ref) lands on the branch",
-                "git guardrails install"))
-        elif native.outdated(repo):
-            found.append(Finding(
-                "refstore-native-hooks",
-                f"the native hooks are from an older git-guardrails "
-                f"({', '.join(native.outdated(repo))}): they miss newer checks (rollbacks from "
-                "anywhere, the checked-commits record)",
-                "git guardrails install   # rewrites the shims, keeps chained hooks",
-                severity=WARNING))
-    from guardrails.refstore import journal
-
-    found += journal.rollback_findings(repo)
-    found += journal.damaged_branches(repo)
     return found
+
+
+def _native_hooks(repo: git.Repo) -> list[Finding]:
+    """While sessions are active: the native hooks missing or from an older version."""
+    from guardrails.refstore import native
+
+    if not native.installed(repo):
+        return [Finding(
+            "refstore-native-hooks",
+            "sessions are active but the native reference-transaction / pre-auto-gc hooks "
+            "are not installed: branch moves are neither checked nor journaled, and a "
+            "commit whose tree no pre-commit check saw (--no-verify, SKIP, "
+            "PRE_COMMIT_ALLOW_NO_CONFIG, commit-tree + update-ref) lands on the branch",
+            "git guardrails install")]
+    if native.outdated(repo):
+        return [Finding(
+            "refstore-native-hooks",
+            f"the native hooks are from an older git-guardrails "
+            f"({', '.join(native.outdated(repo))}): they miss newer checks (rollbacks from "
+            "anywhere, the checked-commits record)",
+            "git guardrails install   # rewrites the shims, keeps chained hooks",
+            severity=WARNING)]
+    return []
 
 

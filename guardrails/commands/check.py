@@ -8,14 +8,13 @@ whose branch it cannot tell, so no task) it says, with the count of commits left
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
 from guardrails import checks, context, report
 from guardrails.findings import exit_code
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from guardrails import git
 

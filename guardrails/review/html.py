@@ -11,11 +11,10 @@ then HTML-escaped, so ``<``, ``&`` and quotes in names, subjects and messages st
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardrails.findings import ERROR, Finding, printable, show_path
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

@@ -16,6 +16,7 @@ from typing import Optional
 
 from guardrails import git, state
 from guardrails.errors import GuardrailsError
+from guardrails.findings import printable, shell_path
 from guardrails.git import worktrees
 from guardrails.records import Frozen
 from guardrails.refstore import maintenance
@@ -412,8 +413,6 @@ def finish(repo: git.Repo, force: bool = False, with_summary: bool = True) -> li
 def _restore(repo: git.Repo) -> list[str]:
     """maintenance.restore, its outcome as lines to print (a broken record: a warning and its
     fix; the session is ended all the same)."""
-    from guardrails.findings import printable
-
     try:
         if maintenance.restore(repo):
             return ["the last session ended: gc.auto and maintenance.auto are restored"]
@@ -528,8 +527,36 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False,
     merged into the base (``force``), and local changes, which it lists (``discard_changes``
     deletes them; ``stash_changes`` keeps them in a stash it names). A locked worktree is
     refused with the ``git worktree unlock`` that frees it."""
-    from guardrails.findings import printable, shell_path
+    wt = _removable(repo, path, discard_changes, stash_changes)
+    sess = _refuse_active_session(wt, force)
+    base = sess.base if sess and sess.base else default_base(repo, _policy_or_none(repo))
+    if wt.branch and not force and wt.prunable is None:
+        _refuse_unmerged(repo, wt, base)
+    dirty = dirty_files(wt.path, env=git.OTHER_WORKTREE) if wt.prunable is None else []
+    if dirty and not (discard_changes or stash_changes):
+        here = shell_path(wt.path)
+        raise GuardrailsError(
+            f"{wt.path} has {len(dirty)} uncommitted or untracked file(s); removing it would "
+            "delete them:\n" + list_dirty(dirty),
+            f"commit them, or keep them in a stash: git guardrails worktree remove --stash "
+            f"{here}   (or delete them: git guardrails worktree remove --discard-changes "
+            f"{here})")
+    lines: list[str] = []
+    with state.hold(repo.common_dir, f"git guardrails worktree remove {wt.path}"):
+        if dirty and stash_changes:
+            lines += _stash_worktree(wt, dirty)
+        lines.append(_remove_worktree(repo, wt, discard_changes, len(dirty)))
+        lines += _restore(repo)
+    if wt.branch:
+        lines.append(f"the branch `{wt.branch}` is kept (delete it with: git branch -d "
+                     f"{shlex.quote(wt.branch)})")
+    return lines
 
+
+def _removable(repo: git.Repo, path: str, discard_changes: bool,
+               stash_changes: bool) -> worktrees.Worktree:
+    """The worktree at ``path``, refused when it cannot be removed whatever its state: not
+    a worktree, the main one, the caller's own, locked; or both ways to lose changes given."""
     wt = worktrees.find(repo, path)
     if wt is None:
         raise GuardrailsError(f"{printable(path)} is not a worktree of this repository",
@@ -550,7 +577,12 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False,
         raise GuardrailsError(
             f"{wt.path} is locked" + (f" ({printable(wt.locked)})" if wt.locked else ""),
             f"git worktree unlock {here}   # then: git guardrails worktree remove {here}")
-    lines: list[str] = []
+    return wt
+
+
+def _refuse_active_session(wt: worktrees.Worktree, force: bool) -> Optional[Session]:
+    """The worktree's session (None without one); refused, unless ``force``, while one is
+    active or its record cannot be read."""
     sess: Optional[Session] = None
     broken = False
     if wt.git_dir is not None:
@@ -559,6 +591,7 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False,
         except GuardrailsError:
             broken = True
     if (sess is not None or broken) and not force:
+        here = shell_path(wt.path)
         finish = (f"git -C {here} guardrails finish" + (" --force" if broken else "")
                   if wt.prunable is None else "")
         raise GuardrailsError(
@@ -567,61 +600,58 @@ def worktree_remove(repo: git.Repo, path: str, force: bool = False,
             (f"{finish}   (or: " if finish else "")
             + f"git guardrails worktree remove --force {here}" + (")" if finish else ""),
         )
-    base = sess.base if sess and sess.base else default_base(repo, _policy_or_none(repo))
-    if wt.branch and not force and wt.prunable is None:
-        proc = git.run("log", "--oneline", "--no-decorate", "--end-of-options",
-                       f"{base}..refs/heads/{wt.branch}", "--", cwd=repo.toplevel, ok=(0, 128))
-        if proc.returncode != 0:
-            raise GuardrailsError(
-                f"cannot tell whether `{wt.branch}` is merged: the base `{printable(base)}` "
-                "does not resolve",
-                f"git guardrails worktree remove --force {here}   (keeps the branch)")
-        unmerged = proc.stdout.decode(errors="replace")
-        if unmerged.strip():
-            commits = unmerged.splitlines()
-            raise GuardrailsError(
-                f"branch `{wt.branch}` of {wt.path} has {len(commits)} commit(s) not merged "
-                f"into `{base}`:\n" + "\n".join(f"  {printable(c)}" for c in commits[:20]),
-                f"merge them (git merge {shlex.quote(wt.branch)}), or, to keep the branch and "
-                f"remove only the worktree: git guardrails worktree remove --force {here}",
-            )
-    dirty = dirty_files(wt.path, env=git.OTHER_WORKTREE) if wt.prunable is None else []
-    if dirty and not (discard_changes or stash_changes):
-        raise GuardrailsError(
-            f"{wt.path} has {len(dirty)} uncommitted or untracked file(s); removing it would "
-            "delete them:\n" + list_dirty(dirty),
-            f"commit them, or keep them in a stash: git guardrails worktree remove --stash "
-            f"{here}   (or delete them: git guardrails worktree remove --discard-changes "
-            f"{here})")
-    with state.hold(repo.common_dir, f"git guardrails worktree remove {wt.path}"):
-        if dirty and stash_changes:
-            from guardrails.sessions import stash as stashes
+    return sess
 
-            msg = (f"{stashes.PREFIX}worktree remove {wt.path} "
-                   f"({wt.branch or 'detached'}) {time.strftime('%Y-%m-%d %H:%M:%S')}")
-            oid = stashes.stash(wt.path, msg, sorted({d.path for d in dirty
-                                                      if d.status == "??"}),
-                                env=git.OTHER_WORKTREE)
-            lines.append(f"stashed {len(dirty)} file(s) as {oid[:12]} \"{printable(msg)}\"")
-            lines.append(f"  to get them back: git stash apply {oid}")
-        if wt.prunable is not None and wt.git_dir is not None:
-            shutil.rmtree(wt.git_dir)  # what `git worktree prune` does for this one entry
-            lines.append(f"removed the stale entry of {wt.path} ({wt.prunable})")
-        else:  # git deletes the worktree's admin dir, the session record with it
-            # --force only when the user agreed to lose the changes: otherwise git itself
-            # refuses a tree that became dirty since the check above
-            args = ["worktree", "remove", *(["--force"] if discard_changes else []),
-                    "--end-of-options",
-                    wt.path]
-            git.run(*args, cwd=repo.toplevel, write=True)
-            lines.append(f"removed worktree {wt.path}"
-                         + (f" and its {len(dirty)} local change(s)" if dirty and discard_changes
-                            else ""))
-        lines += _restore(repo)
-    if wt.branch:
-        lines.append(f"the branch `{wt.branch}` is kept (delete it with: git branch -d "
-                     f"{shlex.quote(wt.branch)})")
-    return lines
+
+def _refuse_unmerged(repo: git.Repo, wt: worktrees.Worktree, base: str) -> None:
+    """Refuse when the worktree's branch has commits not merged into ``base`` (or ``base``
+    does not resolve)."""
+    here = shell_path(wt.path)
+    proc = git.run("log", "--oneline", "--no-decorate", "--end-of-options",
+                   f"{base}..refs/heads/{wt.branch}", "--", cwd=repo.toplevel, ok=(0, 128))
+    if proc.returncode != 0:
+        raise GuardrailsError(
+            f"cannot tell whether `{wt.branch}` is merged: the base `{printable(base)}` "
+            "does not resolve",
+            f"git guardrails worktree remove --force {here}   (keeps the branch)")
+    unmerged = proc.stdout.decode(errors="replace")
+    if unmerged.strip():
+        commits = unmerged.splitlines()
+        raise GuardrailsError(
+            f"branch `{wt.branch}` of {wt.path} has {len(commits)} commit(s) not merged "
+            f"into `{base}`:\n" + "\n".join(f"  {printable(c)}" for c in commits[:20]),
+            f"merge them (git merge {shlex.quote(str(wt.branch))}), or, to keep the branch "
+            f"and remove only the worktree: git guardrails worktree remove --force {here}",
+        )
+
+
+def _stash_worktree(wt: worktrees.Worktree, dirty: list[Dirty]) -> list[str]:
+    """Keep the worktree's local changes in a stash named after it: the lines that say so."""
+    from guardrails.sessions import stash as stashes
+
+    msg = (f"{stashes.PREFIX}worktree remove {wt.path} "
+           f"({wt.branch or 'detached'}) {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    oid = stashes.stash(wt.path, msg, sorted({d.path for d in dirty if d.status == "??"}),
+                        env=git.OTHER_WORKTREE)
+    return [f"stashed {len(dirty)} file(s) as {oid[:12]} \"{printable(msg)}\"",
+            f"  to get them back: git stash apply {oid}"]
+
+
+def _remove_worktree(repo: git.Repo, wt: worktrees.Worktree, discard_changes: bool,
+                     dirty: int) -> str:
+    """Remove the worktree (a stale entry: its admin directory); with ``discard_changes`` its
+    ``dirty`` local changes go with it (git's --force). The line that says what was done."""
+    if wt.prunable is not None and wt.git_dir is not None:
+        shutil.rmtree(wt.git_dir)  # what `git worktree prune` does for this one entry
+        return f"removed the stale entry of {wt.path} ({wt.prunable})"
+    # git deletes the worktree's admin dir, the session record with it. --force only when
+    # the user agreed to lose the changes: otherwise git itself refuses a tree that became
+    # dirty since the check above
+    args = ["worktree", "remove", *(["--force"] if discard_changes else []),
+            "--end-of-options", wt.path]
+    git.run(*args, cwd=repo.toplevel, write=True)
+    return f"removed worktree {wt.path}" + (
+        f" and its {dirty} local change(s)" if dirty and discard_changes else "")
 
 
 def _policy_or_none(repo: git.Repo) -> Optional[policies.Policy]:

@@ -184,17 +184,10 @@ class _Lexer:
             if c in " \t\r":
                 self.i += 1
                 continue
-            if c == "\\" and s.startswith("\n", self.i + 1):
-                self.i += 2
-                continue
-            if c == "#":
-                nl = s.find("\n", self.i)
-                self.i = self.n if nl < 0 else nl
+            if c in "\\#" and self._skip_comment(c):
                 continue
             if c == "\n":
-                self.i += 1
-                out.append("\n")
-                self._heredocs()
+                out.append(self._newline())
                 cmd_pos = True
                 continue
             if c in "<>" and s.startswith("(", self.i + 1):
@@ -209,34 +202,51 @@ class _Lexer:
                     out.append(self.arith_command())
                     cmd_pos = False
                     continue
-                op = next(o for o in OPERATORS if s.startswith(o, self.i))
-                self.i += len(op)
+                op = self.operator()
                 if op == "(":
                     paren += 1
                 elif op == ")":
                     if paren:
                         paren -= 1
-                    elif case:
-                        pass  # a case pattern's closing parenthesis
-                    elif stop_paren:
+                    elif stop_paren and not case:  # not a case pattern's closing parenthesis
                         return out
                 out.append(op)
                 cmd_pos = op != ")"
                 continue
             w = self.word()
-            if self.i < self.n and s[self.i] in "<>" and w.raw.isdigit():
+            if self.i < self.n and s[self.i] in "<>" and w.raw.isdigit():  # 2>err: the fd
                 out.append(self.redir(w.raw))
                 continue
             v = w.plain()
-            if cmd_pos and v == "case":
-                case += 1
-            elif v == "esac" and case:
-                case -= 1
+            case = _case_nesting(case, v, cmd_pos)
             cmd_pos = v in RESERVED_START or (cmd_pos and _is_assignment(w))
             out.append(w)
         if stop_paren:
             self.error = "unterminated $("
         return out
+
+    def _skip_comment(self, c: str) -> bool:
+        """Step over a ``\\``-newline or a comment at the cursor (``c``); False when there is
+        none (a backslash that starts a word)."""
+        if c == "\\" and self.s.startswith("\n", self.i + 1):
+            self.i += 2
+        elif c == "#":
+            nl = self.s.find("\n", self.i)
+            self.i = self.n if nl < 0 else nl
+        else:
+            return False
+        return True
+
+    def _newline(self) -> str:
+        """A newline ends the command; the bodies of its here-documents follow it."""
+        self.i += 1
+        self._heredocs()
+        return "\n"
+
+    def operator(self) -> str:
+        op = next(o for o in OPERATORS if self.s.startswith(o, self.i))
+        self.i += len(op)
+        return op
 
     def arith_command(self) -> Word:
         """``(( … ))`` as one word (arithmetic, not a subshell)."""
@@ -503,6 +513,16 @@ class _Lexer:
         return self.n
 
 
+def _case_nesting(depth: int, v: Optional[str], cmd_pos: bool) -> int:
+    """How many ``case … esac`` are open after the word ``v``: inside one, a ``)`` closes a
+    pattern, not a ``$(…)``."""
+    if cmd_pos and v == "case":
+        return depth + 1
+    if v == "esac" and depth:
+        return depth - 1
+    return depth
+
+
 def _body_word(body: str, depth: int) -> Word:
     """An unquoted here-document body as a word (its ``$(…)`` run when the shell reads it)."""
     lx = _Lexer(body, depth + 1)
@@ -539,6 +559,9 @@ class Cmd:
 
 
 def structure(toks: list[Token]) -> list[Cmd]:
+    """The commands of a token list, in order: each simple command (its words, redirections,
+    and whether it reads a pipe), the words that are only expanded (``for``'s list, ``case``'s
+    subject and patterns, ``[[ … ]]``), and subshells as a push and a pop of the shell."""
     items: list[Cmd] = []
     words: list[Word] = []
     redirs: list[Redir] = []
@@ -552,19 +575,10 @@ def structure(toks: list[Token]) -> list[Cmd]:
             items.append(Cmd(words, redirs, piped))
         words, redirs, piped = [], [], next_piped
 
-    def word_at(j: int) -> Optional[Word]:
-        t = toks[j] if j < n else None
-        return t if isinstance(t, Word) else None
-
     while i < n:
         t = toks[i]
         if stack and stack[-1] == "case-pat":
-            if isinstance(t, Word) and t.plain() == "esac":
-                stack.pop()
-            elif t == ")":
-                stack[-1] = "case-body"
-            elif isinstance(t, Word):
-                items.append(Cmd([t], [], False, "subs"))
+            _case_pattern(t, stack, items)
             i += 1
             continue
         if isinstance(t, Redir):
@@ -572,82 +586,128 @@ def structure(toks: list[Token]) -> list[Cmd]:
             i += 1
             continue
         if isinstance(t, str):
-            if t in ("|", "|&"):
-                flush(True)
-            elif t in (";;", ";&", ";;&"):
-                flush(False)
-                if stack:
-                    stack[-1] = "case-pat"
-            elif t == "(":
-                if len(words) == 1 and i + 1 < n and toks[i + 1] == ")":
-                    words, redirs = [], []  # name ( ) — a function definition
-                    i += 2
-                    continue
-                flush(False)
-                items.append(Cmd([], [], False, "push"))
-            elif t == ")":
-                flush(False)
-                items.append(Cmd([], [], False, "pop"))
-            else:
-                flush(False)
+            if t == "(" and len(words) == 1 and i + 1 < n and toks[i + 1] == ")":
+                words, redirs = [], []  # name ( ) — a function definition
+                i += 2
+                continue
+            flush(t in ("|", "|&"))
+            _after_operator(t, stack, items)
             i += 1
             continue
         v = t.plain()
         if not words and v is not None:
-            if v in RESERVED_START:
-                i += 1
-                if v == "time" and word_at(i) is not None and word_at(i).plain() == "-p":  # type: ignore[union-attr]
-                    i += 1
-                continue
-            if v == "esac" and stack:
-                stack.pop()
-                i += 1
-                continue
-            if v in ("for", "select"):
-                name = word_at(i + 1)
-                i += 2
-                if name is not None:
-                    items.append(Cmd([name], [], False, "loopvar"))
-                while i < n and toks[i] == "\n":
-                    i += 1
-                if word_at(i) is not None and word_at(i).plain() == "in":  # type: ignore[union-attr]
-                    i += 1
-                    while i < n and isinstance(toks[i], Word):
-                        items.append(Cmd([toks[i]], [], False, "subs"))  # type: ignore[list-item]
-                        i += 1
-                continue
-            if v == "case":
-                subject = word_at(i + 1)
-                if subject is not None:
-                    items.append(Cmd([subject], [], False, "subs"))
-                i += 2
-                while i < n and toks[i] == "\n":
-                    i += 1
-                if word_at(i) is not None and word_at(i).plain() == "in":  # type: ignore[union-attr]
-                    i += 1
-                stack.append("case-pat")
-                continue
-            if v == "function":
-                i += 2
-                if i + 1 < n and toks[i] == "(" and toks[i + 1] == ")":
-                    i += 2
-                continue
-            if v == "[[":
-                i += 1
-                while i < n and not (isinstance(toks[i], Word) and
-                                     toks[i].plain() == "]]"):  # type: ignore[union-attr]
-                    t2 = toks[i]
-                    if isinstance(t2, Word):
-                        items.append(Cmd([t2], [], False, "subs"))
-                    elif isinstance(t2, Redir):
-                        items.append(Cmd([t2.target], [], False, "subs"))
-                    i += 1
-                i += 1
+            after = _reserved(toks, i, v, stack, items)
+            if after is not None:
+                i = after
                 continue
         words.append(t)
         i += 1
     flush(False)
     return items
+
+
+def _case_pattern(t: Token, stack: list[str], items: list[Cmd]) -> None:
+    """A token of a ``case`` pattern (``a|b)``): its words are expanded, ``)`` starts the body."""
+    if isinstance(t, Word) and t.plain() == "esac":
+        stack.pop()
+    elif t == ")":
+        stack[-1] = "case-body"
+    elif isinstance(t, Word):
+        items.append(Cmd([t], [], False, "subs"))
+
+
+def _after_operator(t: str, stack: list[str], items: list[Cmd]) -> None:
+    """After the command before an operator is flushed: ``;;`` starts the next ``case``
+    pattern, ``(`` and ``)`` open and close a subshell."""
+    if t in (";;", ";&", ";;&"):
+        if stack:
+            stack[-1] = "case-pat"
+    elif t == "(":
+        items.append(Cmd([], [], False, "push"))
+    elif t == ")":
+        items.append(Cmd([], [], False, "pop"))
+
+
+def _word_at(toks: list[Token], j: int) -> Optional[Word]:
+    t = toks[j] if j < len(toks) else None
+    return t if isinstance(t, Word) else None
+
+
+def _plain_at(toks: list[Token], j: int) -> Optional[str]:
+    w = _word_at(toks, j)
+    return w.plain() if w is not None else None
+
+
+def _skip_newlines(toks: list[Token], i: int) -> int:
+    while i < len(toks) and toks[i] == "\n":
+        i += 1
+    return i
+
+
+def _reserved(toks: list[Token], i: int, v: str, stack: list[str],
+              items: list[Cmd]) -> Optional[int]:
+    """A reserved word at the start of a command (``v``, at ``toks[i]``): the items its
+    header adds and the index after it; None when it is an ordinary command word."""
+    if v in RESERVED_START:
+        i += 1
+        if v == "time" and _plain_at(toks, i) == "-p":
+            i += 1
+        return i
+    if v == "esac" and stack:
+        stack.pop()
+        return i + 1
+    if v in ("for", "select"):
+        return _for_header(toks, i, items)
+    if v == "case":
+        i = _case_header(toks, i, items)
+        stack.append("case-pat")
+        return i
+    if v == "function":
+        i += 2
+        if i + 1 < len(toks) and toks[i] == "(" and toks[i + 1] == ")":
+            i += 2
+        return i
+    if v == "[[":
+        return _test_clause(toks, i, items)
+    return None
+
+
+def _for_header(toks: list[Token], i: int, items: list[Cmd]) -> int:
+    """``for NAME [in WORDS…]``: the loop variable (not known) and the words (expanded)."""
+    name = _word_at(toks, i + 1)
+    i = _skip_newlines(toks, i + 2)
+    if name is not None:
+        items.append(Cmd([name], [], False, "loopvar"))
+    if _plain_at(toks, i) == "in":
+        i += 1
+        while i < len(toks) and isinstance(toks[i], Word):
+            items.append(Cmd([toks[i]], [], False, "subs"))  # type: ignore[list-item]
+            i += 1
+    return i
+
+
+def _case_header(toks: list[Token], i: int, items: list[Cmd]) -> int:
+    """``case WORD in``: the subject is expanded."""
+    subject = _word_at(toks, i + 1)
+    if subject is not None:
+        items.append(Cmd([subject], [], False, "subs"))
+    i = _skip_newlines(toks, i + 2)
+    if _plain_at(toks, i) == "in":
+        i += 1
+    return i
+
+
+def _test_clause(toks: list[Token], i: int, items: list[Cmd]) -> int:
+    """``[[ … ]]``: every word (and redirection-looking operand) is expanded, nothing runs."""
+    i += 1
+    while i < len(toks) and _plain_at(toks, i) != "]]":
+        t = toks[i]
+        if isinstance(t, Word):
+            items.append(Cmd([t], [], False, "subs"))
+        elif isinstance(t, Redir):
+            items.append(Cmd([t.target], [], False, "subs"))
+        i += 1
+    return i + 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -694,34 +754,9 @@ def _brace(chars: list[tuple[str, bool]], limit: int = 64) -> list[list[tuple[st
         elif ch == "}" and depth:
             depth -= 1
             if depth == 0:
-                inner = chars[start + 1:k]
-                alts: list[list[tuple[str, bool]]] = []
-                cur: list[tuple[str, bool]] = []
-                d = 0
-                for c2 in inner:
-                    if not c2[1] and c2[0] == "{":
-                        d += 1
-                    elif not c2[1] and c2[0] == "}":
-                        d -= 1
-                    if not c2[1] and c2[0] == "," and d == 0:
-                        alts.append(cur)
-                        cur = []
-                    else:
-                        cur.append(c2)
-                alts.append(cur)
-                if len(alts) < 2:
-                    text = "".join(c for c, _ in inner)
-                    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)|([a-zA-Z])\.\.([a-zA-Z])", text)
-                    if not m:
-                        continue
-                    if m.group(1) is not None:
-                        a, b = int(m.group(1)), int(m.group(2))
-                        rng = range(a, b + (1 if b >= a else -1), 1 if b >= a else -1)
-                        alts = [[(c, True) for c in str(x)] for x in list(rng)[:limit]]
-                    else:
-                        a2, b2 = ord(m.group(3)), ord(m.group(4))
-                        step = 1 if b2 >= a2 else -1
-                        alts = [[(chr(x), True)] for x in range(a2, b2 + step, step)][:limit]
+                alts = _brace_alternatives(chars[start + 1:k], limit)
+                if alts is None:
+                    continue  # not a brace expression: `{x}` stays as written
                 head, tail = chars[:start], chars[k + 1:]
                 out: list[list[tuple[str, bool]]] = []
                 for alt in alts:
@@ -730,6 +765,121 @@ def _brace(chars: list[tuple[str, bool]], limit: int = 64) -> list[list[tuple[st
                         break
                 return out[:limit]
     return [chars]
+
+
+def _brace_alternatives(inner: list[tuple[str, bool]],
+                        limit: int) -> Optional[list[list[tuple[str, bool]]]]:
+    """What ``{inner}`` stands for: its comma-separated parts (``a,b``), or a sequence
+    (``1..3``, ``a..e``); None when it is neither."""
+    alts: list[list[tuple[str, bool]]] = []
+    cur: list[tuple[str, bool]] = []
+    d = 0
+    for c2 in inner:
+        if not c2[1] and c2[0] == "{":
+            d += 1
+        elif not c2[1] and c2[0] == "}":
+            d -= 1
+        if not c2[1] and c2[0] == "," and d == 0:
+            alts.append(cur)
+            cur = []
+        else:
+            cur.append(c2)
+    alts.append(cur)
+    if len(alts) >= 2:
+        return alts
+    return _brace_sequence("".join(c for c, _ in inner), limit)
+
+
+def _brace_sequence(text: str, limit: int) -> Optional[list[list[tuple[str, bool]]]]:
+    """``{1..3}`` or ``{a..e}`` (numbers or letters, either direction); None otherwise."""
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)|([a-zA-Z])\.\.([a-zA-Z])", text)
+    if not m:
+        return None
+    if m.group(1) is not None:
+        a, b = int(m.group(1)), int(m.group(2))
+        rng = range(a, b + (1 if b >= a else -1), 1 if b >= a else -1)
+        return [[(c, True) for c in str(x)] for x in list(rng)[:limit]]
+    a2, b2 = ord(m.group(3)), ord(m.group(4))
+    step = 1 if b2 >= a2 else -1
+    return [[(chr(x), True)] for x in range(a2, b2 + step, step)][:limit]
+
+
+def _brace_word(chars: list[tuple[str, bool]], raw: str) -> EWord:
+    """One result of brace expansion as a word (a glob where ``*?[`` is unquoted)."""
+    text = "".join(c for c, _ in chars)
+    return EWord(text, raw, glob=any(c in "*?[" and not q for c, q in chars))
+
+
+class _Fields:
+    """The words one shell word expands to, built part by part: the current field's text
+    (``cur``), whether it holds a value not known before the command runs (``dynamic``;
+    ``safe`` when that value cannot start with ``-``), an unquoted glob, and its
+    (char, quoted) pairs while it is all known (for brace expansion at the end)."""
+
+    __slots__ = ("chars", "cur", "dynamic", "glob", "have", "raw", "safe", "words")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.words: list[EWord] = []
+        self.cur: list[str] = []
+        self.dynamic = self.safe = self.glob = self.have = False
+        self.chars: list[tuple[str, bool]] = []
+
+    def literal(self, text: str, quoted: bool) -> None:
+        if not quoted and _has_glob(text):
+            self.glob = True
+        if not self.dynamic:
+            self.chars += [(c, quoted) for c in text]
+        self.cur.append(text)
+        self.have = True
+
+    def unknown(self, safe: bool) -> None:
+        """A value not known before the command runs (``safe``: it cannot start with -)."""
+        if safe and not self.dynamic and not self.cur:
+            self.safe = True
+        self.dynamic = True
+        self.have = True
+
+    def known(self, value: str) -> None:
+        """A known value, not split (quoted, or an assignment's right-hand side)."""
+        self.cur.append(value)
+        if not self.dynamic:
+            self.chars += [(c, True) for c in value]
+        self.have = True
+
+    def split(self, value: str) -> None:
+        """A known unquoted value: field splitting at blanks, which may end the field."""
+        pieces = value.split()
+        if not pieces:
+            return
+        if value[:1].isspace() and (self.cur or self.have):
+            self.end_field()
+        for j, piece in enumerate(pieces):
+            if j:
+                self.end_field()
+            self.known(piece)
+        if value[-1:].isspace():
+            self.end_field()
+
+    def end_field(self) -> None:
+        self.words.append(self._field())
+        self.cur, self.chars = [], []
+        self.dynamic = self.safe = self.glob = self.have = False
+
+    def _field(self, cmdname: Optional[str] = None) -> EWord:
+        text = "".join(self.cur)
+        if self.dynamic:
+            return EWord(None, self.raw, prefix=text, safe=self.safe, glob=self.glob,
+                         cmdname=cmdname)
+        return EWord(text, self.raw, glob=self.glob)
+
+    def done(self, split: bool, cmdname: Optional[str]) -> list[EWord]:
+        """The words: the last field, brace-expanded when it is all known."""
+        if self.cur or self.have:
+            if not self.dynamic and split and any(c == "{" and not q for c, q in self.chars):
+                return self.words + [_brace_word(c2, self.raw) for c2 in _brace(self.chars)]
+            self.words.append(self._field(cmdname))
+        return self.words
 
 
 class Shell:
@@ -1128,6 +1278,32 @@ def find_repo(directory: str) -> Optional[RepoInfo]:
 # The analysis
 # ----------------------------------------------------------------------------------------------
 
+def _rev_parse_output(rest: list[str], repo: Optional[RepoInfo]) -> str:
+    """What ``git rev-parse REST`` prints: the git directory's paths (``.git`` when the
+    repository is not known), otherwise something that cannot start with ``-``."""
+    for j, a in enumerate(rest):
+        if a in ("--git-dir", "--absolute-git-dir"):
+            return repo.git_dir if repo else ".git"
+        if a == "--git-common-dir":
+            return repo.common_dir if repo else ".git"
+        if a == "--show-toplevel":
+            return repo.top if repo else _SAFE
+        if a == "--git-path" and j + 1 < len(rest):
+            rel = rest[j + 1]
+            return repo.git_path(rel) if repo else os.path.join(".git", rel)
+    return _SAFE
+
+
+def _program_name(name: str) -> str:
+    """The program a command word names: ``/usr/bin/git`` and ``git.exe`` are ``git``."""
+    prog = os.path.basename(name)
+    if prog.lower().endswith(".exe"):
+        prog = prog[:-4]
+    if prog.lower() == "git":
+        prog = "git"
+    return prog
+
+
 class _Stdin:
     __slots__ = ("text", "what")
 
@@ -1218,109 +1394,68 @@ class _Analyzer:
 
     # -- expansion ---------------------------------------------------------------------------
     def expand(self, w: Word, sh: Shell, depth: int, split: bool = True) -> list[EWord]:
-        # fast path: one literal part
         if len(w.parts) == 1 and w.parts[0][0] == LIT:
-            text = str(w.parts[0][1])
-            if not w.parts[0][2]:
-                if "{" in text and split:
-                    return [self._finish(chars, w.raw) for chars in
-                            _brace([(c, False) for c in text])]
-                if text.startswith("~"):
-                    text = self._tilde(text)
-                return [EWord(text, w.raw, glob=_has_glob(text))]
-            return [EWord(text, w.raw)]
+            return self._literal(w, split)  # the fast path
         if not w.parts:
             return [EWord("", w.raw)] if w.raw else []
-        words: list[EWord] = []
-        cur: list[str] = []
-        dynamic = False
-        safe = False
-        glob = False
+        fields = _Fields(w.raw)
         cmdname: Optional[str] = None
-        have = False
-        chars: list[tuple[str, bool]] = []
         for k, (kind, data, quoted) in enumerate(w.parts):
             if kind == LIT:
                 text = str(data)
                 if k == 0 and not quoted and text.startswith("~"):
                     text = self._tilde(text)
-                if not quoted and _has_glob(text):
-                    glob = True
-                if not dynamic:
-                    chars += [(c, quoted) for c in text]
-                cur.append(text)
-                have = True
+                fields.literal(text, quoted)
                 continue
             value: Optional[str] = None
             if kind == VAR:
-                name = _param_name(str(data))
-                if name is not None:
-                    value = sh.vars.get(name)
-                    if name == "PWD" and value is None:
-                        value = sh.cwd
-                    if name == "HOME" and value is None:
-                        value = os.path.expanduser("~")
+                value = self._parameter(str(data), sh)
             elif kind == CMD:
                 toks = data if isinstance(data, list) else []
                 self.run(toks, sh.copy(), depth + 1)
                 value = self.subst_value(toks, sh)
                 if value is not None and value.startswith("\0cmd:"):
-                    cmdname, value = value[5:], None
+                    cmdname, value = value[5:], None  # $(which git): a command name
                     if len(w.parts) == 1:
                         return [EWord(None, w.raw, cmdname=cmdname)]
             elif kind == ARITH:
                 value = _SAFE
-            if value == _SAFE:
-                if not dynamic and not cur:
-                    safe = True
-                dynamic = True
-                have = True
-                continue
-            if value is None:
-                dynamic = True
-                have = True
-                continue
-            if quoted or not split:
-                cur.append(value)
-                if not dynamic:
-                    chars += [(c, True) for c in value]
-                have = True
-                continue
-            pieces = value.split()
-            if not pieces:
-                continue
-            if value[:1].isspace() and (cur or have):
-                words.append(self._make(cur, dynamic, w.raw, safe, glob))
-                cur, dynamic, safe, glob, have, chars = [], False, False, False, False, []
-            for j, piece in enumerate(pieces):
-                if j:
-                    words.append(self._make(cur, dynamic, w.raw, safe, glob))
-                    cur, dynamic, safe, glob, chars = [], False, False, False, []
-                cur.append(piece)
-                if not dynamic:
-                    chars += [(c, True) for c in piece]
-                have = True
-            if value[-1:].isspace():
-                words.append(self._make(cur, dynamic, w.raw, safe, glob))
-                cur, dynamic, safe, glob, have, chars = [], False, False, False, False, []
-        if cur or have:
-            if not dynamic and split and any(c == "{" and not q for c, q in chars):
-                return words + [self._finish(c2, w.raw) for c2 in _brace(chars)]
-            words.append(self._make(cur, dynamic, w.raw, safe, glob, cmdname))
-        return words
+            if value is None or value == _SAFE:
+                fields.unknown(value == _SAFE)
+            elif quoted or not split:
+                fields.known(value)
+            else:
+                fields.split(value)
+        return fields.done(split, cmdname)
+
+    def _literal(self, w: Word, split: bool) -> list[EWord]:
+        """A word of one literal part: brace expansion and ``~`` when it is unquoted."""
+        text = str(w.parts[0][1])
+        if not w.parts[0][2]:
+            if "{" in text and split:
+                return [_brace_word(chars, w.raw) for chars in
+                        _brace([(c, False) for c in text])]
+            if text.startswith("~"):
+                text = self._tilde(text)
+            return [EWord(text, w.raw, glob=_has_glob(text))]
+        return [EWord(text, w.raw)]
 
     @staticmethod
-    def _finish(chars: list[tuple[str, bool]], raw: str) -> EWord:
-        text = "".join(c for c, _ in chars)
-        return EWord(text, raw, glob=any(c in "*?[" and not q for c, q in chars))
+    def _parameter(body: str, sh: Shell) -> Optional[str]:
+        """``$NAME``'s value where the command set it earlier (``$PWD``, ``$HOME`` known)."""
+        name = _param_name(body)
+        if name is None:
+            return None
+        value = sh.vars.get(name)
+        if name == "PWD" and value is None:
+            value = sh.cwd
+        if name == "HOME" and value is None:
+            value = os.path.expanduser("~")
+        return value
 
-    @staticmethod
-    def _make(cur: list[str], dynamic: bool, raw: str, safe: bool, glob: bool,
-              cmdname: Optional[str] = None) -> EWord:
-        text = "".join(cur)
-        if dynamic:
-            return EWord(None, raw, prefix=text, safe=safe, glob=glob, cmdname=cmdname)
-        return EWord(text, raw, glob=glob)
+
+
+
 
     @staticmethod
     def _tilde(text: str) -> str:
@@ -1350,6 +1485,10 @@ class _Analyzer:
             return _SAFE
         if prog != "git":
             return None
+        return self._git_output(args, sh)
+
+    def _git_output(self, args: list[str], sh: Shell) -> Optional[str]:
+        """What ``git …`` prints, where :meth:`subst_value` can know it."""
         cwd = sh.cwd
         k = 1
         while k < len(args) and args[k].startswith("-"):
@@ -1365,17 +1504,7 @@ class _Analyzer:
         sub, rest = args[k], args[k + 1:]
         repo = self.repo(cwd)
         if sub == "rev-parse":
-            for j, a in enumerate(rest):
-                if a in ("--git-dir", "--absolute-git-dir"):
-                    return repo.git_dir if repo else ".git"
-                if a == "--git-common-dir":
-                    return repo.common_dir if repo else ".git"
-                if a == "--show-toplevel":
-                    return repo.top if repo else _SAFE
-                if a == "--git-path" and j + 1 < len(rest):
-                    rel = rest[j + 1]
-                    return repo.git_path(rel) if repo else os.path.join(".git", rel)
-            return _SAFE
+            return _rev_parse_output(rest, repo)
         if sub == "config" and rest and rest[-1].lower() == "core.hookspath":
             return repo.hooks_dirs[-1] if repo else ".git/hooks"
         if sub in SAFE_GIT_OUTPUT:
@@ -1518,50 +1647,63 @@ class _Analyzer:
     # -- environment assignments -------------------------------------------------------------
     def env_reasons(self, env: Mapping[str, EWord], prog: str) -> None:
         for name, ew in env.items():
-            v = ew.value
-            shown = ew.raw if "=" in ew.raw else f"{name}={ew.raw}"
-            if name in ("SKIP", "PREK_SKIP"):
-                if v is None:
-                    self.add(UNRESOLVED, f"`{shown}`: which hooks it skips cannot be read "
-                                         "before the command runs")
-                    continue
-                from guardrails.skipped.attestation import HOOK_IDS
+            self._env_var(name, ew)
 
-                names = [n.strip() for n in v.split(",") if n.strip()]
-                ours = [n for n in names if n.rsplit(":", 1)[-1] in HOOK_IDS]
-                projects = [n for n in names if "/" in n or n in (".", ":")]
-                if ours or projects:
-                    self.add(SKIPS_HOOKS, f"`{shown}` skips the guardrails hook(s) "
-                                          f"{', '.join(ours + projects)}")
-            elif (name == "HUSKY" and (v or "").strip() == "0") or (name in (
-                    "HUSKY_SKIP_HOOKS", "OVERCOMMIT_DISABLE", "LEFTHOOK_EXCLUDE",
-                    "LEFTHOOK_SKIP", "_PRE_COMMIT_SKIP_POST_CHECKOUT") and v != "0"):
-                self.add(SKIPS_HOOKS, f"`{shown}` turns hooks off")
-            elif name == "LEFTHOOK" and (v or "").strip().lower() in ("0", "false", "off", "no"):
-                self.add(SKIPS_HOOKS, f"`{shown}` turns lefthook's hooks off")
-            elif name == "PRE_COMMIT_ALLOW_NO_CONFIG" and v != "":
-                self.add(SKIPS_HOOKS, f"`{shown}` lets the hooks pass without a configuration")
-            elif name == "GUARDRAILS_BASE":
-                self.add(DISABLES_GUARD, f"`{shown}` changes the branch the trusted policy is "
-                                         "read from")
-            elif name.startswith("GIT_CONFIG_KEY_") or name == "GIT_CONFIG_PARAMETERS":
-                if v is None:
-                    self.add(UNRESOLVED, f"`{shown}`: which git setting it overrides cannot be "
-                                         "read before the command runs")
-                elif name == "GIT_CONFIG_PARAMETERS":
-                    if "hookspath" in v.lower():
-                        self.add(SKIPS_HOOKS, f"`{shown}` overrides core.hooksPath: git runs "
-                                              "none of the installed hooks")
-                elif v.strip().lower() == "core.hookspath":
-                    self.add(SKIPS_HOOKS, f"`{shown}` (GIT_CONFIG_COUNT/KEY/VALUE, how Gemini "
-                                          "CLI disables hooks) overrides core.hooksPath: git "
-                                          "runs none of the installed hooks")
-            elif name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG") and v:
-                text = None if v == "/dev/null" else _read_text(self._tilde(v))
-                if text and "core.hookspath" in parse_git_config(text):
-                    self.add(SKIPS_HOOKS, f"`{shown}` reads a config that sets core.hooksPath")
-            elif name in EDITOR_VARS and v:
-                self.code(v, Shell(None), 1, f"`{name}`", shell=True)
+    def _env_var(self, name: str, ew: EWord) -> None:
+        """One ``NAME=value`` in a command's environment: does it skip hooks, switch the
+        guard off, or run code (an editor variable)?"""
+        v = ew.value
+        shown = ew.raw if "=" in ew.raw else f"{name}={ew.raw}"
+        if name in ("SKIP", "PREK_SKIP"):
+            self._skip_var(shown, v)
+        elif (name == "HUSKY" and (v or "").strip() == "0") or (name in (
+                "HUSKY_SKIP_HOOKS", "OVERCOMMIT_DISABLE", "LEFTHOOK_EXCLUDE",
+                "LEFTHOOK_SKIP", "_PRE_COMMIT_SKIP_POST_CHECKOUT") and v != "0"):
+            self.add(SKIPS_HOOKS, f"`{shown}` turns hooks off")
+        elif name == "LEFTHOOK" and (v or "").strip().lower() in ("0", "false", "off", "no"):
+            self.add(SKIPS_HOOKS, f"`{shown}` turns lefthook's hooks off")
+        elif name == "PRE_COMMIT_ALLOW_NO_CONFIG" and v != "":
+            self.add(SKIPS_HOOKS, f"`{shown}` lets the hooks pass without a configuration")
+        elif name == "GUARDRAILS_BASE":
+            self.add(DISABLES_GUARD, f"`{shown}` changes the branch the trusted policy is "
+                                     "read from")
+        elif name.startswith("GIT_CONFIG_KEY_") or name == "GIT_CONFIG_PARAMETERS":
+            self._config_var(name, shown, v)
+        elif name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG") and v:
+            text = None if v == "/dev/null" else _read_text(self._tilde(v))
+            if text and "core.hookspath" in parse_git_config(text):
+                self.add(SKIPS_HOOKS, f"`{shown}` reads a config that sets core.hooksPath")
+        elif name in EDITOR_VARS and v:
+            self.code(v, Shell(None), 1, f"`{name}`", shell=True)
+
+    def _skip_var(self, shown: str, v: Optional[str]) -> None:
+        """``SKIP=…`` / ``PREK_SKIP=…``: does it name one of the guardrails' hooks?"""
+        if v is None:
+            self.add(UNRESOLVED, f"`{shown}`: which hooks it skips cannot be read "
+                                 "before the command runs")
+            return
+        from guardrails.skipped.attestation import HOOK_IDS
+
+        names = [n.strip() for n in v.split(",") if n.strip()]
+        ours = [n for n in names if n.rsplit(":", 1)[-1] in HOOK_IDS]
+        projects = [n for n in names if "/" in n or n in (".", ":")]
+        if ours or projects:
+            self.add(SKIPS_HOOKS, f"`{shown}` skips the guardrails hook(s) "
+                                  f"{', '.join(ours + projects)}")
+
+    def _config_var(self, name: str, shown: str, v: Optional[str]) -> None:
+        """``GIT_CONFIG_KEY_n`` / ``GIT_CONFIG_PARAMETERS``: does it override core.hooksPath?"""
+        if v is None:
+            self.add(UNRESOLVED, f"`{shown}`: which git setting it overrides cannot be "
+                                 "read before the command runs")
+        elif name == "GIT_CONFIG_PARAMETERS":
+            if "hookspath" in v.lower():
+                self.add(SKIPS_HOOKS, f"`{shown}` overrides core.hooksPath: git runs "
+                                      "none of the installed hooks")
+        elif v.strip().lower() == "core.hookspath":
+            self.add(SKIPS_HOOKS, f"`{shown}` (GIT_CONFIG_COUNT/KEY/VALUE, how Gemini "
+                                  "CLI disables hooks) overrides core.hooksPath: git "
+                                  "runs none of the installed hooks")
 
     # -- dispatch ----------------------------------------------------------------------------
     def command(self, words: list[EWord], env: dict[str, EWord], sh: Shell, depth: int,
@@ -1571,12 +1713,8 @@ class _Analyzer:
         if name is None:
             self.dynamic_command(words)
             return
-        prog = os.path.basename(name)
-        if prog.lower().endswith(".exe"):
-            prog = prog[:-4]
+        prog = _program_name(name)
         args = words[1:]
-        if prog.lower() == "git":
-            prog = "git"
         alias = sh.vars.get("\0alias:" + prog) if head.value is not None else None
         if alias is not None and depth <= MAX_DEPTH:
             rest = " ".join(_shell_quote(a.value) if a.value is not None else a.raw
@@ -1597,7 +1735,14 @@ class _Analyzer:
             self.guardrails(args, sh)
         elif prog in SHELLS:
             self.shell(prog, args, sh, depth, stdin)
-        elif prog == "eval":
+        elif not self.builtin(prog, args, sh, depth, stdin):
+            self.program(prog, name, words, env, sh, depth, stdin)
+
+    def builtin(self, prog: str, args: list[EWord], sh: Shell, depth: int,
+                stdin: Optional[_Stdin]) -> bool:
+        """The shell builtins that run code or change the shell (``eval``, ``source``, ``cd``,
+        ``export`` …, ``unset``, ``set --``); False when ``prog`` is none of them."""
+        if prog == "eval":
             self.eval(args, sh, depth)
         elif prog in ("source", ".") and args and args[0].value in ("/dev/stdin", "-"):
             if stdin is not None and stdin.text is not None:
@@ -1618,7 +1763,16 @@ class _Analyzer:
                     sh.vars.pop(a.value, None)
         elif prog == "set" and args and args[0].value == "--":
             self.positional(sh, args[1:])
-        elif prog in WRAPPERS:
+        else:
+            return False
+        return True
+
+    def program(self, prog: str, name: str, words: list[EWord], env: dict[str, EWord],
+                sh: Shell, depth: int, stdin: Optional[_Stdin]) -> None:
+        """A program that runs other commands (wrappers, runners, xargs, find, interpreters),
+        writes files, or manages hooks; a script by path (``./x.sh``)."""
+        head, args = words[0], words[1:]
+        if prog in WRAPPERS:
             self.wrapper(prog, args, env, sh, depth, stdin)
         elif prog in RUNNERS:
             self.runner(prog, args, env, sh, depth, stdin)
@@ -1793,16 +1947,7 @@ class _Analyzer:
             if v in ("-c", "-e", "-E", "-r", "--eval", "-p", "--print", "-x") or \
                     (prog.startswith(("perl", "ruby")) and re.fullmatch(r"-[a-zA-Z]*e", v)):
                 if k + 1 < len(args):
-                    code = args[k + 1]
-                    if code.value is None:
-                        self.code(code.raw, sh, depth, label)
-                    else:
-                        self.code(code.value, sh, depth, label)
-                    if prog.startswith(("perl", "ruby")) and any(
-                            re.fullmatch(r"-[a-zA-Z]*i\S*", a.value or "") for a in args[:k + 1]):
-                        for f in args[k + 2:]:
-                            if not (f.value or "").startswith("-"):
-                                self.write(f, sh, f"{prog} -i")
+                    self.inline_code(prog, args, k, sh, depth)
                 return
             if v == "-" or not v.startswith("-"):
                 if v != "-" and self.base is not None:
@@ -1815,6 +1960,20 @@ class _Analyzer:
         if stdin is not None and stdin.text is not None and (k >= len(args) or
                                                              args[k].value == "-"):
             self.code(stdin.text, sh, depth, f"{label} (from {stdin.what})")
+
+    def inline_code(self, prog: str, args: list[EWord], k: int, sh: Shell, depth: int) -> None:
+        """``python -c CODE``, ``perl -pi -e CODE FILE…`` (``args[k]`` is the option): the
+        code, and for ``perl``/``ruby -i`` the files it edits in place."""
+        code = args[k + 1]
+        if code.value is None:
+            self.code(code.raw, sh, depth, f"`{prog}`")
+        else:
+            self.code(code.value, sh, depth, f"`{prog}`")
+        if prog.startswith(("perl", "ruby")) and any(
+                re.fullmatch(r"-[a-zA-Z]*i\S*", a.value or "") for a in args[:k + 1]):
+            for f in args[k + 2:]:
+                if not (f.value or "").startswith("-"):
+                    self.write(f, sh, f"{prog} -i")
 
     def string_runner(self, prog: str, args: list[EWord], sh: Shell, depth: int) -> None:
         """``su -c CMD``, ``nix-shell --run CMD``, ``watch CMD…``: a command string."""
@@ -1879,56 +2038,11 @@ class _Analyzer:
     # -- wrappers ----------------------------------------------------------------------------
     def wrapper(self, prog: str, args: list[EWord], env: dict[str, EWord], sh: Shell,
                 depth: int, stdin: Optional[_Stdin]) -> None:
-        with_value = WRAPPERS[prog]
-        k = 0
         env = dict(env)
-        cwd = sh.cwd
-        while k < len(args):
-            v = args[k].value
-            if v is None:
-                break
-            if v == "--":
-                k += 1
-                break
-            if prog == "env" and _ASSIGN.match(v):
-                m = _ASSIGN.match(v)
-                assert m is not None
-                env[m.group(1)] = EWord(v[m.end():], v)
-                k += 1
-                continue
-            if (prog == "env" and v in ("-S", "--split-string")) or v.startswith("--split-string="):
-                code = v.partition("=")[2] if "=" in v else \
-                    (args[k + 1].value if k + 1 < len(args) else "")
-                rest = args[k + (1 if "=" in v else 2):]
-                self.env_reasons(env, "env")
-                if code is None:
-                    self.unreadable_code(args[k + 1], "`env -S`")
-                    return
-                self.script(code + " " + " ".join(_shell_quote(a.value or "") for a in rest),
-                            sh.copy(), depth + 1, "`env -S`")
-                return
-            if not v.startswith("-") or v == "-":
-                if prog == "env" and v == "-":
-                    k += 1
-                    continue
-                break
-            if prog == "command" and v in ("-v", "-V"):
-                return  # looks the name up, runs nothing
-            if prog == "nice" and re.fullmatch(r"-\d+", v):
-                k += 1
-                continue
-            name = v.split("=", 1)[0]
-            if prog == "env" and name in ("-C", "--chdir"):
-                d = v.split("=", 1)[1] if "=" in v else (args[k + 1].value if k + 1 < len(args)
-                                                         else None)
-                cwd = None if d is None else self.path(d, sh)
-            if name in with_value and "=" not in v and not (len(v) > 2 and v[1] != "-" and
-                                                             name != v):
-                k += 2
-            elif len(v) > 2 and v[1] != "-" and v[:2] in with_value:
-                k += 1  # attached value: -s9, -oL
-            else:
-                k += 1
+        scanned = self._wrapper_options(prog, args, env, sh, depth)
+        if scanned is None:
+            return  # `env -S CODE` was analysed as a script; `command -v` runs nothing
+        k, cwd = scanned
         if prog == "timeout" and k < len(args):
             k += 1  # the duration
         if prog in ("flock", "taskset", "chrt") and k < len(args):
@@ -1951,6 +2065,65 @@ class _Analyzer:
             self.env_reasons(env, prog)
         inner = sh if cwd == sh.cwd else Shell(cwd, sh.vars, sh.dirs, sh.exported)
         self.command(rest, env, inner, depth, stdin)
+
+    def _wrapper_options(self, prog: str, args: list[EWord], env: dict[str, EWord],
+                         sh: Shell, depth: int) -> Optional[tuple[int, Optional[str]]]:
+        """Step over a wrapper's options (``env NAME=v -C DIR``, ``sudo -u U``, ``nice -5``):
+        the index of the wrapped command and the directory it runs in; None when the wrapper
+        runs no command of its own (``command -v``) or ran a string (``env -S``)."""
+        with_value = WRAPPERS[prog]
+        k = 0
+        cwd = sh.cwd
+        while k < len(args):
+            v = args[k].value
+            if v is None:
+                break
+            if v == "--":
+                k += 1
+                break
+            if prog == "env" and _ASSIGN.match(v):
+                m = _ASSIGN.match(v)
+                assert m is not None
+                env[m.group(1)] = EWord(v[m.end():], v)
+                k += 1
+                continue
+            if (prog == "env" and v in ("-S", "--split-string")) or v.startswith("--split-string="):
+                self._env_split_string(v, args, k, env, sh, depth)
+                return None
+            if not v.startswith("-") or v == "-":
+                if prog == "env" and v == "-":
+                    k += 1
+                    continue
+                break
+            if prog == "command" and v in ("-v", "-V"):
+                return None  # looks the name up, runs nothing
+            if prog == "nice" and re.fullmatch(r"-\d+", v):
+                k += 1
+                continue
+            name = v.split("=", 1)[0]
+            if prog == "env" and name in ("-C", "--chdir"):
+                d = v.split("=", 1)[1] if "=" in v else (args[k + 1].value if k + 1 < len(args)
+                                                         else None)
+                cwd = None if d is None else self.path(d, sh)
+            if name in with_value and "=" not in v and not (len(v) > 2 and v[1] != "-" and
+                                                             name != v):
+                k += 2
+            else:
+                k += 1  # no value, or an attached one: -s9, -oL
+        return k, cwd
+
+    def _env_split_string(self, v: str, args: list[EWord], k: int, env: dict[str, EWord],
+                          sh: Shell, depth: int) -> None:
+        """``env -S 'CMD ARGS'`` (``args[k]`` is ``v``): the string is split and run."""
+        code = v.partition("=")[2] if "=" in v else \
+            (args[k + 1].value if k + 1 < len(args) else "")
+        rest = args[k + (1 if "=" in v else 2):]
+        self.env_reasons(env, "env")
+        if code is None:
+            self.unreadable_code(args[k + 1], "`env -S`")
+            return
+        self.script(code + " " + " ".join(_shell_quote(a.value or "") for a in rest),
+                    sh.copy(), depth + 1, "`env -S`")
 
     def runner(self, prog: str, args: list[EWord], env: dict[str, EWord], sh: Shell,
                depth: int, stdin: Optional[_Stdin]) -> None:
@@ -2082,27 +2255,7 @@ class _Analyzer:
 
     # -- file commands -----------------------------------------------------------------------
     def file_command(self, prog: str, args: list[EWord], sh: Shell) -> None:
-        ops: list[EWord] = []
-        opts: list[str] = []
-        k, after = 0, False
-        with_value = FILE_COMMANDS[prog]
-        while k < len(args):
-            a = args[k]
-            v = a.value
-            if after or v is None or not v.startswith("-") or v == "-":
-                ops.append(a)
-            elif v == "--":
-                after = True
-            elif prog in ("chmod",) and _CHMOD_MODE.fullmatch(v[1:] if False else v) and \
-                    not any(o for o in ops):
-                ops.append(a)  # chmod -x FILE: the mode, not an option
-            else:
-                opts.append(v)
-                if v in with_value or (v.split("=")[0] in with_value and "=" not in v):
-                    if k + 1 < len(args):
-                        opts.append(args[k + 1].value or "")
-                    k += 1
-            k += 1
+        ops, opts = _file_operands(prog, args)
         how = prog
         targets: list[EWord] = []
         if prog in ("rm", "unlink", "rmdir", "shred", "trash", "trash-put", "touch", "truncate",
@@ -2112,68 +2265,60 @@ class _Analyzer:
             how = f"{prog} {ops[0].raw}" if ops else prog
             targets = ops[1:] if not any(o.startswith("--reference") for o in opts) else ops
         elif prog in ("cp", "mv", "install", "ln", "rsync"):
-            tdir = next((opts[j + 1] for j, o in enumerate(opts[:-1]) if o in ("-t",
-                         "--target-directory")), None)
-            tdir = tdir or next((o.split("=", 1)[1] for o in opts
-                                 if o.startswith("--target-directory=")), None)
-            if tdir is not None:
-                dests = [EWord(os.path.join(tdir, os.path.basename(s.value)), s.raw)
-                         if s.value is not None else EWord(None, s.raw, prefix=tdir + "/")
-                         for s in ops]
-                targets = dests
-                sources = ops
-            elif len(ops) >= 2 or (prog == "ln" and ops):
-                dest, sources = ops[-1], ops[:-1]
-                if prog == "ln" and len(ops) == 1:
-                    dest, sources = _ew(os.path.basename(ops[0].value or "x")), []
-                isdir = dest.value is not None and os.path.isdir(self.path(dest.value, sh)) \
-                    and self.base is not None
-                if isdir and dest.value is not None:
-                    targets = [EWord(os.path.join(dest.value, os.path.basename(s.value)), s.raw)
-                               if s.value is not None else EWord(None, s.raw,
-                                                                  prefix=dest.value + "/")
-                               for s in sources]
-                    for t in targets:
-                        t.raw = f"{' '.join(s.raw for s in sources)} {dest.raw}"
-                    self.write(dest, sh, prog) if False else None
-                    if targets:
-                        for t in targets:
-                            self.write(t, sh, prog)
-                        targets = []
-                else:
-                    targets = [dest]
-            else:
-                sources = []
-            if prog == "mv":
-                for s in sources:
-                    self.write(s, sh, "mv")
+            targets = self._copy_targets(prog, ops, opts, sh)
         elif prog == "sed":
-            inplace = any(o.startswith(("-i", "--in-place")) or
-                          (o.startswith("-") and not o.startswith("--") and "i" in o[1:])
-                          for o in opts)
-            if not inplace:
-                return
-            script_given = any(o in ("-e", "-f", "--expression", "--file") or
-                               o.startswith(("--expression=", "--file=")) for o in opts)
-            files = ops if script_given else ops[1:]
-            if ops and ops[0].value == "" and not script_given:
-                files = ops[2:]  # BSD: sed -i '' SCRIPT FILE
-            targets = files
+            targets = _sed_in_place(ops, opts)
             how = "sed -i"
         elif prog == "dd":
             targets = [EWord(a.value[3:], a.raw) if a.value is not None else
                        EWord(None, a.raw, prefix=a.prefix[3:])
                        for a in ops if a.prefix.startswith("of=")]
         elif prog in ("curl", "wget"):
-            for j, o in enumerate(opts):
-                if o in ("-o", "--output", "-O", "--output-document") and j + 1 < len(opts) and \
-                        not (prog == "curl" and o == "-O"):
-                    targets.append(_ew(opts[j + 1]))
-                elif o.startswith(("--output=", "--output-document=")):
-                    targets.append(_ew(o.split("=", 1)[1]))
-            how = prog
+            targets = _download_targets(prog, opts)
         for t in targets:
             self.write(t, sh, how)
+
+    def _copy_targets(self, prog: str, ops: list[EWord], opts: list[str],
+                      sh: Shell) -> list[EWord]:
+        """``cp``/``mv``/``install``/``ln``/``rsync``: the destination left to write; into a
+        directory, each source's new path is written here (and ``mv``'s sources, which go)."""
+        tdir = next((opts[j + 1] for j, o in enumerate(opts[:-1]) if o in ("-t",
+                     "--target-directory")), None)
+        tdir = tdir or next((o.split("=", 1)[1] for o in opts
+                             if o.startswith("--target-directory=")), None)
+        targets: list[EWord] = []
+        if tdir is not None:
+            targets = [EWord(os.path.join(tdir, os.path.basename(s.value)), s.raw)
+                       if s.value is not None else EWord(None, s.raw, prefix=tdir + "/")
+                       for s in ops]
+            sources = ops
+        elif len(ops) >= 2 or (prog == "ln" and ops):
+            dest, sources = ops[-1], ops[:-1]
+            if prog == "ln" and len(ops) == 1:
+                dest, sources = _ew(os.path.basename(ops[0].value or "x")), []
+            targets = self._into(prog, dest, sources, sh)
+        else:
+            sources = []
+        if prog == "mv":
+            for s in sources:
+                self.write(s, sh, "mv")
+        return targets
+
+    def _into(self, prog: str, dest: EWord, sources: list[EWord], sh: Shell) -> list[EWord]:
+        """``cp A B DIR``: when ``dest`` is an existing directory each source's path in it is
+        written now and nothing is left; otherwise ``dest`` itself is the target."""
+        isdir = dest.value is not None and os.path.isdir(self.path(dest.value, sh)) \
+            and self.base is not None
+        if not isdir or dest.value is None:
+            return [dest]
+        targets = [EWord(os.path.join(dest.value, os.path.basename(s.value)), s.raw)
+                   if s.value is not None else EWord(None, s.raw, prefix=dest.value + "/")
+                   for s in sources]
+        for t in targets:
+            t.raw = f"{' '.join(s.raw for s in sources)} {dest.raw}"
+        for t in targets:
+            self.write(t, sh, prog)
+        return []
 
     # -- hook managers and guardrails ----------------------------------------------------------
     def hook_manager(self, prog: str, args: list[EWord]) -> None:
@@ -2273,39 +2418,41 @@ class _Analyzer:
     def git(self, args: list[EWord], env: Mapping[str, EWord], sh: Shell, depth: int,
             cwd: Optional[str], shown: str) -> None:
         start_cwd = cwd
-        overrides: dict[str, Optional[str]] = {}
         merged: dict[str, Optional[str]] = dict(sh.exported)
         merged.update({k: v.value for k, v in env.items()})
-        for name, kv in merged.items():
-            if name.startswith("GIT_CONFIG_KEY_") and kv:
-                overrides[kv.strip().lower()] = merged.get("GIT_CONFIG_VALUE_" + name[15:], "")
+        overrides = _env_config_overrides(merged)
+        scanned = self._git_globals(args, merged, overrides, sh, depth, cwd)
+        if scanned is None:
+            return
+        k, cwd = scanned
+        if k >= len(args):
+            return
+        sub, rest = str(args[k].value), args[k + 1:]
+        if sub not in GIT_BUILTINS and sub != "guardrails":
+            known, alias = self._git_alias_value(sub, overrides, cwd)
+            if known:
+                self.git_alias(sub, alias, args[:k], rest, env, sh, depth, start_cwd, cwd)
+                return
+        if _git_stages(sub, rest):
+            self.a.stages = True
+        self.git_subcommand(sub, rest, sh, depth, cwd)
+
+    def _git_globals(self, args: list[EWord], merged: Mapping[str, Optional[str]],
+                     overrides: dict[str, Optional[str]], sh: Shell, depth: int,
+                     cwd: Optional[str]) -> Optional[tuple[int, Optional[str]]]:
+        """Step over git's global options (``-c``, ``--config-env``, ``-C`` …), noting the
+        settings they override: the subcommand's index and the directory git runs in; None
+        when nothing more is to be checked (an option not readable, ``--version`` …)."""
         k = 0
-        v: Optional[str] = None
         while k < len(args):
             a = args[k]
             v = a.value
             if v is None:
                 self.add(UNRESOLVED, f"`git {a.raw} …`: a git option or subcommand that cannot "
                                      "be read before the command runs (it may skip hooks)")
-                return
+                return None
             if v in ("-c", "--config-env") or v.startswith("--config-env="):
-                if v.startswith("--config-env="):
-                    item, k = _ew(v[len("--config-env="):]), k + 1
-                else:
-                    item, k = (args[k + 1] if k + 1 < len(args) else _ew("")), k + 2
-                if item.value is None:
-                    self.add(UNRESOLVED, f"`git {v} {item.raw}`: which setting it overrides "
-                                         "cannot be read before the command runs")
-                    continue
-                key, eq, val = item.value.partition("=")
-                value: Optional[str]
-                if v == "-c":
-                    value, label = (val if eq else "true"), f"git -c {item.raw}"
-                else:
-                    value = merged.get(val, sh.vars.get(val))
-                    label = f"git --config-env={item.value}"
-                overrides[key.strip().lower()] = value
-                self.config_effect(key.strip(), value, label, sh, depth, cwd, inline=True)
+                k = self._git_config_option(v, args, k, merged, overrides, sh, depth, cwd)
                 continue
             if v == "-C":
                 d = args[k + 1] if k + 1 < len(args) else _ew(".")
@@ -2323,30 +2470,52 @@ class _Analyzer:
             if v.startswith("-"):
                 if v in ("--version", "-v", "--help", "-h", "--exec-path", "--html-path",
                          "--man-path", "--info-path") or v.startswith("--list-cmds="):
-                    return
+                    return None
                 k += 1
                 continue
             break
-        if k >= len(args) or v is None:
-            return
-        sub, rest = v, args[k + 1:]
-        if sub not in GIT_BUILTINS and sub != "guardrails":
-            alias_key = "alias." + sub.lower()
-            alias: Optional[str] = None
-            known = False
-            if alias_key in overrides:
-                alias, known = overrides[alias_key], True
-            else:
-                repo = self.repo(cwd)
-                if repo is not None and repo.config.get(alias_key):
-                    alias, known = repo.config[alias_key][-1], True
-            if known:
-                self.git_alias(sub, alias, args[:k], rest, env, sh, depth, start_cwd, cwd)
-                return
-        if sub in ("add", "stage", "rm", "mv", "update-index", "read-tree", "reset") or (
-                sub == "apply" and any(a.value in ("--cached", "--index") for a in rest)) or (
-                sub == "restore" and any(a.value in ("--staged", "-S") for a in rest)):
-            self.a.stages = True
+        return k, cwd
+
+    def _git_config_option(self, v: str, args: list[EWord], k: int,
+                           merged: Mapping[str, Optional[str]],
+                           overrides: dict[str, Optional[str]], sh: Shell, depth: int,
+                           cwd: Optional[str]) -> int:
+        """``git -c KEY=VALUE`` / ``--config-env=KEY=ENVVAR`` at ``args[k]``: the setting's
+        effect, and the index after the option."""
+        if v.startswith("--config-env="):
+            item, k = _ew(v[len("--config-env="):]), k + 1
+        else:
+            item, k = (args[k + 1] if k + 1 < len(args) else _ew("")), k + 2
+        if item.value is None:
+            self.add(UNRESOLVED, f"`git {v} {item.raw}`: which setting it overrides "
+                                 "cannot be read before the command runs")
+            return k
+        key, eq, val = item.value.partition("=")
+        value: Optional[str]
+        if v == "-c":
+            value, label = (val if eq else "true"), f"git -c {item.raw}"
+        else:
+            value = merged.get(val, sh.vars.get(val))
+            label = f"git --config-env={item.value}"
+        overrides[key.strip().lower()] = value
+        self.config_effect(key.strip(), value, label, sh, depth, cwd, inline=True)
+        return k
+
+    def _git_alias_value(self, sub: str, overrides: Mapping[str, Optional[str]],
+                         cwd: Optional[str]) -> tuple[bool, Optional[str]]:
+        """Whether ``git SUB`` is an alias (set by ``-c`` or in the repository's config) and
+        its value (None: set from a value that cannot be read)."""
+        alias_key = "alias." + sub.lower()
+        if alias_key in overrides:
+            return True, overrides[alias_key]
+        repo = self.repo(cwd)
+        if repo is not None and repo.config.get(alias_key):
+            return True, repo.config[alias_key][-1]
+        return False, None
+
+    def git_subcommand(self, sub: str, rest: list[EWord], sh: Shell, depth: int,
+                       cwd: Optional[str]) -> None:
+        """The git subcommands that run hooks, write commits or run code."""
         if sub == "guardrails":
             self.guardrails(rest, sh)
         elif sub == "commit":
@@ -2397,33 +2566,18 @@ class _Analyzer:
             self.context.pop()
 
     def git_commit(self, rest: list[EWord], sh: Shell, cwd: Optional[str]) -> None:
-        no_verify: Optional[str] = None
-        dry = beyond = after = False
+        opts = _CommitOptions()
+        after = False
         j = 0
         while j < len(rest):
             a = rest[j]
             v = a.value
             j += 1
             if after:
-                beyond = True
+                opts.beyond = True
                 continue
             if v is None:
-                if a.safe:
-                    beyond = True
-                elif a.prefix.startswith("--") and "=" in a.prefix:
-                    opt = _long_opt(a.prefix.split("=", 1)[0], COMMIT_LONG)
-                    if opt not in COMMIT_VALUE:
-                        self.unresolved_option("git commit", a)
-                elif a.prefix.startswith("-") and len(a.prefix) > 1 and \
-                        not a.prefix.startswith("--"):
-                    for ch in a.prefix[1:]:
-                        if ch == "n":
-                            no_verify = a.raw
-                        if ch in COMMIT_SHORT_VALUE or ch in COMMIT_SHORT_ATTACHED:
-                            break
-                    else:
-                        self.unresolved_option("git commit", a)
-                else:
+                if not opts.dynamic(a):
                     self.unresolved_option("git commit", a)
                 continue
             if a.glob and self.glob_may_be_option(v, sh):
@@ -2431,43 +2585,20 @@ class _Analyzer:
                 continue
             if v == "--":
                 after = True
-                continue
-            if v.startswith("--"):
-                name, eq, _ = v.partition("=")
-                opt = _long_opt(name, COMMIT_LONG)
-                if opt == "no-verify":
-                    no_verify = v
-                elif opt == "verify":
-                    no_verify = None
-                elif opt == "dry-run":
-                    dry = True
-                elif opt in COMMIT_BEYOND:
-                    beyond = True
-                if opt in COMMIT_VALUE and not eq:
-                    j += 1
-                continue
-            if v.startswith("-") and len(v) > 1:
-                for n, ch in enumerate(v[1:]):
-                    if ch == "n":
-                        no_verify = v
-                    elif ch in "aiop":
-                        beyond = True
-                    elif ch in COMMIT_SHORT_VALUE:
-                        if n == len(v) - 2:
-                            j += 1
-                        break
-                    elif ch in COMMIT_SHORT_ATTACHED:
-                        break
-                continue
-            beyond = True  # a pathspec
-        if no_verify and not dry:
-            self.add(SKIPS_HOOKS, f"`git commit {no_verify}` skips the pre-commit and "
+            elif v.startswith("--"):
+                j += opts.long(v)
+            elif v.startswith("-") and len(v) > 1:
+                j += opts.short(v)
+            else:
+                opts.beyond = True  # a pathspec
+        if opts.no_verify and not opts.dry:
+            self.add(SKIPS_HOOKS, f"`git commit {opts.no_verify}` skips the pre-commit and "
                                   "commit-msg hooks")
-        if not dry:
+        if not opts.dry:
             self.a.commits = True
             self.a.commit_dirs.append(cwd or "")
-            self.a.commits_beyond_index = self.a.commits_beyond_index or beyond
-            self.a.stages = self.a.stages or beyond
+            self.a.commits_beyond_index = self.a.commits_beyond_index or opts.beyond
+            self.a.stages = self.a.stages or opts.beyond
 
     def unresolved_option(self, what: str, a: EWord) -> None:
         self.add(UNRESOLVED, f"`{what} … {a.raw}`: `{a.raw}` cannot be read before the command "
@@ -2520,20 +2651,27 @@ class _Analyzer:
                     no_verify = None
                 continue
             if v.startswith("-") and len(v) > 1:
-                for n, ch in enumerate(v[1:]):
-                    if "-" + ch in values:
-                        attached = v[n + 2:]
-                        if not attached:
-                            code = rest[j] if j < len(rest) else _ew("")
-                            j += 1
-                        else:
-                            code = _ew(attached)
-                        if sub == "rebase" and ch == "x":
-                            self.exec_code(code, cwd, depth, "`git rebase -x`")
-                        break
+                j = self._verify_short(sub, v, rest, j, depth, cwd)
         if no_verify:
             self.add(SKIPS_HOOKS, f"`git {sub} {no_verify}` skips the "
                                   + ("pre-push hook" if sub == "push" else f"{sub} hooks"))
+
+    def _verify_short(self, sub: str, v: str, rest: list[EWord], j: int, depth: int,
+                      cwd: Optional[str]) -> int:
+        """A short-option cluster of ``git push/merge/rebase …`` (``rest[j]`` follows it):
+        the index after its value, and ``rebase -x CODE`` checked."""
+        for n, ch in enumerate(v[1:]):
+            if "-" + ch in VERIFY_SUBS[sub]:
+                attached = v[n + 2:]
+                if not attached:
+                    code = rest[j] if j < len(rest) else _ew("")
+                    j += 1
+                else:
+                    code = _ew(attached)
+                if sub == "rebase" and ch == "x":
+                    self.exec_code(code, cwd, depth, "`git rebase -x`")
+                break
+        return j
 
     def exec_code(self, code: EWord, cwd: Optional[str], depth: int, label: str) -> None:
         if code.value is None:
@@ -2542,40 +2680,7 @@ class _Analyzer:
             self.script(code.value, Shell(cwd), depth + 1, label)
 
     def git_config(self, rest: list[EWord], sh: Shell, depth: int, cwd: Optional[str]) -> None:
-        action = ""
-        positional: list[EWord] = []
-        target = ""
-        j = 0
-        subcommands = ("list", "get", "set", "unset", "rename-section", "remove-section",
-                       "edit")
-        if rest and rest[0].value in subcommands:
-            action, j = str(rest[0].value), 1
-        while j < len(rest):
-            a = rest[j]
-            v = a.value
-            j += 1
-            if v is None or not v.startswith("-") or v == "-":
-                positional.append(a)
-                continue
-            name, eq, val = v.partition("=")
-            if name in ("-f", "--file", "--blob", "--type", "--default", "--comment", "--value",
-                        "--url") and not eq:
-                if name in ("-f", "--file") and j < len(rest):
-                    target = rest[j].raw
-                j += 1
-                continue
-            if name in ("-f", "--file"):
-                target = val
-            legacy = {"--get": "get", "--get-all": "get", "--get-regexp": "get",
-                      "--get-urlmatch": "get", "--get-color": "get", "--get-colorbool": "get",
-                      "-l": "list", "--list": "list", "-e": "edit", "--edit": "edit",
-                      "--add": "set", "--replace-all": "set", "--unset": "unset",
-                      "--unset-all": "unset", "--rename-section": "rename-section",
-                      "--remove-section": "remove-section"}
-            if name in legacy and not action:
-                action = legacy[name]
-        if not action:
-            action = "set" if len(positional) >= 2 else "get"
+        action, positional, target = _config_command(rest)
         shown = "git config " + " ".join(a.raw for a in rest)
         shown = shown if len(shown) < 100 else shown[:97] + "…"
         if action in ("get", "list"):
@@ -2670,6 +2775,171 @@ FILE_COMMANDS: dict[str, frozenset[str]] = {
     "wget": frozenset(("-O", "--output-document", "-o", "--output-file", "-P",
                        "--directory-prefix", "-U", "--user-agent", "--header")),
 }
+
+
+class _CommitOptions:
+    """What ``git commit``'s options say: the option that skips the hooks (``-n``,
+    ``--no-verify``, as written; a later ``--verify`` undoes it), ``--dry-run``, and whether
+    the commit takes content beyond the index (``-a``, ``--only``, ``-p``, pathspecs)."""
+
+    __slots__ = ("beyond", "dry", "no_verify")
+
+    def __init__(self) -> None:
+        self.no_verify: Optional[str] = None
+        self.dry = False
+        self.beyond = False
+
+    def long(self, v: str) -> int:
+        """``--name[=value]``: how many words after it are its value (0 or 1)."""
+        name, eq, _ = v.partition("=")
+        opt = _long_opt(name, COMMIT_LONG)
+        if opt == "no-verify":
+            self.no_verify = v
+        elif opt == "verify":
+            self.no_verify = None
+        elif opt == "dry-run":
+            self.dry = True
+        elif opt in COMMIT_BEYOND:
+            self.beyond = True
+        return 1 if opt in COMMIT_VALUE and not eq else 0
+
+    def short(self, v: str) -> int:
+        """A cluster of short options (``-anm``): how many words after it are a value."""
+        for n, ch in enumerate(v[1:]):
+            if ch == "n":
+                self.no_verify = v
+            elif ch in "aiop":
+                self.beyond = True
+            elif ch in COMMIT_SHORT_VALUE:
+                return 1 if n == len(v) - 2 else 0
+            elif ch in COMMIT_SHORT_ATTACHED:
+                break
+        return 0
+
+    def dynamic(self, a: EWord) -> bool:
+        """A word not known before the command runs: False when it could be an option that
+        matters (``$ARGS``, ``-$X``), True when it cannot (a safe word, a value)."""
+        if a.safe:
+            self.beyond = True
+            return True
+        if a.prefix.startswith("--") and "=" in a.prefix:
+            return _long_opt(a.prefix.split("=", 1)[0], COMMIT_LONG) in COMMIT_VALUE
+        if a.prefix.startswith("-") and len(a.prefix) > 1 and not a.prefix.startswith("--"):
+            for ch in a.prefix[1:]:
+                if ch == "n":
+                    self.no_verify = a.raw
+                if ch in COMMIT_SHORT_VALUE or ch in COMMIT_SHORT_ATTACHED:
+                    return True  # the rest is the option's value (-m$MSG)
+        return False
+
+
+_CONFIG_ACTIONS = ("list", "get", "set", "unset", "rename-section", "remove-section", "edit")
+_CONFIG_LEGACY = {"--get": "get", "--get-all": "get", "--get-regexp": "get",
+                  "--get-urlmatch": "get", "--get-color": "get", "--get-colorbool": "get",
+                  "-l": "list", "--list": "list", "-e": "edit", "--edit": "edit",
+                  "--add": "set", "--replace-all": "set", "--unset": "unset",
+                  "--unset-all": "unset", "--rename-section": "rename-section",
+                  "--remove-section": "remove-section"}
+
+
+def _config_command(rest: list[EWord]) -> tuple[str, list[EWord], str]:
+    """``git config REST`` in either syntax (``git config set K V``, ``git config --unset
+    K``): the action (get, list, set, unset, edit, rename-/remove-section), the operands,
+    and the file it writes (``-f FILE``; "" for the repository's)."""
+    action = ""
+    positional: list[EWord] = []
+    target = ""
+    j = 0
+    if rest and rest[0].value in _CONFIG_ACTIONS:
+        action, j = str(rest[0].value), 1
+    while j < len(rest):
+        a = rest[j]
+        v = a.value
+        j += 1
+        if v is None or not v.startswith("-") or v == "-":
+            positional.append(a)
+            continue
+        name, eq, val = v.partition("=")
+        if name in ("-f", "--file", "--blob", "--type", "--default", "--comment", "--value",
+                    "--url") and not eq:
+            if name in ("-f", "--file") and j < len(rest):
+                target = rest[j].raw
+            j += 1
+            continue
+        if name in ("-f", "--file"):
+            target = val
+        if name in _CONFIG_LEGACY and not action:
+            action = _CONFIG_LEGACY[name]
+    if not action:
+        action = "set" if len(positional) >= 2 else "get"
+    return action, positional, target
+
+
+def _env_config_overrides(merged: Mapping[str, Optional[str]]) -> dict[str, Optional[str]]:
+    """The settings ``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n`` in git's environment set."""
+    overrides: dict[str, Optional[str]] = {}
+    for name, kv in merged.items():
+        if name.startswith("GIT_CONFIG_KEY_") and kv:
+            overrides[kv.strip().lower()] = merged.get("GIT_CONFIG_VALUE_" + name[15:], "")
+    return overrides
+
+
+def _git_stages(sub: str, rest: list[EWord]) -> bool:
+    """Whether ``git SUB REST`` changes the index."""
+    return sub in ("add", "stage", "rm", "mv", "update-index", "read-tree", "reset") or (
+        sub == "apply" and any(a.value in ("--cached", "--index") for a in rest)) or (
+        sub == "restore" and any(a.value in ("--staged", "-S") for a in rest))
+
+
+def _file_operands(prog: str, args: list[EWord]) -> tuple[list[EWord], list[str]]:
+    """A file command's operands and its options (each option's value after it)."""
+    ops: list[EWord] = []
+    opts: list[str] = []
+    k, after = 0, False
+    with_value = FILE_COMMANDS[prog]
+    while k < len(args):
+        a = args[k]
+        v = a.value
+        if after or v is None or not v.startswith("-") or v == "-":
+            ops.append(a)
+        elif v == "--":
+            after = True
+        elif prog in ("chmod",) and _CHMOD_MODE.fullmatch(v) and not any(o for o in ops):
+            ops.append(a)  # chmod -x FILE: the mode, not an option
+        else:
+            opts.append(v)
+            if v in with_value or (v.split("=")[0] in with_value and "=" not in v):
+                if k + 1 < len(args):
+                    opts.append(args[k + 1].value or "")
+                k += 1
+        k += 1
+    return ops, opts
+
+
+def _sed_in_place(ops: list[EWord], opts: list[str]) -> list[EWord]:
+    """The files ``sed -i`` edits (none without ``-i``)."""
+    inplace = any(o.startswith(("-i", "--in-place")) or
+                  (o.startswith("-") and not o.startswith("--") and "i" in o[1:])
+                  for o in opts)
+    if not inplace:
+        return []
+    script_given = any(o in ("-e", "-f", "--expression", "--file") or
+                       o.startswith(("--expression=", "--file=")) for o in opts)
+    if ops and ops[0].value == "" and not script_given:
+        return ops[2:]  # BSD: sed -i '' SCRIPT FILE
+    return ops if script_given else ops[1:]
+
+
+def _download_targets(prog: str, opts: list[str]) -> list[EWord]:
+    """The files ``curl -o`` / ``wget -O`` write."""
+    targets: list[EWord] = []
+    for j, o in enumerate(opts):
+        if o in ("-o", "--output", "-O", "--output-document") and j + 1 < len(opts) and \
+                not (prog == "curl" and o == "-O"):
+            targets.append(_ew(opts[j + 1]))
+        elif o.startswith(("--output=", "--output-document=")):
+            targets.append(_ew(o.split("=", 1)[1]))
+    return targets
 
 
 _WHY = {
