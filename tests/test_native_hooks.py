@@ -51,12 +51,13 @@ def test_other_session_branch_refused_and_journaled(tmp_path: Path, how: str) ->
         git("config", "receive.denyCurrentBranch", "ignore", cwd=repo)
         proc = git("push", ".", "HEAD:agent/docs", cwd=a, check=False)
     assert proc.returncode != 0
-    assert "agent/docs is the branch of another session (task docs" in proc.stderr
+    assert "error[refstore-ref-foreign] ref update refused: refs/heads/agent/docs: agent/docs " \
+        "is the branch of another session (task docs" in proc.stderr
     assert "fix:" in proc.stderr
     assert head(repo, "refs/heads/agent/docs") == target
     refused = [e for e in journal(repo) if e["kind"] == "refused"]
     assert refused and refused[-1]["ref"] == "refs/heads/agent/docs"
-    assert refused[-1]["task"] == "auth"
+    assert refused[-1]["task"] == "auth" and refused[-1]["rule"] == "refstore-ref-foreign"
 
 
 def test_protected_branch_and_other_head_refused(tmp_path: Path) -> None:
@@ -65,10 +66,12 @@ def test_protected_branch_and_other_head_refused(tmp_path: Path) -> None:
     main_before = head(repo, "refs/heads/release/1")
     proc = git("push", ".", "HEAD:release/1", cwd=a, check=False)
     assert proc.returncode != 0
+    assert "error[refstore-ref-protected]" in proc.stderr
     assert "release/1 is protected by the policy (main@" in proc.stderr
     assert head(repo, "refs/heads/release/1") == main_before
     proc = git("update-ref", "--no-deref", "worktrees/b/HEAD", "HEAD", cwd=a, check=False)
     assert proc.returncode != 0
+    assert "error[refstore-ref-foreign]" in proc.stderr
     assert "HEAD of another worktree (b)" in proc.stderr
     # per-worktree refs and plain tags stay allowed
     git("update-ref", "refs/worktree/checkpoint", "HEAD", cwd=a)
@@ -327,7 +330,7 @@ def test_human_moving_a_session_branch_back_is_a_rollback(tmp_path: Path, where:
         git("config", "receive.denyCurrentBranch", "ignore", cwd=repo)
         proc = git("push", "-q", "--force", ".", f"{x}:refs/heads/agent/auth", cwd=repo)
     assert head(repo, "refs/heads/agent/auth") == x
-    assert "WARNING" in proc.stderr and y[:12] in proc.stderr, proc.stderr
+    assert "warning[refstore-rollback]" in proc.stderr and y[:12] in proc.stderr, proc.stderr
     rb = [e for e in journal(repo) if e["kind"] == "rollback"]
     assert len(rb) == 1, rb
     assert (rb[0]["ref"], rb[0]["old"], rb[0]["new"], rb[0]["lost"], rb[0]["task"]) == (
