@@ -149,12 +149,15 @@ def parse_args(hook_id: str, argv: Optional[Sequence[str]] = None) -> tuple[list
     import argparse
 
     _worker_name, formats, never_fail, metavar, description = HOOKS[hook_id]
+    positional = "[FILENAMES ...]" if metavar == "FILENAMES" else metavar
+    usage = f"%(prog)s [-h] [--format {{{','.join(formats)}}}] {positional}".rstrip()
     parser = argparse.ArgumentParser(
-        prog=hook_id, description=f"git-guardrails {hook_id}: {description}."
+        prog=hook_id, usage=usage,
+        description=f"git-guardrails {hook_id}: {description}."
         + (" Never fails the git operation." if never_fail else ""))
-    parser.add_argument("args", nargs="*", metavar=metavar or "ARGS",
+    parser.add_argument("args", nargs="*", metavar="ARGS",
                         help="ignored: the hook computes the change set"
-                        if metavar == "FILENAMES" else "as git passes them")
+                        if metavar == "FILENAMES" else f"as git passes them: {metavar}")
     parser.add_argument("--format", choices=formats, default="text")
     ns = parser.parse_args(args)
     return list(ns.args), str(ns.format)
