@@ -99,15 +99,16 @@ def _refusals(env: Mapping[str, str], agent: str, why: str) -> list[Finding]:
     what = "commit (the policy says enforce = \"always\")" if agent == ALWAYS else \
         f"agent commit (agent: {agent})"
     found = [Finding("bypass-skip-env",
-                     f"require-checks: this {what} is refused: {var}={printable(env[var])} skips guardrails "
-                     f"hook(s) {', '.join(ours)}, so the pre-commit stage did not check it",
+                     f"require-checks: this {what} is refused: {var}={printable(env[var])} "
+                     f"skips guardrails hook(s) {', '.join(ours)}, so the pre-commit stage "
+                     "did not check it",
                      f"unset {var}; {FIX}")
              for var, names in skipped_ids(env).items()
              if (ours := sorted(set(names) & set(HOOK_IDS)))]
     if why:
         found.append(Finding("attest-unchecked",
-                             f"require-checks: this {what} was not checked by the pre-commit stage, so it is "
-                             f"refused: {why}", FIX))
+                             f"require-checks: this {what} was not checked by the "
+                             f"pre-commit stage, so it is refused: {why}", FIX))
     return found
 
 
