@@ -93,8 +93,13 @@ def _refusals(env: Mapping[str, str], agent: str, why: str) -> list[Finding]:
     """The refusal of a commit the pre-commit stage did not check: ``why`` it did not
     (attest-unchecked), and each SKIP/PREK_SKIP naming a guardrails hook (bypass-skip-env),
     read without importing the bypass check."""
-    from guardrails.findings import Finding, printable
     from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
+
+    skips = [(var, ours) for var, names in skipped_ids(env).items()
+             if (ours := sorted(set(names) & set(HOOK_IDS)))]
+    if not skips and not why:
+        return []  # the commit path: no findings module, no report
+    from guardrails.findings import Finding, printable
 
     what = "commit (the policy says enforce = \"always\")" if agent == ALWAYS else \
         f"agent commit (agent: {agent})"
@@ -103,8 +108,7 @@ def _refusals(env: Mapping[str, str], agent: str, why: str) -> list[Finding]:
                      f"skips guardrails hook(s) {', '.join(ours)}, so the pre-commit stage "
                      "did not check it",
                      f"unset {var}; {FIX}")
-             for var, names in skipped_ids(env).items()
-             if (ours := sorted(set(names) & set(HOOK_IDS)))]
+             for var, ours in skips]
     if why:
         found.append(Finding("attest-unchecked",
                              f"require-checks: this {what} was not checked by the "
