@@ -370,15 +370,7 @@ class Hook:
                     "pre-commit checks did not run for it")
         record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
         if record is None:
-            if not self.checks_expected():
-                return None  # the skipped-hooks check is not in use here
-            tree = commit_tree(self.common, u.new)
-            if tree is None or (not Update.zero(u.old) and
-                                commit_tree(self.common, u.old) == tree):
-                return None
-            return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the "
-                    "pre-commit checks never saw: no check has run in this worktree yet "
-                    "(--no-verify, SKIP, PRE_COMMIT_ALLOW_NO_CONFIG, or commit-tree + update-ref)")
+            return self.never_checked(u)
         by_process = record.get("git")
         if not by_process:
             return None  # a record this version cannot read: do not guess
@@ -403,6 +395,18 @@ class Hook:
                 f"checks never saw in this session (not one of the {len(seen)} checked "
                 "commits' trees, nor the baseline's): --no-verify, SKIP, or commit-tree + "
                 "update-ref")
+
+    def never_checked(self, u: Update) -> Optional[str]:
+        """Why a session commit is refused when no check has recorded anything in this
+        worktree yet, or None (no guardrails pre-commit stage in use, no content change)."""
+        if not self.checks_expected():
+            return None  # the skipped-hooks check is not in use here
+        tree = commit_tree(self.common, u.new)
+        if tree is None or (not Update.zero(u.old) and commit_tree(self.common, u.old) == tree):
+            return None
+        return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the pre-commit "
+                "checks never saw: no check has run in this worktree yet (--no-verify, SKIP, "
+                "PRE_COMMIT_ALLOW_NO_CONFIG, or commit-tree + update-ref)")
 
     def checks_expected(self) -> bool:
         """Whether this worktree's commits go through the guardrails pre-commit stage, which
