@@ -175,11 +175,6 @@ def _worker(spec: str) -> Callable[[list[str], str], int]:
     return fn
 
 
-def output_format(argv: Optional[Sequence[str]], prog: str) -> str:
-    """The --format of ``prog``'s command line (for callers outside :func:`main`)."""
-    return parse_args(prog, argv)[1]
-
-
 def _stages_policy(repo: git.Repo) -> bool:
     """Whether the index changes .guardrails.toml (one ``git diff-index``; commits on the base
     branch only)."""
