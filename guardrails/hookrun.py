@@ -1,5 +1,19 @@
-"""What every pre-commit hook entry point does: build the context, run its checks over the
-index (or, with PRE_COMMIT_FROM_REF/TO_REF, over each commit of the range), print, exit."""
+"""The one shape of every hook entry point: ``hooks/<name>.py`` is
+``def main(argv=None) -> int: return hookrun.main("<hook-id>", argv)``.
+
+:data:`HOOKS` says, per hook id of ``.pre-commit-hooks.yaml``, what runs, which ``--format``
+values it takes, what its positional arguments are, and whether it may fail the git operation.
+:func:`main` reads the command line the same way for every hook (git's or the runner's
+positional arguments without argparse; ``--help``, ``--format`` and an unknown option through
+it: usage and exit 2 alike) and runs the worker under :func:`guardrails.errors.handle`: its exit
+code (0, or 1 for error findings, each printed as ``error[rule-id] …`` by guardrails.report),
+2 for a usage, configuration or environment error, 3 for an internal error, 130 on Ctrl-C. A
+hook that must not fail git (post-checkout, post-commit) prints every problem as a warning and
+exits 0.
+
+The pre-commit-stage checks run over the index, or, with PRE_COMMIT_FROM_REF/TO_REF (pre-push,
+manual), over each commit of the range.
+"""
 from __future__ import annotations
 
 import os
@@ -7,7 +21,7 @@ import sys
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Optional
 
     from guardrails import git
@@ -81,20 +95,84 @@ def range_revs(toplevel: str) -> Optional[list[str]]:
     return [f"{oids[0]}..{oids[1]}"] if len(oids) == 2 else [oids[0], "--not", "--remotes"]
 
 
-def output_format(argv: Optional[Sequence[str]], prog: str) -> str:
-    """The --format option. A hook's usual command line (nothing, or file names the runner
-    passes) is read without argparse, which costs ~3 ms to import and set up; anything that
-    looks like an option goes through argparse (same result, same errors and --help)."""
-    args = sys.argv[1:] if argv is None else argv
+TEXT = ("text",)
+TEXT_JSON = ("text", "json")
+
+# hook id -> (worker "module:function" taking (args, fmt) -> exit code; "checks:NAME,..." runs
+# those checks, "checks:*" every pre-commit-stage one; --format values; what did not happen
+# when a problem is turned into a warning ("" = may fail the git operation); the positional
+# arguments for --help; the one-line description)
+HOOKS: dict[str, tuple[str, tuple[str, ...], str, str, str]] = {
+    "clean-baseline": ("checks:baseline", TEXT_JSON, "", "FILENAMES",
+                       "an agent commit comes from a clean session on its own branch"),
+    "check-scope": ("checks:scope", TEXT_JSON, "", "FILENAMES",
+                    "every changed path inside the task's allow patterns, none locked"),
+    "no-skipped-hooks": ("checks:bypass", TEXT_JSON, "", "FILENAMES",
+                         "no SKIP of a guardrails hook, no added line that turns hooks off"),
+    "guardrails": ("checks:*", TEXT_JSON, "", "FILENAMES",
+                   "every pre-commit-stage check in one process"),
+    "ref-store-guard": ("guardrails.refstore.guard:hook", TEXT_JSON, "", "FILENAMES",
+                        "wait out shared ref locks; refuse stale locks, a running gc, "
+                        "pruned staged objects"),
+    "require-checks": ("guardrails.skipped.require:hook", TEXT, "", "MSGFILE [SOURCE [OBJECT]]",
+                       "refuse an agent commit its pre-commit stage did not check; add the "
+                       "Guardrails-Checked trailer"),
+    "record-baseline": ("guardrails.hookrun:record_baseline", TEXT, "no session recorded",
+                        "[PREVIOUS NEW FLAG]",
+                        "record the session when git worktree add makes a task's worktree"),
+    "verify-commit": ("guardrails.hookrun:verify_commit", TEXT_JSON,
+                      "could not verify the commit", "",
+                      "the commit just made is on its branch and its objects exist"),
+}
+
+
+def main(hook_id: str, argv: Optional[Sequence[str]] = None) -> int:
+    """Run hook ``hook_id`` with ``argv`` (default: ``sys.argv[1:]``); return its exit code."""
+    worker, _formats, never_fail, _metavar, _description = HOOKS[hook_id]
+    try:
+        args, fmt = parse_args(hook_id, argv)
+    except SystemExit as e:  # --help (0) or a usage error (2), already printed by argparse
+        return e.code if isinstance(e.code, int) else 2
+    from guardrails.errors import handle
+
+    return handle(hook_id, lambda: _worker(worker)(args, fmt), never_fail=never_fail)
+
+
+def parse_args(hook_id: str, argv: Optional[Sequence[str]] = None) -> tuple[list[str], str]:
+    """(positional arguments, --format). A hook's usual command line (nothing, file names the
+    runner passes, git's own arguments) is read without argparse, which costs ~3 ms to import
+    and set up; anything that looks like an option goes through argparse, the same for every
+    hook (``--help``; an unknown option or a --format the hook does not take: usage, exit 2)."""
+    args = list(sys.argv[1:] if argv is None else argv)
     if not any(a.startswith("-") for a in args):
-        return "text"  # positional file names only: argparse would ignore them too
+        return args, "text"
     import argparse
 
-    parser = argparse.ArgumentParser(prog=prog)
-    parser.add_argument("filenames", nargs="*", help="ignored: the hook computes the change set")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    fmt: str = parser.parse_args(argv).format
-    return fmt
+    _worker_name, formats, never_fail, metavar, description = HOOKS[hook_id]
+    positional = "[FILENAMES ...]" if metavar == "FILENAMES" else metavar
+    usage = f"%(prog)s [-h] [--format {{{','.join(formats)}}}] {positional}".rstrip()
+    parser = argparse.ArgumentParser(
+        prog=hook_id, usage=usage,
+        description=f"git-guardrails {hook_id}: {description}."
+        + (" Never fails the git operation." if never_fail else ""))
+    parser.add_argument("args", nargs="*", metavar="ARGS",
+                        help="ignored: the hook computes the change set"
+                        if metavar == "FILENAMES" else f"as git passes them: {metavar}")
+    parser.add_argument("--format", choices=formats, default="text")
+    ns = parser.parse_args(args)
+    return list(ns.args), str(ns.format)
+
+
+def _worker(spec: str) -> Callable[[list[str], str], int]:
+    mod, _, name = spec.partition(":")
+    if mod == "checks":
+        def run(_args: list[str], fmt: str) -> int:
+            from guardrails.checks import PRE_COMMIT
+
+            return _run(PRE_COMMIT if name == "*" else tuple(name.split(",")), fmt)
+        return run
+    fn: Callable[[list[str], str], int] = getattr(__import__(mod, fromlist=[name]), name)
+    return fn
 
 
 def _stages_policy(repo: git.Repo) -> bool:
@@ -123,14 +201,6 @@ def _human_outside_session(repo: git.Repo) -> bool:
         return not policy.enforces_always(repo, valid=True)
     except policy.PolicyError:
         return False  # the full path turns a broken policy into a warning for a human
-
-
-def run_hook(names: Sequence[str], argv: Optional[Sequence[str]] = None,
-             prog: str = "guardrails") -> int:
-    fmt = output_format(argv, prog)
-    from guardrails.errors import handle
-
-    return handle(prog, lambda: _run(names, fmt))
 
 
 def _run(names: Sequence[str], fmt: str) -> int:
@@ -168,3 +238,52 @@ def _run(names: Sequence[str], fmt: str) -> int:
     from guardrails.findings import exit_code
 
     return exit_code(found)
+
+
+# --- the two hooks that must not fail git ------------------------------------------------------
+
+def _is_new_worktree(argv: Sequence[str]) -> bool:
+    frm = os.environ.get("PRE_COMMIT_FROM_REF") or (argv[0] if len(argv) >= 3 else "")
+    kind = os.environ.get("PRE_COMMIT_CHECKOUT_TYPE") or (argv[2] if len(argv) >= 3 else "")
+    return kind == "1" and bool(frm) and set(frm) == {"0"}
+
+
+def record_baseline(args: list[str], _fmt: str) -> int:
+    """record-baseline (post-checkout): when ``git worktree add`` creates a worktree on a
+    branch a task of the trusted policy covers, record the session there. A new worktree's
+    checkout is the one whose previous HEAD is the null object id (PRE_COMMIT_FROM_REF, or
+    git's first argument) with PRE_COMMIT_CHECKOUT_TYPE=1 (a branch checkout); every other
+    checkout is left alone. Exit 0 always (HOOKS: problems are warnings)."""
+    if not _is_new_worktree(args):
+        return 0
+    from guardrails import git
+    from guardrails.scope import policy as policies
+    from guardrails.sessions import lifecycle, session
+
+    if os.environ.get(lifecycle.PENDING):
+        return 0  # `git guardrails worktree add` records the session itself
+    repo = git.discover()
+    if repo.branch is None or session.is_active(repo.git_dir):
+        return 0
+    pol = policies.load_trusted(repo)
+    task = pol.task_for_branch(repo.branch) if pol else None
+    if task is None:
+        return 0
+    _sess, lines = lifecycle.start(repo, task=task.name, origin="post-checkout",
+                                   refuse_dirty=False)
+    sys.stdout.write("record-baseline: " + "\n".join(lines) + "\n")
+    return 0
+
+
+def verify_commit(_args: list[str], fmt: str) -> int:
+    """verify-commit (post-commit): the commit just made is on its branch and every object it
+    introduced exists. git ignores post-commit's exit status: 1 only makes pre-commit and prek
+    show the findings (on stderr), which say what was lost and how to recover it."""
+    from guardrails import git, report
+    from guardrails.refstore import guard as refstore
+
+    found = refstore.verify_commit(git.hook_repo())
+    if not found:
+        return 0
+    report.write(report.render(found, fmt, {}), sys.stderr)
+    return 1

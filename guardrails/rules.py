@@ -109,6 +109,10 @@ RULES: dict[str, Rule] = _table(
     Rule("agent-unresolved-command", "error",
          "An agent's git commit/push (or shell code) whose options cannot be read before it "
          "runs: a variable, command substitution or eval that may hold --no-verify (agent-hook)."),
+    Rule("attest-unchecked", "error",
+         "require-checks: an agent commit whose change the pre-commit stage of this very git "
+         "commit did not check (--no-verify, no guardrails hook, the index changed after the "
+         "check) is refused."),
     Rule("attest-missing", "error",
          "An agent commit has no Guardrails-Checked trailer: its hooks were skipped."),
     Rule("session-unchecked-commit", "error",
@@ -145,7 +149,24 @@ RULES: dict[str, Rule] = _table(
     Rule("refstore-shared-branch", "error",
          "One branch checked out in two worktrees."),
     Rule("refstore-native-hooks", "error",
-         "Sessions are active but the native reference-transaction hooks are not installed."),
+         "Sessions are active but the native reference-transaction hooks are not installed, "
+         "or an installed shim cannot start Python or import guardrails (a warning there)."),
+    Rule("refstore-ref-foreign", "error",
+         "reference-transaction: a session's ref update moves another session's branch, a "
+         "branch checked out in another worktree, or another worktree's HEAD (refused)."),
+    Rule("refstore-ref-protected", "error",
+         "reference-transaction: a session's ref update moves a branch the policy protects "
+         "(refused)."),
+    Rule("refstore-ref-unchecked", "error",
+         "reference-transaction: a session commit lands on its branch with a tree the "
+         "pre-commit checks never saw (--no-verify, SKIP, commit-tree + update-ref; refused)."),
+    Rule("refstore-session-unreadable", "error",
+         "reference-transaction: this worktree's session record cannot be read, so its branch "
+         "updates are refused."),
+    Rule("refstore-auto-gc-deferred", "error",
+         "pre-auto-gc: git's automatic gc is deferred while agent sessions are active."),
+    Rule("refstore-gc-sessions-active", "error",
+         "git guardrails gc without --wait while agent sessions are active (refused)."),
     # --- installation (doctor) ---
     Rule("doctor-version-mismatch", "warning",
          "The git-guardrails command and a hook environment pre-commit or prek built for "

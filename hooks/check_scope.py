@@ -1,5 +1,7 @@
 """check-scope: every changed path inside the task's allow patterns, none locked, budgets
-held (pre-commit: the index; pre-push/manual: each commit of FROM_REF..TO_REF)."""
+held (pre-commit: the index; pre-push/manual: each commit of FROM_REF..TO_REF).
+
+What runs, its output formats and whether it may fail git: ``guardrails.hookrun.HOOKS``."""
 from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -9,9 +11,9 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.hookrun import run_hook
+    from guardrails import hookrun
 
-    return run_hook(("scope",), argv, prog="check-scope")
+    return hookrun.main("check-scope", argv)
 
 
 if __name__ == "__main__":

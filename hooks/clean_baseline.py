@@ -1,5 +1,7 @@
 """clean-baseline: an agent commit comes from a session that started clean, on its own
-unprotected branch, on top of its baseline, and commits nothing that was dirty before it."""
+unprotected branch, on top of its baseline, and commits nothing that was dirty before it.
+
+What runs, its output formats and whether it may fail git: ``guardrails.hookrun.HOOKS``."""
 from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -9,9 +11,9 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.hookrun import run_hook
+    from guardrails import hookrun
 
-    return run_hook(("baseline",), argv, prog="clean-baseline")
+    return hookrun.main("clean-baseline", argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""guardrails: every pre-commit-stage check in one process (the fast path)."""
+"""guardrails: every pre-commit-stage check in one process (the fast path).
+
+What runs, its output formats and whether it may fail git: ``guardrails.hookrun.HOOKS``."""
 from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -8,10 +10,9 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.checks import PRE_COMMIT
-    from guardrails.hookrun import run_hook
+    from guardrails import hookrun
 
-    return run_hook(PRE_COMMIT, argv, prog="guardrails")
+    return hookrun.main("guardrails", argv)
 
 
 if __name__ == "__main__":

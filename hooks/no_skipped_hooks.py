@@ -1,6 +1,8 @@
 """no-skipped-hooks: in an agent commit, SKIP/PREK_SKIP naming a guardrails hook, added lines
 that turn hooks or approvals off, and missing hook types fail; a pass is recorded for
-require-checks."""
+require-checks.
+
+What runs, its output formats and whether it may fail git: ``guardrails.hookrun.HOOKS``."""
 from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -10,9 +12,9 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.hookrun import run_hook
+    from guardrails import hookrun
 
-    return run_hook(("bypass",), argv, prog="no-skipped-hooks")
+    return hookrun.main("no-skipped-hooks", argv)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """require-checks (prepare-commit-msg; git runs it even under --no-verify): refuse an agent
-commit the pre-commit stage did not check, else append ``Guardrails-Checked: <patch-id>``."""
+commit the pre-commit stage did not check, else append ``Guardrails-Checked: <patch-id>``.
+
+What runs, its output formats and whether it may fail git: ``guardrails.hookrun.HOOKS``."""
 from __future__ import annotations
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
@@ -9,10 +11,9 @@ if TYPE_CHECKING:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from guardrails.errors import handle
-    from guardrails.skipped.require import main as require
+    from guardrails import hookrun
 
-    return handle("require-checks", lambda: require(argv))
+    return hookrun.main("require-checks", argv)
 
 
 if __name__ == "__main__":

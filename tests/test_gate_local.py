@@ -164,7 +164,8 @@ def test_native_hook_notices_skip_and_allow_no_config(tmp_path: Path, homes: Non
         if runner == "prek":  # prek refuses by itself when a stage has no hook left to run
             assert "No hooks found" in proc.stderr or var in proc.stderr, proc.stderr
         else:
-            assert var in proc.stderr and "git-guardrails: ref update refused" in proc.stderr
+            assert var in proc.stderr
+            assert "error[refstore-ref-unchecked] ref update refused" in proc.stderr
         assert head(wt) == before
         git("reset", "-q", cwd=wt)
         if "PRE_COMMIT_ALLOW_NO_CONFIG" in env:

@@ -33,7 +33,8 @@ def test_gc_refuses_while_sessions_are_active(tmp_path: Path) -> None:
     repo, a, b = agents(tmp_path)
     proc = cli("gc", cwd=repo)
     assert proc.returncode == 1
-    assert "refusing: 2 agent session(s) active" in proc.stderr
+    assert "error[refstore-gc-sessions-active] git guardrails gc: refusing: 2 agent session(s) " \
+        "active" in proc.stderr
     assert "auth (agent/auth)" in proc.stderr and "gc --wait" in proc.stderr
     assert not list((repo / ".git" / "objects" / "pack").glob("*.pack"))
     end_session(a)

@@ -52,12 +52,13 @@ def test_other_session_branch_refused_and_journaled(tmp_path: Path, how: str) ->
         git("config", "receive.denyCurrentBranch", "ignore", cwd=repo)
         proc = git("push", ".", "HEAD:agent/docs", cwd=a, check=False)
     assert proc.returncode != 0
-    assert "agent/docs is the branch of another session (task docs" in proc.stderr
+    assert "error[refstore-ref-foreign] ref update refused: refs/heads/agent/docs: agent/docs " \
+        "is the branch of another session (task docs" in proc.stderr
     assert "fix:" in proc.stderr
     assert head(repo, "refs/heads/agent/docs") == target
     refused = [e for e in journal(repo) if e["kind"] == "refused"]
     assert refused and refused[-1]["ref"] == "refs/heads/agent/docs"
-    assert refused[-1]["task"] == "auth"
+    assert refused[-1]["task"] == "auth" and refused[-1]["rule"] == "refstore-ref-foreign"
 
 
 def test_protected_branch_and_other_head_refused(tmp_path: Path) -> None:
@@ -66,10 +67,12 @@ def test_protected_branch_and_other_head_refused(tmp_path: Path) -> None:
     main_before = head(repo, "refs/heads/release/1")
     proc = git("push", ".", "HEAD:release/1", cwd=a, check=False)
     assert proc.returncode != 0
+    assert "error[refstore-ref-protected]" in proc.stderr
     assert "release/1 is protected by the policy (main@" in proc.stderr
     assert head(repo, "refs/heads/release/1") == main_before
     proc = git("update-ref", "--no-deref", "worktrees/b/HEAD", "HEAD", cwd=a, check=False)
     assert proc.returncode != 0
+    assert "error[refstore-ref-foreign]" in proc.stderr
     assert "HEAD of another worktree (b)" in proc.stderr
     # per-worktree refs and plain tags stay allowed
     git("update-ref", "refs/worktree/checkpoint", "HEAD", cwd=a)
@@ -207,7 +210,8 @@ def test_auto_gc_deferred_while_sessions_active(tmp_path: Path) -> None:
     _many_loose_objects(repo)
     proc = git("-c", "gc.auto=1", "-c", "gc.autoDetach=false", "gc", "--auto", cwd=a, check=False)
     assert proc.returncode == 0
-    assert "automatic gc deferred" in proc.stderr and " a" in proc.stderr
+    assert "error[refstore-auto-gc-deferred] automatic gc deferred" in proc.stderr
+    assert " a" in proc.stderr
     assert not list((repo / ".git" / "objects" / "pack").glob("*.pack"))
     end_session(a)
     end_session(b)
@@ -300,7 +304,8 @@ def test_session_commit_on_own_branch_needs_no_python(tmp_path: Path) -> None:
         ("refs/heads/agent/auth", before, after, "auth")]
     # anything else needs Python: without it the shim says so loudly and lets git go on
     proc = git("update-ref", "refs/heads/release/1", "HEAD", cwd=a, check=False)
-    assert "no Python found" in proc.stderr and "NOT checked" in proc.stderr
+    assert "warning[refstore-native-hooks] reference-transaction: no Python found" in proc.stderr
+    assert "NOT checked" in proc.stderr
 
 
 RECORDING_PRE_COMMIT = r"""#!/bin/sh
@@ -356,7 +361,7 @@ def test_human_moving_a_session_branch_back_is_a_rollback(tmp_path: Path, where:
         git("config", "receive.denyCurrentBranch", "ignore", cwd=repo)
         proc = git("push", "-q", "--force", ".", f"{x}:refs/heads/agent/auth", cwd=repo)
     assert head(repo, "refs/heads/agent/auth") == x
-    assert "WARNING" in proc.stderr and y[:12] in proc.stderr, proc.stderr
+    assert "warning[refstore-rollback]" in proc.stderr and y[:12] in proc.stderr, proc.stderr
     rb = [e for e in journal(repo) if e["kind"] == "rollback"]
     assert len(rb) == 1, rb
     assert (rb[0]["ref"], rb[0]["old"], rb[0]["new"], rb[0]["lost"], rb[0]["task"]) == (

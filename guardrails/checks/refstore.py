@@ -12,7 +12,6 @@ from guardrails.refstore.guard import (
     GC_WAIT,
     LOCK_WAIT,
     STALE_AFTER,
-    guard,
     lock_findings,
     missing_staged,
     setting,
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from guardrails.context import Context
     from guardrails.scope.changes import Commit
 
-__all__ = ["GC_WAIT", "LOCK_WAIT", "STALE_AFTER", "check", "check_commits", "diagnose", "guard",
+__all__ = ["GC_WAIT", "LOCK_WAIT", "STALE_AFTER", "check", "check_commits", "diagnose",
            "lock_findings", "missing_objects", "missing_staged", "setting",
            "verify_commit", "wait_for_locks"]
 

@@ -9,6 +9,7 @@ worktree-prune. ``--prune``, ``--aggressive``, a configured ``gc.pruneExpire`` w
 active, and git before 2.54 run ``git gc``."""
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import click
@@ -110,10 +111,15 @@ def command(wait: bool, timeout: float, prune: Optional[str], aggressive: bool) 
             where = ", ".join(
                 f"{s.task or 'ad hoc'} ({s.branch})" if s else f"unreadable record in {gd}"
                 for gd, s in active)
-            click.echo(f"git-guardrails gc: refusing: {len(active)} agent session(s) active: "
-                       f"{where}", err=True)
-            click.echo("  fix: run it after `git guardrails finish` in those worktrees, or "
-                       "`git guardrails gc --wait` (safe beside them: no --prune=now)", err=True)
+            from guardrails import report
+            from guardrails.findings import Finding
+
+            refusal = Finding(
+                "refstore-gc-sessions-active",
+                f"git guardrails gc: refusing: {len(active)} agent session(s) active: {where}",
+                "run it after `git guardrails finish` in those worktrees, or "
+                "`git guardrails gc --wait` (safe beside them: no --prune=now)")
+            report.write(report.render([refusal], "text", {}, stream=sys.stderr), sys.stderr)
             return 1
         held = refstore.wait_for_locks(repo, wait=timeout, gc_wait=timeout)
         if held:

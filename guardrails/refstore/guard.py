@@ -175,34 +175,29 @@ def missing_staged(repo: git.Repo, staged: list[Change]) -> list[Finding]:
     return found
 
 
-def guard(argv: Optional[list[str]] = None) -> int:
-    """The ``ref-store-guard`` hook on its own: the agent's own commit needs no policy, so it
-    only loads one (for ``enforce = "always"``) when no session or agent marker says agent."""
+def hook(_args: list[str], fmt: str) -> int:
+    """The ``ref-store-guard`` hook on its own (guardrails.hookrun runs it): the agent's own
+    commit needs no policy, so it only loads one (for ``enforce = "always"``) when no session
+    or agent marker says agent."""
     import sys
 
     from guardrails import report
     from guardrails.agents import markers as agents
     from guardrails.findings import exit_code
-    from guardrails.hookrun import output_format
     from guardrails.scope import changes
     from guardrails.sessions import session
 
-    fmt = output_format(argv, "ref-store-guard")
-    try:
-        repo = git.hook_repo()
-        if session.current(repo) is None and agents.from_env() is None:
-            from guardrails.scope import policy
+    repo = git.hook_repo()
+    if session.current(repo) is None and agents.from_env() is None:
+        from guardrails.scope import policy
 
-            try:
-                pol = policy.load_trusted(repo)
-            except policy.PolicyError:
-                return 0  # a human is never locked out by a broken policy (the hook warns)
-            if pol is None or pol.enforce != "always":
-                return 0
-        found = wait_for_locks(repo) + missing_staged(repo, changes.staged(repo))
-    except GuardrailsError as e:
-        sys.stderr.write(f"ref-store-guard: error: {e}\n")
-        return 2
+        try:
+            pol = policy.load_trusted(repo)
+        except policy.PolicyError:
+            return 0  # a human is never locked out by a broken policy (the hook warns)
+        if pol is None or pol.enforce != "always":
+            return 0
+    found = wait_for_locks(repo) + missing_staged(repo, changes.staged(repo))
     report.write(report.render(found, fmt, {}), sys.stdout)
     return exit_code(found)
 

@@ -4,6 +4,12 @@ rollback and lost commit), in the common git dir so every worktree appends to th
 ``<common>/guardrails/journal.jsonl``, rotated to ``journal.1.jsonl`` when it passes
 ``GUARDRAILS_JOURNAL_MAX`` bytes (default 1 MiB). Appends are one ``write`` under an flock on the
 journal file, so lines from parallel worktrees never interleave and rotation happens once.
+
+This module is the one definition of that format. The reference-transaction shim's fast path
+(``native/shim.sh``) appends ``update`` entries without starting Python: ``git guardrails
+install`` renders :func:`shell_constants` into it, it takes the same flock on the journal file,
+and it hands a journal due for rotation (or a size it cannot read as this module does) to
+:func:`append`, which rotates it under that lock.
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ DIRNAME = "guardrails"
 NAME = "journal.jsonl"
 ROTATED = "journal.1.jsonl"
 DEFAULT_MAX = 1 << 20
+MIN_MAX = 4096
+MAX_ENV = "GUARDRAILS_JOURNAL_MAX"
 
 
 def path(common_dir: str) -> str:
@@ -27,9 +35,42 @@ def path(common_dir: str) -> str:
 
 def _max_size() -> int:
     try:
-        return max(4096, int(os.environ.get("GUARDRAILS_JOURNAL_MAX", DEFAULT_MAX)))
+        return max(MIN_MAX, int(os.environ.get(MAX_ENV, DEFAULT_MAX)))
     except ValueError:
         return DEFAULT_MAX
+
+
+# An ``update`` entry as the shim writes it: each value a shell expansion of the shim's own
+# variables ($task is already JSON, null or "name"; $now is seconds), in the order and
+# spacing of ``json.dumps(sort_keys=True)``, which state.append_line writes.
+SHELL_ENTRY = {"kind": "update", "cmd": "$sub", "old": "$o", "new": "$n", "ref": "$r",
+               "task": "$task", "time": "$now", "worktree": "$PWD"}
+SHELL_RAW = ("task", "time")  # written as they are, not as JSON strings
+
+
+def shell_line() -> str:
+    """One journal line (without its newline) as the shim writes it, for a double-quoted
+    shell word: the JSON of :data:`SHELL_ENTRY` with ``"`` escaped for the shell."""
+    import json
+
+    text = json.dumps({k: f"@{k}@" if k in SHELL_RAW else v for k, v in SHELL_ENTRY.items()},
+                      sort_keys=True, allow_nan=False)
+    for k in SHELL_RAW:
+        text = text.replace(f'"@{k}@"', str(SHELL_ENTRY[k]))
+    assert "\\" not in text and "`" not in text, text  # nothing the shell would read twice
+    return text.replace('"', '\\"')
+
+
+def shell_constants() -> dict[str, str]:
+    """What ``git guardrails install`` writes into the shim: ``@KEY@`` -> value."""
+    import hashlib
+
+    out = {"@JOURNAL@": f"{DIRNAME}/{NAME}", "@JOURNAL_MAX@": str(DEFAULT_MAX),
+           "@JOURNAL_MIN@": str(MIN_MAX), "@JOURNAL_MAX_ENV@": MAX_ENV,
+           "@JOURNAL_LINE@": shell_line()}
+    # names this definition in the installed shim: doctor finds a shim written from another
+    digest = hashlib.sha256(repr(sorted(out.items())).encode()).hexdigest()[:16]
+    return {**out, "@JOURNAL_ID@": digest}
 
 
 # The entries' content is the ref-store's (what each kind means); how they are read is

@@ -14,8 +14,10 @@ from guardrails.skipped import attestation
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
     from typing import Optional
+
+    from guardrails.findings import Finding
 
 ALWAYS = 'enforce = "always"'  # the "agent" of a human's commit that the policy checks too
 # git commands that replay existing commits (they never run pre-commit)
@@ -80,37 +82,53 @@ def _parents(repo: git.Repo, source: str, amend: bool) -> tuple[list[str], bool]
     return parents, len(parents) > 1
 
 
-def _skips(env: Mapping[str, str]) -> list[str]:
-    """SKIP/PREK_SKIP naming a guardrails hook (without importing the bypass check)."""
+FIX = ("--no-verify (-n), SKIP= and disabled hooks are not allowed here (hooks are the floor "
+       "these commits must clear): commit again without them and fix what the hooks report; "
+       "the guardrails (or "
+       "no-skipped-hooks) hook must be in .pre-commit-config.yaml and installed: "
+       "pre-commit install -t pre-commit -t prepare-commit-msg")
+
+
+def _refusals(env: Mapping[str, str], agent: str, why: str) -> list[Finding]:
+    """The refusal of a commit the pre-commit stage did not check: ``why`` it did not
+    (attest-unchecked), and each SKIP/PREK_SKIP naming a guardrails hook (bypass-skip-env),
+    read without importing the bypass check."""
     from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
-    out = []
-    for var, names in skipped_ids(env).items():
-        ours = sorted(set(names) & set(HOOK_IDS))
-        if ours:
-            out.append(f"{var}={env[var]} skips guardrails hook(s) {', '.join(ours)}")
-    return out
+    skips = [(var, ours) for var, names in skipped_ids(env).items()
+             if (ours := sorted(set(names) & set(HOOK_IDS)))]
+    if not skips and not why:
+        return []  # the commit path: no findings module, no report
+    from guardrails.findings import Finding, printable
 
-
-def _refusal(why: list[str], agent: str) -> str:
     what = "commit (the policy says enforce = \"always\")" if agent == ALWAYS else \
         f"agent commit (agent: {agent})"
-    lines = [
-        f"require-checks: this {what} was not checked by the pre-commit stage, so it is "
-        "refused:",
-        *(f"  - {w}" for w in why),
-        "`--no-verify` (or -n), SKIP= and disabled hooks are not allowed here: hooks are the "
-        "floor these commits must clear.",
-        "  fix: commit again without --no-verify and without SKIP/PREK_SKIP, and fix what the "
-        "hooks report; the guardrails (or no-skipped-hooks) hook must be in "
-        ".pre-commit-config.yaml and installed: pre-commit install -t pre-commit -t "
-        "prepare-commit-msg",
-    ]
-    return "\n".join(lines) + "\n"
+    found = [Finding("bypass-skip-env",
+                     f"require-checks: this {what} is refused: {var}={printable(env[var])} "
+                     f"skips guardrails hook(s) {', '.join(ours)}, so the pre-commit stage "
+                     "did not check it",
+                     f"unset {var}; {FIX}")
+             for var, ours in skips]
+    if why:
+        found.append(Finding("attest-unchecked",
+                             f"require-checks: this {what} was not checked by the "
+                             f"pre-commit stage, so it is refused: {why}", FIX))
+    return found
+
+
+def _why_unchecked(rec: Optional[Mapping[str, object]], me: Optional[str]) -> str:
+    if rec is None:
+        return ("the pre-commit stage did not run: git commit --no-verify/-n, SKIP, or no "
+                "guardrails pre-commit hook in .pre-commit-config.yaml")
+    if rec.get("git") != me:
+        return ("the pre-commit stage did not run for this commit (its last check was for an "
+                "earlier git command): git commit --no-verify/-n or SKIP")
+    return ("the pre-commit stage checked a different change than the one being committed "
+            "(the index changed after the check)")
 
 
 def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
-                       env: Optional[Mapping[str, str]] = None) -> int:
+                       env: Optional[Mapping[str, str]] = None, fmt: str = "text") -> int:
     env = os.environ if env is None else env
     argvs = attestation.git_argvs()
     subs = [attestation.subcommand(a) for a in argvs]
@@ -130,25 +148,18 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     rec = attestation.load_record(repo)
     me = attestation.git_process()
     checked = rec is not None and rec.get("diff") == digest and rec.get("git") == me
-    skips = _skips(env)
+    refused = _refusals(env, agent, "" if checked else _why_unchecked(rec, me))
     amend = attestation.is_amend(argvs[0]) if argvs else (source == "commit" and obj == "HEAD")
     parents, merge = _parents(repo, source, amend)
-    if not checked or skips:
+    if refused:
+        skips = any(f.rule == "bypass-skip-env" for f in refused)
         pid = attestation.merge_id(repo, parents) if merge and not skips else None
         if pid is not None and pid == attestation.empty_id(repo):
             attestation.add_trailer(repo, msgfile, pid)  # a merge with no changes of its own
             return 0
-        why = list(skips)
-        if rec is None:
-            why.append("the pre-commit stage did not run: git commit --no-verify/-n, SKIP, "
-                       "or no guardrails pre-commit hook in .pre-commit-config.yaml")
-        elif rec.get("git") != me:
-            why.append("the pre-commit stage did not run for this commit (its last check was "
-                       "for an earlier git command): git commit --no-verify/-n or SKIP")
-        else:
-            why.append("the pre-commit stage checked a different change than the one being "
-                       "committed (the index changed after the check)")
-        sys.stderr.write(_refusal(why, agent))
+        from guardrails import report
+
+        report.write(report.render(refused, fmt, {}), sys.stderr)
         return 1
     if not _attests(repo, agent):
         return 0
@@ -162,27 +173,25 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     return 0
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the require-checks hook: ``MSGFILE [SOURCE [OBJECT]]`` (git's own
-    arguments) or ``MSGFILE`` with PRE_COMMIT_COMMIT_MSG_SOURCE/_OBJECT_NAME (both runners)."""
+def hook(args: list[str], fmt: str = "text") -> int:
+    """The require-checks hook (guardrails.hookrun runs it): ``MSGFILE [SOURCE [OBJECT]]``
+    (git's own arguments) or ``MSGFILE`` with PRE_COMMIT_COMMIT_MSG_SOURCE/_OBJECT_NAME (both
+    runners). Exit 1 with the refusal's findings, 2 without a usable message file."""
     from guardrails.errors import GuardrailsError
 
-    args = list(sys.argv[1:] if argv is None else argv)
+    stage = ("configure it for the prepare-commit-msg stage (stages: [prepare-commit-msg]) "
+             "and install that hook type: pre-commit install -t prepare-commit-msg")
     if not args:
-        sys.stderr.write("require-checks: error: no commit message file given\n"
-                         "  fix: configure it for the prepare-commit-msg stage "
-                         "(stages: [prepare-commit-msg]) and install that hook type: "
-                         "pre-commit install -t prepare-commit-msg\n")
-        return 2
+        raise GuardrailsError("no commit message file given", stage)
     source = os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE") or (args[1] if len(args) > 1 else "")
     obj = os.environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME") or (args[2] if len(args) > 2 else "")
     try:
-        return prepare_commit_msg(args[0], source, obj)
-    except GuardrailsError as e:
-        sys.stderr.write(f"require-checks: error: {e}\n")
-        return 2
+        return prepare_commit_msg(args[0], source, obj, fmt=fmt)
     except OSError as e:  # the message file
-        sys.stderr.write(f"require-checks: error: cannot read or write the commit message "
-                         f"file: {e}\n  fix: run it as git's prepare-commit-msg hook "
-                         "(stages: [prepare-commit-msg]), which passes that file\n")
-        return 2
+        from guardrails.errors import environment_error
+
+        if environment_error(e) is not None:
+            raise
+        raise GuardrailsError(f"cannot read or write the commit message file: {e}",
+                              "run it as git's prepare-commit-msg hook (stages: "
+                              "[prepare-commit-msg]), which passes that file") from None

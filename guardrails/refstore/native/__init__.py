@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 HOOKS = ("reference-transaction", "pre-auto-gc", "post-checkout", "post-commit")
 TEMPLATES = {"post-checkout": "after.sh", "post-commit": "after.sh"}  # others: shim.sh
 MARKER = "guardrails-shim-version:"
+JOURNAL_MARKER = "guardrails-journal:"  # the journal definition a shim was written from
 STATE = "install.json"
 
 
@@ -35,11 +36,15 @@ def hooks_dir(repo: git.Repo) -> str:
 def render(hook: str, repo: git.Repo) -> str:
     from importlib import resources
 
+    from guardrails.refstore import journal
+
     template = TEMPLATES.get(hook, "shim.sh")
     text = resources.files("guardrails.refstore.native").joinpath(template).read_text()
     for key, value in (("@HOOK@", hook), ("@PYTHON@", sys.executable),
                        ("@COMMON@", repo.common_dir)):
         text = text.replace(key, value.replace("'", "'\\''"))
+    for key, value in journal.shell_constants().items():  # the journal's one definition
+        text = text.replace(key, value)
     return text
 
 
@@ -144,25 +149,32 @@ def installed(repo: git.Repo) -> bool:
     return all(is_ours(os.path.join(d, name)) for name in HOOKS)
 
 
-def _version(text: str) -> str:
-    i = text.find(MARKER)
-    return text[i + len(MARKER):].split("\n", 1)[0].strip() if i >= 0 else ""
+def _version(text: str, marker: str = MARKER) -> str:
+    i = text.find(marker)
+    return text[i + len(marker):].split("\n", 1)[0].strip() if i >= 0 else ""
 
 
 def outdated(repo: git.Repo) -> list[str]:
-    """Installed shims older than this version's (``guardrails-shim-version``)."""
+    """Installed shims older than this version's (``guardrails-shim-version``), or written
+    from another definition of the journal than guardrails.refstore.journal's."""
     from importlib import resources
 
+    from guardrails.refstore import journal
+
     files = resources.files("guardrails.refstore.native")
+    journal_id = journal.shell_constants()["@JOURNAL_ID@"]
     old: list[str] = []
     for name in HOOKS:
-        want = _version(files.joinpath(TEMPLATES.get(name, "shim.sh")).read_text())
+        template = files.joinpath(TEMPLATES.get(name, "shim.sh")).read_text()
+        want = _version(template)
         p = os.path.join(hooks_dir(repo), name)
         try:
             with open(p) as f:
-                have = _version(f.read(2048))
+                head = f.read(4096)
         except OSError:
             continue
-        if have and have != want:
+        have = _version(head)
+        if have and (have != want or (JOURNAL_MARKER in template
+                                      and _version(head, JOURNAL_MARKER) != journal_id)):
             old.append(p)
     return old

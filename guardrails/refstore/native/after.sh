@@ -2,7 +2,7 @@
 # git-guardrails native hook: @HOOK@
 # Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
 # hook that was here before (kept as @HOOK@.legacy, which runs first).
-# guardrails-shim-version: 1
+# guardrails-shim-version: 2
 # Runs after the fact and never fails git: it starts Python only when there is work.
 #   post-checkout: `git worktree add` making a new worktree (previous HEAD null, a branch
 #     checkout) -> record-baseline records a session if a task covers the branch; any other
@@ -32,7 +32,9 @@ esac
 py=$GUARDRAILS_PYTHON
 [ -x "$py" ] || py=$(command -v python3 2>/dev/null)
 if [ -z "$py" ]; then
-	echo "git-guardrails: $hook: no Python found ($GUARDRAILS_PYTHON is gone); nothing checked. Fix: git guardrails install" >&2
+	# a finding as guardrails.report renders it (rule ids: guardrails/rules.py)
+	printf '%s\n' "warning[refstore-native-hooks] $hook: no Python found ($GUARDRAILS_PYTHON is gone); nothing checked" \
+		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
 	exit $rc
 fi
 "$py" -I -c 'import sys
@@ -42,6 +44,7 @@ except ImportError:
     sys.exit(3)
 main(sys.argv[1:])' "$@"
 if [ $? -eq 3 ]; then
-	echo "git-guardrails: $hook: cannot import guardrails with $py; nothing checked. Fix: git guardrails install" >&2
+	printf '%s\n' "warning[refstore-native-hooks] $hook: cannot import guardrails with $py; nothing checked" \
+		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
 fi
 exit $rc

@@ -23,7 +23,10 @@ import shlex
 import sys
 import zlib
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from guardrails.findings import Finding
 
 # commands whose ref transactions only re-store refs (pack-refs packs and prunes each ref)
 MAINTENANCE = {"pack-refs", "gc", "maintenance", "repack"}
@@ -288,45 +291,57 @@ class Hook:
 
     # --- prepared ----------------------------------------------------------------------------
 
-    def refusals(self) -> list[tuple[Update, str]]:
-        own_branch = self.own.branch if self.own else None
-        own_id = self.worktree_id(self.git_dir)
-        out: list[tuple[Update, str]] = []
-        policy_loaded = False
-        policy = None
+    def refusals(self) -> list[tuple[Update, str, Finding]]:
+        """(update, why, its finding) for each update this session may not make."""
+        from guardrails.findings import Finding
+
+        s = self.own
+        may = (f"; this session (task {s.task or 'ad hoc'}) may move only its own branch "
+               f"{s.branch}, its own HEAD and refs/worktree/*") if s else ""
+        out: list[tuple[Update, str, Finding]] = []
+        policy: Any = False  # loaded once, when a branch no one owns is moved
         for u in self.updates:
             if u.old == u.new and not Update.zero(u.new):
                 continue
             ref = u.ref
             if ref == "HEAD" or "/" not in ref or ref.startswith(PER_WORKTREE_PREFIXES):
                 continue
-            if ref.startswith("worktrees/"):
-                parts = ref.split("/", 2)
-                if len(parts) == 3 and parts[1] != own_id:
-                    out.append((u, f"{parts[2]} of another worktree ({parts[1]})"))
-                continue
-            if ref.startswith("main-worktree/"):
-                if own_id != "main":
-                    out.append((u, f"{ref[len('main-worktree/'):]} of the main worktree"))
-                continue
-            if not ref.startswith("refs/heads/"):
-                continue
-            name = ref[len("refs/heads/"):]
-            if name == own_branch:
+            name = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
+            if name is not None and name == (s.branch if s else None):
                 why = self.unchecked(u)
                 if why:
-                    out.append((u, why))
+                    out.append((u, why, Finding("refstore-ref-unchecked",
+                                                f"ref update refused: {ref}: {why}", CHECK_FIX)))
                 continue
-            owner = self.owner_of(name)
+            why = self.other_worktree(ref) if name is None else None
+            owner = self.owner_of(name) if name is not None else None
             if owner is not None:
-                out.append((u, f"{name} is {owner[1]}"))
+                why = f"{name} is {owner[1]}"
+            if why:
+                out.append((u, why, Finding("refstore-ref-foreign",
+                                            f"ref update refused: {ref}: {why}{may}", OWN_FIX)))
                 continue
-            if not policy_loaded:
-                policy_loaded = True
+            if name is None:
+                continue
+            if policy is False:
                 policy = self._policy()
             if policy is not None and policy.is_protected(name):
-                out.append((u, f"{name} is protected by the policy ({policy.source})"))
+                why = f"{name} is protected by the policy ({policy.source})"
+                out.append((u, why, Finding("refstore-ref-protected",
+                                            f"ref update refused: {ref}: {why}{may}", OWN_FIX)))
         return out
+
+    def other_worktree(self, ref: str) -> Optional[str]:
+        """Why a per-worktree ref of another worktree (``worktrees/NAME/…``,
+        ``main-worktree/…``) is not this session's to move, or None."""
+        own_id = self.worktree_id(self.git_dir)
+        if ref.startswith("worktrees/"):
+            parts = ref.split("/", 2)
+            if len(parts) == 3 and parts[1] != own_id:
+                return f"{parts[2]} of another worktree ({parts[1]})"
+        elif ref.startswith("main-worktree/") and own_id != "main":
+            return f"{ref[len('main-worktree/'):]} of the main worktree"
+        return None
 
     def _policy(self) -> Any:
         from guardrails.scope import policy as policies
@@ -334,7 +349,13 @@ class Hook:
         try:
             return policies.load_trusted(self.repo)
         except Exception as e:  # an unreadable policy must not make every ref update fail
-            sys.stderr.write(f"git-guardrails: cannot read the policy: {e}\n")
+            from guardrails.findings import WARNING, Finding
+
+            say([Finding("policy-invalid",
+                         f"reference-transaction: cannot read the trusted policy ({e}); "
+                         "protected branches are not checked for this ref update",
+                         "fix .guardrails.toml on the base branch (git guardrails doctor "
+                         "names the line)", severity=WARNING)])
             return None
 
     def unchecked(self, u: Update) -> Optional[str]:
@@ -349,15 +370,7 @@ class Hook:
                     "pre-commit checks did not run for it")
         record = _read_json(os.path.join(self.git_dir, "guardrails", CHECKED))
         if record is None:
-            if not self.checks_expected():
-                return None  # the skipped-hooks check is not in use here
-            tree = commit_tree(self.common, u.new)
-            if tree is None or (not Update.zero(u.old) and
-                                commit_tree(self.common, u.old) == tree):
-                return None
-            return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the "
-                    "pre-commit checks never saw: no check has run in this worktree yet "
-                    "(--no-verify, SKIP, PRE_COMMIT_ALLOW_NO_CONFIG, or commit-tree + update-ref)")
+            return self.never_checked(u)
         by_process = record.get("git")
         if not by_process:
             return None  # a record this version cannot read: do not guess
@@ -382,6 +395,18 @@ class Hook:
                 f"checks never saw in this session (not one of the {len(seen)} checked "
                 "commits' trees, nor the baseline's): --no-verify, SKIP, or commit-tree + "
                 "update-ref")
+
+    def never_checked(self, u: Update) -> Optional[str]:
+        """Why a session commit is refused when no check has recorded anything in this
+        worktree yet, or None (no guardrails pre-commit stage in use, no content change)."""
+        if not self.checks_expected():
+            return None  # the skipped-hooks check is not in use here
+        tree = commit_tree(self.common, u.new)
+        if tree is None or (not Update.zero(u.old) and commit_tree(self.common, u.old) == tree):
+            return None
+        return (f"commit {u.new[:12]} on your branch has a tree ({tree[:12]}) the pre-commit "
+                "checks never saw: no check has run in this worktree yet (--no-verify, SKIP, "
+                "PRE_COMMIT_ALLOW_NO_CONFIG, or commit-tree + update-ref)")
 
     def checks_expected(self) -> bool:
         """Whether this worktree's commits go through the guardrails pre-commit stage, which
@@ -409,15 +434,19 @@ class Hook:
             return False
 
     def prepared(self) -> int:
+        from guardrails.findings import Finding
+
         if self.own is None and not self.own_broken:
             return 0
         if self.own_broken:
             bad = [u for u in self.updates if u.ref.startswith("refs/heads/")
                    and u.old != u.new]
             if bad:
-                sys.stderr.write(
-                    "git-guardrails: refusing ref updates: this worktree's session record "
-                    "cannot be read\n  fix: git guardrails finish --force\n")
+                say([Finding("refstore-session-unreadable",
+                             f"ref update refused ({', '.join(u.ref for u in bad)}): this "
+                             "worktree's session record cannot be read, so what it may move "
+                             "is unknown", "git guardrails finish --force   # a human, at a "
+                             "terminal; then git guardrails start")])
                 return 1
             return 0
         refused = self.refusals()
@@ -427,19 +456,9 @@ class Hook:
 
         s = self.own
         assert s is not None
-        lines = ["git-guardrails: ref update refused (reference-transaction):"]
-        for u, why in refused:
-            lines.append(f"  {u.ref}: {why}")
-        lines.append(f"  this session (task {s.task or 'ad hoc'}) may move only its own branch "
-                     f"`{s.branch}`, its own HEAD and refs/worktree/*.")
-        if any("never saw" in why or "did not run" in why for _, why in refused):
-            lines.append("  fix: commit without --no-verify / SKIP so the checks run "
-                         "(git commit), or `git guardrails check` first")
-        else:
-            lines.append("  fix: commit on your own branch; a human moves other branches "
-                         "(outside any session), or merges your branch after review")
-        sys.stderr.write("\n".join(lines) + "\n")
-        journal.append(self.common, [self.entry(u, "refused", note=why) for u, why in refused])
+        say([f for _u, _why, f in refused], {"task": s.task or "ad hoc"})
+        journal.append(self.common, [self.entry(u, "refused", note=why, rule=f.rule)
+                                     for u, why, f in refused])
         return 1
 
     # --- committed ---------------------------------------------------------------------------
@@ -484,13 +503,10 @@ class Hook:
                 "task": task, "worktree": top}
 
     def committed(self) -> int:
-        from guardrails import git
-        from guardrails.refstore import journal
-
         branch_owner = {s.branch: gd for gd, s in self.sessions.items()
                         if s is not None and s.branch}
         entries: list[dict[str, Any]] = []
-        loud: list[str] = []
+        loud: list[Any] = []
         for u in self.updates:
             if u.old == u.new:
                 continue
@@ -500,49 +516,80 @@ class Hook:
                 continue
             if self.own is not None and u.ref == "HEAD":
                 continue  # the reflog-only HEAD half of a branch update
-            owner_session = self.sessions.get(owner) if owner else None
-            tip_path = os.path.join(owner, "guardrails", TIP) if owner else ""
-            last, tip_time = journal.read_tip(tip_path, u.ref) if owner else (None, 0.0)
-            if owner_session is not None and tip_time < owner_session.started:
-                last = None  # recorded before this session began
-            if owner and Update.zero(u.old) and last and last != u.new:
-                # `git update-ref REF NEW` without an old value: git (2.39) reports the old
-                # value as zero; the branch was at the last value this hook saw it take
-                u = Update(last, u.new, u.ref)
-            entries.append(self.entry(u, "update"))
             if owner is None:
-                continue
-            moved = self.moved_back(u, owner, owner_session)
-            if moved is not None:
-                entries.append(moved)
-                if moved["kind"] == "rollback":
-                    loud.append(f"git-guardrails: WARNING: {moved['note']}. Commits lost from "
-                                f"the branch: {u.new[:12] if not Update.zero(u.new) else ''}"
-                                f"..{u.old[:12]}\n  restore: {moved['restore']}")
-            if Update.zero(u.new):
-                continue
-            if owner == self.git_dir and self.cmd == "commit" and self.checked_here():
-                add_checked(self.git_dir, u.new, commit_tree(self.common, u.new))
-            if (last and last != u.new and not Update.zero(u.old) and u.old != last
-                    and not (owner == self.git_dir and self.requested())
-                    and not git.is_ancestor(self.repo, last, u.new)):
-                top = self.where(owner)
-                # the index still holds the lost commits' content, so the next commit usually
-                # re-adds it; a merge puts the lost history back whether or not it did
-                restore = f"git -C {shlex.quote(top)} merge --no-edit {last[:12]}"
-                entries.append(self.entry(u, "rollback", lost=last, restore=restore,
-                                          note=f"{u.ref} was at {last[:12]} and went back to "
-                                               f"{u.old[:12]} without a ref update"))
-                loud.append(f"git-guardrails: WARNING: {u.ref} was rolled back: it was at "
-                            f"{last[:12]}, then at {u.old[:12]} with no ref update in between "
-                            f"(a concurrent pack-refs/gc). Commits lost from the branch: "
-                            f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
-            journal.write_tip(tip_path, u.new, u.ref)
+                entries.append(self.entry(u, "update"))
+            else:
+                self.committed_branch(u, owner, entries, loud)
         if entries:
+            from guardrails.refstore import journal
+
             journal.append(self.common, entries)
         if loud:
-            sys.stderr.write("\n".join(loud) + "\n")
+            say(loud)
         return 0
+
+    def committed_branch(self, u: Update, owner: str, entries: list[dict[str, Any]],
+                         loud: list[Any]) -> None:
+        """Journal an update of a session's branch (``owner``: that session's git dir), and
+        say loudly when it rolled the branch back."""
+        from guardrails import git
+        from guardrails.findings import WARNING, Finding
+        from guardrails.refstore import journal
+
+        owner_session = self.sessions.get(owner)
+        tip_path = os.path.join(owner, "guardrails", TIP)
+        last, tip_time = journal.read_tip(tip_path, u.ref)
+        if owner_session is not None and tip_time < owner_session.started:
+            last = None  # recorded before this session began
+        if Update.zero(u.old) and last and last != u.new:
+            # `git update-ref REF NEW` without an old value: git (2.39) reports the old
+            # value as zero; the branch was at the last value this hook saw it take
+            u = Update(last, u.new, u.ref)
+        entries.append(self.entry(u, "update"))
+        moved = self.moved_back(u, owner, owner_session)
+        if moved is not None:
+            entries.append(moved)
+            if moved["kind"] == "rollback":
+                loud.append(Finding(
+                    "refstore-rollback",
+                    f"{moved['note']}. Commits lost from the branch: "
+                    f"{u.new[:12] if not Update.zero(u.new) else ''}..{u.old[:12]}",
+                    str(moved["restore"]), severity=WARNING))
+        if Update.zero(u.new):
+            return
+        if owner == self.git_dir and self.cmd == "commit" and self.checked_here():
+            add_checked(self.git_dir, u.new, commit_tree(self.common, u.new))
+        if (last and last != u.new and not Update.zero(u.old) and u.old != last
+                and not (owner == self.git_dir and self.requested())
+                and not git.is_ancestor(self.repo, last, u.new)):
+            top = self.where(owner)
+            # the index still holds the lost commits' content, so the next commit usually
+            # re-adds it; a merge puts the lost history back whether or not it did
+            restore = f"git -C {shlex.quote(top)} merge --no-edit {last[:12]}"
+            entries.append(self.entry(u, "rollback", lost=last, restore=restore,
+                                      note=f"{u.ref} was at {last[:12]} and went back to "
+                                           f"{u.old[:12]} without a ref update"))
+            loud.append(Finding(
+                "refstore-rollback",
+                f"{u.ref} was rolled back: it was at {last[:12]}, then at {u.old[:12]} with "
+                f"no ref update in between (a concurrent pack-refs/gc). Commits lost from the "
+                f"branch: {u.old[:12]}..{last[:12]}", restore, severity=WARNING))
+        journal.write_tip(tip_path, u.new, u.ref)
+
+
+# the fixes of the refusals of the prepared state
+OWN_FIX = ("commit on your own branch; a human moves other branches (outside any session), or "
+           "merges your branch after review")
+CHECK_FIX = ("commit without --no-verify / SKIP so the checks run (git commit), or run "
+             "`git guardrails check` first")
+
+
+def say(found: list[Any], meta: Optional[dict[str, Any]] = None) -> None:
+    """Findings on stderr, rendered like every other refusal (guardrails.report)."""
+    from guardrails import report
+
+    report.write(report.text(found, meta or {}, color=report.color_for(sys.stderr)),
+                 sys.stderr)
 
 
 def restore_command(ref: str, lost: str, now: str, top: str) -> str:
@@ -570,14 +617,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if subcommand(_parent_argv()) in MAINTENANCE:
         return 0
-    try:
-        hook = Hook(state, updates)
-        return hook.prepared() if state == "prepared" else hook.committed()
-    except Exception as e:  # never break git because of our own bug; say so
-        sys.stderr.write(f"git-guardrails: reference-transaction ({state}): internal error, "
-                         f"ref update not checked: {type(e).__name__}: {e}\n")
-        return 0
+    from guardrails.errors import handle
 
+    # never break git because of our own bug: a problem is a warning, the update goes on
+    # unchecked; the refusals of the prepared state are exit 1
+    return handle("reference-transaction", lambda: _run(state, updates),
+                  never_fail=f"ref update not checked ({state})")
+
+
+def _run(state: str, updates: list[Update]) -> int:
+    hook = Hook(state, updates)
+    return hook.prepared() if state == "prepared" else hook.committed()
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -8,6 +8,40 @@
 GUARDRAILS_PYTHON='@PYTHON@'
 GUARDRAILS_COMMON='@COMMON@'
 hook='@HOOK@'
+# The journal's format and rotation size come from guardrails/refstore/journal.py, written here
+# by `git guardrails install` (a test checks an installed shim against it): do not edit.
+# guardrails-journal: @JOURNAL_ID@
+journal_file='@JOURNAL@'
+journal_max=${@JOURNAL_MAX_ENV@:-@JOURNAL_MAX@}
+# the one character set the fast path writes into JSON as it is (no escapes needed); a path,
+# ref or task name with anything else goes to Python
+plain='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+@:,=~ -'
+
+# Append "$1" (whole lines) to the journal "$j" as guardrails.state.append_line does: one
+# write under flock(2) on the journal file itself, a torn last line ended first. Fails (and
+# writes nothing) when the journal is due for rotation -- its size plus the new lines past
+# $journal_max -- or was rotated while this waited for the lock: Python then appends, and
+# rotates under the same lock.
+journal_append() {
+	command exec 9>> "$j" || return 1
+	if ! flock -x 9 || ! [ "$j" -ef /dev/fd/9 ]; then
+		exec 9>&-
+		return 1
+	fi
+	size=$(wc -c < "$j")
+	if [ $((size + ${#1})) -gt "$journal_max" ]; then
+		exec 9>&-
+		return 1
+	fi
+	if [ "$size" -gt 0 ] && [ -n "$(tail -c 1 "$j")" ]; then
+		set -- "
+$1"
+	fi
+	printf '%s' "$1" >&9
+	set -- $?
+	exec 9>&-
+	return "$1"
+}
 
 common=
 if [ -n "${GIT_DIR:-}" ]; then
@@ -83,8 +117,10 @@ fi
 
 case $hook in
 pre-auto-gc)
-	echo "git-guardrails: automatic gc deferred: agent session(s) active in:$active." >&2
-	echo "  run \`git guardrails gc\` when they have finished (or \`git guardrails gc --wait\`)." >&2
+	# a finding as guardrails.report renders it (rule ids: guardrails/rules.py)
+	printf '%s\n' "error[refstore-auto-gc-deferred] automatic gc deferred: agent session(s) active in:$active" \
+		"  fix: git guardrails gc (when they have finished), or git guardrails gc --wait" \
+		"guardrails: 1 error(s), 0 warning(s)" >&2
 	exit 1
 	;;
 esac
@@ -156,7 +192,8 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 $fields
 FIELDS
 		[ -n "$branch" ] && [ -n "$task" ] && fast=1
-		case $PWD in *'"'* | *'\'*) fast= ;; esac
+		t=${task#\"}
+		case $PWD${t%\"}$sub in *[!$plain]*) fast= ;; esac
 	fi
 	if [ -n "$fast" ]; then
 		tipf=$gd/guardrails/tip
@@ -166,7 +203,7 @@ FIELDS
 			[ -n "$r" ] || continue
 			[ "$o" = "$n" ] && continue
 			case $r in
-			*'"'* | *'\'*) fast= ;;
+			*[!$plain]*) fast= ;;
 			HEAD) ;;
 			"refs/heads/$branch")
 				# only a plain commit surely moves the branch forward; a reset, rebase,
@@ -194,10 +231,14 @@ UPDATES
 		if [ -n "$fast" ] && [ "$1" = prepared ]; then
 			exit 0
 		fi
-		j=$common/guardrails/journal.jsonl
-		if [ -n "$fast" ] && [ -e "$j" ] && [ "$(wc -c < "$j")" -gt 1000000 ]; then
-			fast=  # time to rotate: Python does it under the journal's lock
-		fi
+		j=$common/$journal_file
+		case $journal_max in
+		*[!0123456789]* | '' | ????????????????*)
+			fast=  # not a plain number: Python reads it (journal.py)
+			;;
+		*) [ "$journal_max" -ge @JOURNAL_MIN@ ] || journal_max=@JOURNAL_MIN@ ;;
+		esac
+		command -v flock > /dev/null 2>&1 || fast=  # Python takes the journal's lock
 		ck=$gd/guardrails/checked-commits
 		if [ -n "$fast" ] && [ -n "$matched" ] && [ -e "$ck" ] && [ "$(wc -c < "$ck")" -gt 30000 ]; then
 			fast=  # time to trim the checked-commits record: Python does it
@@ -207,13 +248,15 @@ UPDATES
 			out=
 			while read -r o n r; do
 				[ -n "$r" ] || continue
-				out="$out{\"kind\": \"update\", \"new\": \"$n\", \"old\": \"$o\", \"ref\": \"$r\", \"task\": $task, \"time\": $now, \"worktree\": \"$PWD\"}
+				out="$out@JOURNAL_LINE@
 "
 			done <<LINES
 $lines
 LINES
-			mkdir -p "$common/guardrails"
-			[ -z "$out" ] || printf '%s' "$out" >> "$j"
+			mkdir -p "${j%/*}"
+			[ -z "$out" ] || journal_append "$out" || fast=  # Python appends (and rotates)
+		fi
+		if [ -n "$fast" ] && [ "$1" = committed ]; then
 			[ -z "$newtip" ] || printf '%s\n' "$newtip" > "$tipf"
 			if [ -n "$matched" ] && [ -n "$newtip" ]; then
 				# checked-commits: this commit's tree was seen by the checks (reftx.py)
@@ -227,7 +270,8 @@ fi
 py=$GUARDRAILS_PYTHON
 [ -x "$py" ] || py=$(command -v python3 2>/dev/null)
 if [ -z "$py" ]; then
-	echo "git-guardrails: $hook: no Python found ($GUARDRAILS_PYTHON is gone); ref updates are NOT checked. Fix: git guardrails install" >&2
+	printf '%s\n' "warning[refstore-native-hooks] $hook: no Python found ($GUARDRAILS_PYTHON is gone); ref updates are NOT checked" \
+		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
 	exit 0
 fi
 printf '%s\n' "$input" | "$py" -I -c 'import sys
@@ -238,7 +282,8 @@ except ImportError:
 sys.exit(main(sys.argv[1:]))' "$@"
 rc=$?
 if [ $rc -eq 3 ]; then
-	echo "git-guardrails: $hook: cannot import guardrails with $py; ref updates are NOT checked. Fix: git guardrails install" >&2
+	printf '%s\n' "warning[refstore-native-hooks] $hook: cannot import guardrails with $py; ref updates are NOT checked" \
+		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
 	exit 0
 fi
 exit $rc
