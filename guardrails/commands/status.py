@@ -16,8 +16,8 @@ merge-tree`` per pair of session tips (and per tip against the base) not yet in 
 """
 from __future__ import annotations
 
-import concurrent.futures
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
@@ -112,10 +112,23 @@ def _fill(repo: git.Repo, rows: list[tuple[Row, Optional[session.Session]]]) -> 
     """The git side of every row that has a work tree: dirty files (one ``git status`` per
     worktree, a few at a time, beside the commit reads), ahead/behind, changed paths."""
     live = [(r, s) for r, s in rows if r.state not in ("bare", "prunable")]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        committed = pool.submit(_commits, repo, live)
+    got: list[Any] = []
+
+    def commits() -> None:
+        try:
+            got.append(_commits(repo, live))
+        except BaseException as e:  # raised again below, in the caller's thread
+            got.append(e)
+
+    beside = threading.Thread(target=commits, daemon=True)
+    beside.start()
+    try:
         procs = each.run_each(lifecycle.DIRTY_ARGS, [r.path for r, _s in live], env=OTHER)
-        changed = committed.result()
+    finally:
+        beside.join()
+    if isinstance(got[0], BaseException):
+        raise got[0]
+    changed: dict[int, set[str]] = got[0]
     for i, ((row, sess), proc) in enumerate(zip(live, procs)):
         dirty: list[lifecycle.Dirty] = []
         if proc.returncode == 0:
