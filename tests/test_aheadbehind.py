@@ -135,3 +135,19 @@ def test_changed_paths_agree_with_diff_tree(tmp_path: Path) -> None:
     got = aheadbehind.changed_paths(r, [*pairs, (missing, two)])
     assert got == want
     assert aheadbehind._parse_blocks(b"\0" + one.encode() + b"\0", [two]) is None
+
+
+def test_changed_paths_of_merges(history: tuple[Path, list[str], list[str]]) -> None:
+    """A merge commit as the new side is diffed against the old one only, as diff-tree A B."""
+    repo, bases, tips = history
+    r = ggit.discover(str(repo))
+    pairs = [(b, t) for b in bases for t in tips if b != t]
+
+    def expected(a: str, b: str) -> list[str]:
+        out = ggit.run("diff-tree", "-r", "--name-only", "-z", "--no-renames", a, b, "--",
+                       cwd=str(repo)).stdout
+        return [ggit.decode_path(p) for p in ggit.zsplit(out)]
+
+    want = {p: expected(*p) for p in pairs}
+    assert any(len(v) > 3 for v in want.values())
+    assert aheadbehind.changed_paths(r, pairs) == want
