@@ -1,7 +1,8 @@
 """`git guardrails status` on 64 worktrees: wall time against a floor, and the git processes.
 
-A scratch repository gets 64 linked worktrees (48 with a session, half of those with commits,
-all of those dirty). Timed round-robin in one run, without any shim:
+A scratch repository gets 64 linked worktrees (48 with a session, all dirty, 32 of them with a
+commit). Timed round-robin in one run, without any shim, wall time and CPU time (user + system
+of every process: less moved by other jobs on a shared host):
 
 - ``floor``: what any status must run — one ``git worktree list --porcelain -z`` and one
   ``git status --porcelain=v1 -z --untracked-files=all`` in each worktree (there is no git
@@ -9,7 +10,9 @@ all of those dirty). Timed round-robin in one run, without any shim:
 - ``floor-parallel``: the same, the ``git status`` calls ``xargs -P <CPUs>`` at a time (what
   status itself does);
 - ``startup``: ``git-guardrails --version`` (Python and the command line, no git);
-- ``now``: ``git-guardrails status --format json``; ``--compare``: another executable.
+- ``now``: ``git-guardrails status --format json``; ``--compare``: another executable;
+- ``now, a tip moved``: the same right after one session committed (untimed), so that its
+  new tip's merge forecasts are not cached.
 
 Then one untimed run of each executable with a PATH shim that logs every git invocation: the
 processes it starts, and how many more than one per worktree. Target: under 1 s.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -146,11 +150,18 @@ def _cases(tops: list[str], exes: dict[str, str]) -> dict[str, list[str]]:
     return cases
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of every finished child process and their children."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _time(cases: dict[str, list[str]], repo: str, mover: str, env: dict[str, str], runs: int
-          ) -> tuple[dict[str, list[float]], int]:
-    """Round-robin wall times; before each "a tip moved" case one session commits (untimed):
-    its new tip has no merge forecast cached yet."""
+          ) -> tuple[dict[str, list[float]], dict[str, list[float]], int]:
+    """Round-robin wall times and CPU times; before each "a tip moved" case one session
+    commits (untimed): its new tip has no merge forecast cached yet."""
     times: dict[str, list[float]] = {k: [] for k in cases}
+    cpu: dict[str, list[float]] = {k: [] for k in cases}
     rows = 0
     for i in range(runs + 1):  # the first round warms the caches and is not counted
         for name, cmd in cases.items():  # interleaved
@@ -160,9 +171,9 @@ def _time(cases: dict[str, list[str]], repo: str, mover: str, env: dict[str, str
                 _git("add", "--", "src/moves.py", cwd=mover, env=env)
                 _git("commit", "-q", "--no-verify", "-m", "moves", "--", "src/moves.py",
                      cwd=mover, env=env)
-            t0 = time.perf_counter()
+            c0, t0 = _cpu(), time.perf_counter()
             proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=False)
-            elapsed = time.perf_counter() - t0
+            elapsed, used = time.perf_counter() - t0, _cpu() - c0
             if proc.returncode != 0:
                 raise SystemExit(f"status_scale: {name} failed ({proc.returncode}):\n"
                                  f"{proc.stderr.decode(errors='replace')}")
@@ -170,7 +181,8 @@ def _time(cases: dict[str, list[str]], repo: str, mover: str, env: dict[str, str
                 rows = len(json.loads(proc.stdout)["worktrees"])
             if i:
                 times[name].append(elapsed)
-    return times, rows
+                cpu[name].append(used)
+    return times, cpu, rows
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -197,18 +209,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         exes = {"now": args.exe or _tool("git-guardrails"),
                 **({"compare": args.compare} if args.compare else {})}
         load0 = _load()
-        times, rows = _time(_cases(tops, exes), repo, tops[1], env, args.runs)
+        times, cpu, rows = _time(_cases(tops, exes), repo, tops[1], env, args.runs)
         load1 = _load()
         shim_dir, log = _shim(root)
         counts = {name: _count(exe, repo, env, shim_dir, log) for name, exe in exes.items()}
-        return _report(args, times, counts, rows, (load0, load1))
+        return _report(args, times, cpu, counts, rows, (load0, load1))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
 def _report(args: argparse.Namespace, times: dict[str, list[float]],
-            counts: dict[str, dict[str, int]], rows: int, load: tuple[str, str]) -> int:
+            cpu: dict[str, list[float]], counts: dict[str, dict[str, int]], rows: int,
+            load: tuple[str, str]) -> int:
     med = {k: statistics.median(v) for k, v in times.items()}
+    cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
     git_version = subprocess.run(["git", "--version"], capture_output=True, text=True,
                                  check=False).stdout.strip()
     print(f"status_scale: {rows} worktrees ({args.worktrees} linked), {args.runs} runs "
@@ -216,14 +230,16 @@ def _report(args: argparse.Namespace, times: dict[str, list[float]],
     print(f"  floor: worktree list + {rows} x git status, serial: median "
           f"{med['floor'] * 1000:.0f} ms; in parallel (-P {_cpus()}): "
           f"{med['floor-parallel'] * 1000:.0f} ms; git-guardrails --version: "
-          f"{med['startup'] * 1000:.0f} ms")
+          f"{med['startup'] * 1000:.0f} ms; CPU (user + system, every process): floor "
+          f"{cpu_med['floor'] * 1000:.0f} ms, start-up {cpu_med['startup'] * 1000:.0f} ms")
     for name, by in counts.items():
         ts, n = times[name], sum(by.values())
         print(f"  {name}: median {med[name] * 1000:.0f} ms, min {min(ts) * 1000:.0f} ms, max "
               f"{max(ts) * 1000:.0f} ms (target < 1000 ms) = {med[name] / med['floor']:.2f}x "
               f"the floor, {med[name] / med['floor-parallel']:.2f}x the parallel floor "
               f"(less the start-up: {(med[name] - med['startup']) / med['floor']:.2f}x); "
-              f"{n} git processes = {rows} + {n - rows} "
+              f"CPU {cpu_med[name] * 1000:.0f} ms = {cpu_med[name] / cpu_med['floor']:.2f}x "
+              f"the floor's; {n} git processes = {rows} + {n - rows} "
               f"({', '.join(f'{k} {v}' for k, v in sorted(by.items()))})")
         moved = med[f"{name}, a tip moved"]
         print(f"    after one session commits (its merge forecasts not cached): median "
@@ -231,6 +247,7 @@ def _report(args: argparse.Namespace, times: dict[str, list[float]],
     print(f"  {'OK' if med['now'] < 1.0 else 'SLOW'}")
     RESULT.update({"worktrees": rows, "load": list(load), "git": git_version,
                    "median_ms": {k: round(v * 1000) for k, v in med.items()},
+                   "cpu_ms": {k: round(v * 1000) for k, v in cpu_med.items()},
                    "ratio_to_floor": {k: round(med[k] / med["floor"], 2) for k in counts},
                    "ratio_to_parallel_floor": {k: round(med[k] / med["floor-parallel"], 2)
                                                for k in counts},
