@@ -170,7 +170,7 @@ def test_one_broken_worktree_does_not_break_the_others(tmp_path: Path) -> None:
     good = add(repo, tmp_path / "good", "agent/docs-good")
     write(good, "docs/good.md")
     commit_all(good, "good work")
-    broken = [add(repo, tmp_path / f"b{i}", f"agent/docs-b{i}") for i in range(3)]
+    broken = [add(repo, tmp_path / f"b{i}", f"agent/docs-b{i}") for i in range(4)]
     for b in broken:
         write(b, f"docs/{b.name}.md")
         commit_all(b, "work")
@@ -187,7 +187,16 @@ def test_one_broken_worktree_does_not_break_the_others(tmp_path: Path) -> None:
     rec.write_text(json.dumps(data))
     Path(git("rev-parse", "--path-format=absolute", "--git-path", "guardrails/session.json",
              cwd=broken[2]).stdout.strip()).write_text("{not json")
-    out = status(repo)
+    # b3: the commit its HEAD names is gone from the object store
+    tip = git("rev-parse", "HEAD", cwd=broken[3]).stdout.strip()
+    objects = Path(git("rev-parse", "--path-format=absolute", "--git-path", "objects",
+                       cwd=repo).stdout.strip())
+    (objects / tip[:2] / tip[2:]).unlink()
+    shim_dir, log = counting_git(tmp_path / "shim")
+    out = status(repo, env={"PATH": f"{shim_dir}{os.pathsep}{os.environ['PATH']}"})
+    calls = git_calls(log)
+    # nothing falls back to one git process per worktree for the others
+    assert sum(c[0] in ("rev-list", "diff-tree") for c in calls) <= 2, calls
     rows = {r["path"]: r for r in out["worktrees"]}
     g = rows[str(good)]
     assert (g["state"], g["ahead"], g["behind"], g["changed"]) == (
@@ -202,5 +211,7 @@ def test_one_broken_worktree_does_not_break_the_others(tmp_path: Path) -> None:
     b2 = rows[str(broken[2])]
     assert b2["session"] == "unreadable" and (b2["ahead"], b2["behind"]) == (1, 0)
     assert "session-unreadable" in [f["rule"] for f in out["findings"]]
+    b3 = rows[str(broken[3])]
+    assert (b3["ahead"], b3["behind"], b3["changed"]) == (None, None, []), b3
     text = gg("status", cwd=repo)
     assert text.returncode == 0 and str(broken[0]) in text.stdout

@@ -93,16 +93,17 @@ def _commits(repo: git.Repo, live: list[tuple[Row, Optional[session.Session]]]
     each session changed in commits since its baseline (by row index in ``live``): a
     handful of git processes whatever the number of worktrees (guardrails.git.aheadbehind)."""
     names = [r.base for r, _s in live if r.base and r.head] + \
-        [s.baseline for _r, s in live if s is not None and s.baseline]
+        [s.baseline for _r, s in live if s is not None and s.baseline] + \
+        [r.head for r, _s in live if r.head]  # a HEAD whose commit is missing drops out here
     oid = aheadbehind.resolve(repo, names)
-    tips = {i: (oid.get(r.base or ""), r.head) for i, (r, _s) in enumerate(live) if r.head}
+    tips = {i: (oid.get(r.base or ""), oid.get(r.head or "")) for i, (r, _s) in enumerate(live)}
     ab = aheadbehind.counts(repo, [(b, t) for b, t in tips.values() if b and t],
                             names=sorted({r.base for r, _s in live if r.base and oid.get(r.base)}))
     for i, (b, t) in tips.items():
         if b and t and (b, t) in ab:
             live[i][0].ahead, live[i][0].behind = ab[(b, t)]
     # committed since the baseline (tree to tree: plumbing, no index involved)
-    diffs = {i: (oid.get(s.baseline), r.head) for i, (r, s) in enumerate(live)
+    diffs = {i: (oid.get(s.baseline), oid.get(r.head or "")) for i, (r, s) in enumerate(live)
              if s is not None and s.baseline and r.head and r.head != s.baseline}
     paths = aheadbehind.changed_paths(repo, [(a, b) for a, b in diffs.values() if a and b])
     return {i: set(paths.get((a, b), ())) for i, (a, b) in diffs.items() if a and b}
