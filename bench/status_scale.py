@@ -92,7 +92,7 @@ DIRTY = ("status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-su
 SERIAL = ('git worktree list --porcelain -z >/dev/null || exit 1\n'
           'for d in "$@"; do git -C "$d" ' + " ".join(DIRTY) + ' >/dev/null || exit 1; done\n')
 PARALLEL = ('git worktree list --porcelain -z >/dev/null || exit 1\n'
-            'printf "%s\\0" "$@" | xargs -0 -P "$GUARDRAILS_BENCH_P" -I{} git -C {} '
+            'printf "%s\\0" "$@" | xargs -0 -P "$STATUS_BENCH_P" -I{} git -C {} '
             + " ".join(DIRTY) + ' >/dev/null\n')
 
 
@@ -203,7 +203,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         env.update({"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
                     "GIT_COMMITTER_EMAIL": "b@b", "GIT_CONFIG_NOSYSTEM": "1",
                     "HOME": root, "GIT_OPTIONAL_LOCKS": "0",
-                    "GUARDRAILS_BENCH_P": str(_cpus())})
+                    "STATUS_BENCH_P": str(_cpus())})
         repo = build(root, args.worktrees, env)
         tops = [repo] + [os.path.join(root, f"w{i}") for i in range(args.worktrees)]
         exes = {"now": args.exe or _tool("git-guardrails"),

@@ -28,9 +28,8 @@ def run_each(args: Sequence[str], dirs: Sequence[str],
     width = max(1, width or cpus())
     running: deque[git.Running] = deque()
     done: list[git.Completed] = []
-    pending = iter(dirs)
     try:
-        for d in pending:
+        for d in dirs:
             running.append(git.start(*args, cwd=d, env=env))
             if len(running) >= width:
                 done.append(running.popleft().wait())
