@@ -127,9 +127,14 @@ def _fill(repo: git.Repo, rows: list[tuple[Row, Optional[session.Session]]]) -> 
         procs = each.run_each(lifecycle.DIRTY_ARGS, [r.path for r, _s in live], env=OTHER)
     finally:
         beside.join()
-    if isinstance(got[0], BaseException):
+    changed: dict[int, set[str]] = {}
+    if isinstance(got[0], GuardrailsError):  # git itself failed: say so on each row
+        for row, _s in live:
+            row.note = row.note or got[0].message.splitlines()[0]
+    elif isinstance(got[0], BaseException):
         raise got[0]
-    changed: dict[int, set[str]] = got[0]
+    else:
+        changed = got[0]
     for i, ((row, sess), proc) in enumerate(zip(live, procs)):
         dirty: list[lifecycle.Dirty] = []
         if proc.returncode == 0:
