@@ -79,6 +79,9 @@ def dumps(doc: Any) -> str:
         return json.dumps(doc, indent=2)
 
 
+_INFINITE = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
+
+
 def _encode(o: Any, pad: str) -> str:
     t = type(o)
     if t is str:
@@ -109,6 +112,8 @@ def _encode(o: Any, pad: str) -> str:
         return "false"
     if t is int:
         return int.__repr__(o)
+    if t is float:  # json's own spelling (status has times)
+        return float.__repr__(o) if o == o and o not in _INFINITE else _INFINITE.get(o, "NaN")
     raise _Unusual
 
 

@@ -88,7 +88,7 @@ def test_grouped_text_colour_only_when_asked() -> None:
     assert plain.splitlines()[1] == f"commit {'c' * 12} s (aider)"
 
 
-_json_scalars = (st.none() | st.booleans() | st.integers() | st.text()
+_json_scalars = (st.none() | st.booleans() | st.integers() | st.floats() | st.text()
                  | st.text(alphabet=st.sampled_from("\x00\x1f\"\\/\u2028\ud800é😀 \n\t")))
 _json_docs = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=4)
                           | st.tuples(inner, inner)

@@ -4,17 +4,20 @@ One row per worktree (path, branch, task, baseline, ahead/behind the base, dirty
 session, last finding), then the active tasks whose changed paths overlap and the worktrees
 without a session (the main checkout first of all) that became dirty while sessions are active.
 
-Cost: one ``git worktree list --porcelain -z``, the trusted policy (two calls), then per
-worktree a ``git status`` and a ``git rev-list --count`` and, with a session, one ``git diff
---name-only`` from its baseline to its HEAD; run a few at a time. Every read runs with
-GIT_OPTIONAL_LOCKS=0, so polling never takes index.lock. The CONFLICTS column: one ``git
+Cost: one ``git worktree list --porcelain -z``, the trusted policy (two calls), one ``git
+status`` per worktree (as many at a time as there are CPUs, guardrails.git.each), and beside
+them a fixed number of calls whatever the number of worktrees (guardrails.git.aheadbehind):
+one ``cat-file --batch-check`` for the bases and baselines, one ``for-each-ref`` with an
+``%(ahead-behind:…)`` atom per tip (git < 2.41: ``merge-base --octopus`` + ``rev-list
+--parents``), one ``diff-tree --stdin`` for every session's baseline..HEAD. Every read runs
+with GIT_OPTIONAL_LOCKS=0, so polling never takes index.lock. The CONFLICTS column: one ``git
 merge-tree`` per pair of session tips (and per tip against the base) not yet in the cache
 (guardrails.review.conflicts).
 """
 from __future__ import annotations
 
-import concurrent.futures
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
@@ -24,7 +27,7 @@ import click
 from guardrails import git, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import WARNING, Finding, printable, shell_path
-from guardrails.git import worktrees
+from guardrails.git import aheadbehind, each, worktrees
 from guardrails.review import conflicts
 from guardrails.scope import policy as policies
 from guardrails.sessions import lifecycle, session
@@ -55,11 +58,13 @@ class Row:
     conflicts: Optional[dict[str, Any]] = None  # paths that conflict: {"base": n, "branches"}
 
 
-def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
+def _facts(wt: worktrees.Worktree, default_base: str
+           ) -> tuple[Row, Optional[session.Session]]:
+    """What the worktree list and the files of its private git dir say (no git process)."""
     row = Row(path=wt.path, branch=wt.branch, head=wt.head, main=wt.is_main)
     if wt.bare:
         row.state = "bare"
-        return row
+        return row, None
     if wt.prunable is not None or not os.path.isdir(wt.path):
         row.state = "prunable"
         row.note = wt.prunable or "its directory is gone"
@@ -79,35 +84,71 @@ def _row(repo: git.Repo, wt: worktrees.Worktree, default_base: str) -> Row:
         row.task = sess.task or "ad hoc: " + ", ".join(sess.allow)
         row.agent, row.baseline, row.started = sess.agent, sess.baseline, sess.started
     row.base = (sess.base if sess and sess.base else None) or default_base
-    if row.state == "prunable":
-        return row
+    return row, sess
+
+
+def _commits(repo: git.Repo, live: list[tuple[Row, Optional[session.Session]]]
+             ) -> dict[int, set[str]]:
+    """Ahead/behind the base of every row with a commit (set on the rows), and the paths
+    each session changed in commits since its baseline (by row index in ``live``): a
+    handful of git processes whatever the number of worktrees (guardrails.git.aheadbehind)."""
+    names = [r.base for r, _s in live if r.base and r.head] + \
+        [s.baseline for _r, s in live if s is not None and s.baseline] + \
+        [r.head for r, _s in live if r.head]  # a HEAD whose commit is missing drops out here
+    oid = aheadbehind.resolve(repo, names)
+    tips = {i: (oid.get(r.base or ""), oid.get(r.head or "")) for i, (r, _s) in enumerate(live)}
+    ab = aheadbehind.counts(repo, [(b, t) for b, t in tips.values() if b and t],
+                            names=sorted({r.base for r, _s in live if r.base and oid.get(r.base)}))
+    for i, (b, t) in tips.items():
+        if b and t and (b, t) in ab:
+            live[i][0].ahead, live[i][0].behind = ab[(b, t)]
+    # committed since the baseline (tree to tree: plumbing, no index involved)
+    diffs = {i: (oid.get(s.baseline), oid.get(r.head or "")) for i, (r, s) in enumerate(live)
+             if s is not None and s.baseline and r.head and r.head != s.baseline}
+    paths = aheadbehind.changed_paths(repo, [(a, b) for a, b in diffs.values() if a and b])
+    return {i: set(paths.get((a, b), ())) for i, (a, b) in diffs.items() if a and b}
+
+
+def _fill(repo: git.Repo, rows: list[tuple[Row, Optional[session.Session]]]) -> None:
+    """The git side of every row that has a work tree: dirty files (one ``git status`` per
+    worktree, a few at a time, beside the commit reads), ahead/behind, changed paths."""
+    live = [(r, s) for r, s in rows if r.state not in ("bare", "prunable")]
+    got: list[Any] = []
+
+    def commits() -> None:
+        try:
+            got.append(_commits(repo, live))
+        except BaseException as e:  # raised again below, in the caller's thread
+            got.append(e)
+
+    beside = threading.Thread(target=commits, daemon=True)
+    beside.start()
     try:
-        dirty = lifecycle.dirty_files(wt.path, env=OTHER)
-        row.dirty = len(dirty)
-        row.dirty_paths = [d.path for d in dirty]
-        row.state = "dirty" if dirty else "clean"
-        if wt.head is not None:
-            proc = git.run("rev-list", "--left-right", "--count", "--end-of-options",
-                           f"{row.base}...{wt.head}", "--", cwd=repo.toplevel, ok=(0, 128))
-            parts = proc.stdout.split()
-            if proc.returncode == 0 and len(parts) == 2:
-                row.behind, row.ahead = int(parts[0]), int(parts[1])
+        procs = each.run_each(lifecycle.DIRTY_ARGS, [r.path for r, _s in live], env=OTHER)
+    finally:
+        beside.join()
+    changed: dict[int, set[str]] = {}
+    if isinstance(got[0], GuardrailsError):  # git itself failed: say so on each row
+        for row, _s in live:
+            row.note = row.note or got[0].message.splitlines()[0]
+    elif isinstance(got[0], BaseException):
+        raise got[0]
+    else:
+        changed = got[0]
+    for i, ((row, sess), proc) in enumerate(zip(live, procs)):
+        dirty: list[lifecycle.Dirty] = []
+        if proc.returncode == 0:
+            dirty = lifecycle.parse_dirty(proc.stdout)
+            row.dirty, row.dirty_paths = len(dirty), [d.path for d in dirty]
+            row.state = "dirty" if dirty else "clean"
+        else:
+            row.state = "error"
+            row.note = git.GitError(lifecycle.DIRTY_ARGS, proc.returncode, proc.stderr
+                                    ).message.splitlines()[0]
         if sess is not None:
-            # committed since the baseline (tree to tree: plumbing, no index involved) plus
-            # everything uncommitted (`git diff` against the work tree would refresh the index
-            # under index.lock, GIT_OPTIONAL_LOCKS or not)
-            committed: set[str] = set()
-            if sess.baseline and wt.head and wt.head != sess.baseline:
-                data = git.run("diff-tree", "-r", "--name-only", "-z", "--no-renames",
-                               "--end-of-options", sess.baseline, wt.head, "--",
-                               cwd=repo.toplevel,
-                               ok=(0, 128)).stdout
-                committed = {git.decode_path(p) for p in git.zsplit(data)}
-            row.changed = sorted(committed | {d.path for d in dirty})
-    except GuardrailsError as e:
-        row.state = "error"
-        row.note = e.message.splitlines()[0]
-    return row
+            # plus everything uncommitted (`git diff` against the work tree would refresh
+            # the index under index.lock, GIT_OPTIONAL_LOCKS or not)
+            row.changed = sorted(changed.get(i, set()) | {d.path for d in dirty})
 
 
 def _became_dirty(row: Row, since: float) -> list[str]:
@@ -153,9 +194,9 @@ def collect(repo: git.Repo) -> tuple[list[Row], list[dict[str, Any]], list[Findi
     except GuardrailsError:
         pol = None  # status still shows the worktrees; `check` reports the policy error
     base = lifecycle.default_base(repo, pol) if pol is None else pol.base
-    workers = min(8, max(1, len(wts)))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        rows = list(pool.map(lambda wt: _row(repo, wt, base), wts))
+    facts = [_facts(wt, base) for wt in wts]
+    _fill(repo, facts)
+    rows = [r for r, _s in facts]
     _drop_nested(rows)
     from guardrails.sessions import health
 

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Any, Optional
 
 from guardrails import git, state
 from guardrails.findings import WARNING, Finding, printable, shell_path
@@ -114,7 +114,8 @@ PENDING = state.Schema("pending worktree add", 1, {
 })
 
 
-def half_made(repo: git.Repo, active: bool) -> list[Finding]:
+def half_made(repo: git.Repo, active: bool,
+              listed: Optional[list[worktrees.Worktree]] = None) -> list[Finding]:
     found: list[Finding] = []
     if not active and os.path.lexists(repo.common_path(session.DIRNAME, maintenance.STATE)):
         found.append(Finding(
@@ -123,41 +124,74 @@ def half_made(repo: git.Repo, active: bool) -> list[Finding]:
             "finish was interrupted)",
             "git guardrails finish --force   # puts gc.auto and maintenance.auto back",
             severity=WARNING))
+    notes, broken = _pending(repo)
+    found += broken
+    if not notes:
+        return found
+    from guardrails.git import aheadbehind
+
+    if listed is None:
+        listed = worktrees.list_worktrees(repo)
+    branches = aheadbehind.resolve(repo, [f"refs/heads/{rec['branch']}" for _p, rec in notes])
+    for p, rec in notes:
+        wt = _find(listed, rec["path"])
+        has_session = wt is not None and wt.git_dir is not None and \
+            session.is_active(wt.git_dir)
+        branch_there = branches.get(f"refs/heads/{rec['branch']}") is not None
+        found.append(_half_made(p, rec, wt, has_session, branch_there))
+    return found
+
+
+def _pending(repo: git.Repo) -> tuple[list[tuple[str, dict[str, Any]]], list[Finding]]:
+    """The notes of ``worktree add`` runs whose process is gone, and the notes that cannot
+    be read."""
     base = repo.common_path(session.DIRNAME, PENDING_DIR)
     try:
         names = sorted(os.listdir(base))
     except OSError:
         names = []
+    notes: list[tuple[str, dict[str, Any]]] = []
+    broken: list[Finding] = []
     for name in names:
         p = os.path.join(base, name)
         try:
             rec = state.read(p, PENDING)
         except state.StateError as e:
-            found.append(e.finding(WARNING))
+            broken.append(e.finding(WARNING))
             continue
-        if rec is None or locks.pid_alive(rec["pid"]):
-            continue
-        wt = worktrees.find(repo, rec["path"])
-        has_session = wt is not None and wt.git_dir is not None and \
-            session.is_active(wt.git_dir)
-        branch_there = git.rev_parse(repo, f"refs/heads/{rec['branch']}") is not None
-        where, br = shell_path(rec["path"]), shell_path(rec["branch"])
-        if has_session or (wt is None and not (branch_there and rec["created_branch"])):
-            fix = f"rm -f -- {shell_path(p)}   # nothing is left half-made"
-            what = "an interrupted `worktree add` left only its note"
-        elif wt is not None:
-            fix = (f"git -C {where} guardrails start && rm -f -- {shell_path(p)}   (or undo "
-                   f"it: git guardrails worktree remove --force {where})")
-            what = f"the worktree {printable(rec['path'])} was created without its session"
-        else:
-            fix = (f"git branch -D {br} && rm -f -- {shell_path(p)}   # it has no commits of "
-                   "its own (or resume: git guardrails worktree add "
-                   f"{where} {br})")
-            what = f"the branch `{printable(rec['branch'])}` was created without its worktree"
-        found.append(Finding("session-half-made", f"interrupted `git guardrails worktree add "
-                             f"{printable(rec['path'])} {printable(rec['branch'])}`: {what}",
-                             fix, severity=WARNING))
-    return found
+        if rec is not None and not locks.pid_alive(rec["pid"]):
+            notes.append((p, rec))
+    return notes, broken
+
+
+def _find(listed: list[worktrees.Worktree], path: str) -> Optional[worktrees.Worktree]:
+    """worktrees.find over a list already made."""
+    want = os.path.realpath(path)
+    for wt in listed:
+        if os.path.realpath(wt.path) == want or os.path.normpath(wt.path) == os.path.normpath(
+                os.path.abspath(path)):
+            return wt
+    return None
+
+
+def _half_made(p: str, rec: dict[str, Any], wt: Optional[worktrees.Worktree],
+               has_session: bool, branch_there: bool) -> Finding:
+    where, br = shell_path(rec["path"]), shell_path(rec["branch"])
+    if has_session or (wt is None and not (branch_there and rec["created_branch"])):
+        fix = f"rm -f -- {shell_path(p)}   # nothing is left half-made"
+        what = "an interrupted `worktree add` left only its note"
+    elif wt is not None:
+        fix = (f"git -C {where} guardrails start && rm -f -- {shell_path(p)}   (or undo "
+               f"it: git guardrails worktree remove --force {where})")
+        what = f"the worktree {printable(rec['path'])} was created without its session"
+    else:
+        fix = (f"git branch -D {br} && rm -f -- {shell_path(p)}   # it has no commits of "
+               "its own (or resume: git guardrails worktree add "
+               f"{where} {br})")
+        what = f"the branch `{printable(rec['branch'])}` was created without its worktree"
+    return Finding("session-half-made", f"interrupted `git guardrails worktree add "
+                   f"{printable(rec['path'])} {printable(rec['branch'])}`: {what}",
+                   fix, severity=WARNING)
 
 
 def orphan_stashes(repo: git.Repo, named: set[str]) -> list[Finding]:
@@ -232,10 +266,12 @@ def findings(repo: git.Repo, listed: Optional[list[worktrees.Worktree]] = None
              ) -> list[Finding]:
     """Everything above, for ``status`` and ``doctor`` (``listed``: the worktrees, when the
     caller has listed them already)."""
+    if listed is None:
+        listed = worktrees.list_worktrees(repo)
     sessions = session.all_sessions(repo)
     live = [s for _gd, s in sessions if s is not None]
     found = state_files(repo, listed)
-    found += half_made(repo, active=bool(sessions))
+    found += half_made(repo, active=bool(sessions), listed=listed)
     found += orphan_stashes(repo, {s.stash for s in live if s.stash})
     found += runner_patches([(s.worktree, s.started) for s in live if s.worktree])
     return found

@@ -42,11 +42,18 @@ class Dirty(Frozen):
         super().__init__(status, path)
 
 
+DIRTY_ARGS = ("status", "--porcelain=v1", "-z", "--untracked-files=all",
+              "--ignore-submodules=none")
+
+
 def dirty_files(toplevel: str, env: Env = None) -> list[Dirty]:
     """Every modified, staged, deleted and untracked (not ignored) file: one read-only
     ``git status`` (GIT_OPTIONAL_LOCKS=0: it never takes index.lock)."""
-    data = git.run("status", "--porcelain=v1", "-z", "--untracked-files=all",
-                   "--ignore-submodules=none", cwd=toplevel, env=env).stdout
+    return parse_dirty(git.run(*DIRTY_ARGS, cwd=toplevel, env=env).stdout)
+
+
+def parse_dirty(data: bytes) -> list[Dirty]:
+    """The files of ``git`` + :data:`DIRTY_ARGS` output (for callers that start it)."""
     fields = git.zsplit(data)
     out: list[Dirty] = []
     i = 0
