@@ -244,3 +244,34 @@ def test_bypass_literal_in_a_range_is_caught(tmp_path: Path) -> None:
     got = _judged(repo)
     assert sorted(c for rule, c in got["rules"]  # type: ignore[attr-defined]
                   if rule == "bypass-added-line") == sorted(bad)
+
+
+def test_patch_log_started_ahead_waits_for_its_orders(tmp_path: Path) -> None:
+    """gather starts git before the policy is read (``ready=False``): the commits are handled
+    as configure() says once it is called; a log never configured (the policy could not be
+    read: exit 2) is drained and dropped by close(), never left hanging."""
+    r, base, oids = _history(tmp_path)
+    data, _ids = patchlog.read(r.toplevel, oids)
+    log = PatchLog.start(r, [f"{base}..HEAD"], ready=False)
+    with pytest.raises(AssertionError, match="configure"):
+        log.line_counts(oids)
+    log.configure(hit_lines, lines=True)
+    assert log.line_counts(oids) == patchlog.patch_lines(data)
+    assert log.hit_patches(oids, hit_lines) == _expected(data)
+    dropped = PatchLog.start(r, [f"{base}..HEAD"], ready=False)
+    dropped.close()
+    assert dropped.thread is None and not dropped.hit and dropped.seen == set(oids)
+
+
+def test_ci_with_a_broken_policy_at_the_merge_base_exits_2(tmp_path: Path) -> None:
+    """The range's logs are already running when the policy turns out unreadable: ci still
+    exits 2 with the policy error, promptly (the early log is closed, not waited on forever)."""
+    from tests.helpers import gg
+
+    repo = make_repo(tmp_path / "r", policy="[guardrails]\nbase = \n")
+    git("switch", "-q", "-c", "agent/auth", cwd=repo)
+    write(repo, "src/auth/a.py", "x = 1\n")
+    commit_all(repo, "c")
+    proc = gg("ci", "--base", "main", "--format", "json", cwd=repo)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr

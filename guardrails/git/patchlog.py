@@ -149,13 +149,14 @@ def _hunk_lines(data: bytes, i: int, stop: int) -> tuple[int, int]:
     return added, removed
 
 
-def _file_lines(data: bytes, eol: int, stop: int) -> Optional[tuple[Optional[int],
-                                                                     Optional[int]]]:
+def _file_lines(data: bytes, eol: int, stop: int, nul: bool) -> Optional[tuple[Optional[int],
+                                                                                Optional[int]]]:
     """(added, removed) of one file's section (its header line ends at ``eol``); (None,
-    None): binary; None: a mode-only change, whose patch does not show whether it is binary."""
+    None): binary; None: a mode-only change, whose patch does not show whether it is binary.
+    ``nul``: whether the commit's text has a NUL byte at all (else none is looked for)."""
     find = data.find
     hunk = find(b"\n@@ ", eol, stop)
-    if hunk != -1 and find(b"\0", hunk, stop) != -1:
+    if hunk != -1 and nul and find(b"\0", hunk, stop) != -1:
         return None, None  # binary content diffed as text (--text): not lines
     if hunk != -1:
         return _hunk_lines(data, hunk, stop)
@@ -172,6 +173,7 @@ def _commit_lines(data: bytes, top: int, end: int) -> dict[str, tuple[Optional[i
     files: dict[str, tuple[Optional[int], Optional[int]]] = {}
     unknown: list[str] = []
     find = data.find
+    nul = find(b"\0", top, end) != -1  # one pass over the commit, not one per file
     i = find(_DIFF_GIT, top - 1, end)
     while i != -1:
         eol = find(b"\n", i + 12, end)
@@ -180,7 +182,7 @@ def _commit_lines(data: bytes, top: int, end: int) -> dict[str, tuple[Optional[i
         nxt = find(_DIFF_GIT, eol, end)
         stop = end if nxt == -1 else nxt
         path = git.decode_path(_header_path(data[i + 12:eol]))
-        got = _file_lines(data, eol, stop)
+        got = _file_lines(data, eol, stop, nul)
         if got is None:
             unknown.append(path)
             got = (0, 0)
@@ -267,14 +269,21 @@ class PatchLog:
         self._parts: list[bytes] = []  # the output not handled yet (its last commit unfinished)
         self._tail = b""  # the last 7 bytes read: a header's "\n" may end the previous chunk
         self._bytes = 0  # bytes handled so far
+        self._ready: Optional[threading.Event] = None  # set once scan and lines are known
 
     @classmethod
     def start(cls, repo: git.Repo, revs: Sequence[str], scan: Optional[Scanner] = None,
-              lines: bool = False) -> PatchLog:
-        """``git log -p --reverse REVS`` in a thread (see the class)."""
+              lines: bool = False, ready: bool = True) -> PatchLog:
+        """``git log -p --reverse REVS`` in a thread (see the class). ``ready=False``: git
+        starts now, before the caller knows what to ask of the log (the policy is still to
+        be read); the commits are handled once :meth:`configure` says how (until then git
+        writes ahead into the pipe)."""
         import threading
 
         log = cls(repo, scan, lines)
+        log._ready = threading.Event()
+        if ready:
+            log._ready.set()
         args = [*CONFIG, "log", "--reverse", *LOG_ARGS, *revs, "--"]
         # not a daemon: a daemon thread still scanning when the interpreter exits is stopped
         # inside re2, which aborts the process (SIGABRT, "terminate called without an active
@@ -283,6 +292,13 @@ class PatchLog:
         log.thread = thread
         thread.start()
         return log
+
+    def configure(self, scan: Optional[Scanner], lines: bool) -> None:
+        """What to do with the commits of a log started with ``ready=False`` (once)."""
+        assert self._ready is not None and not self._ready.is_set()
+        self.scan = scan
+        self.lines = {} if lines else None
+        self._ready.set()  # (the thread reads the two only after this)
 
     @classmethod
     def read(cls, repo: git.Repo, oids: Sequence[str], scan: Optional[Scanner] = None,
@@ -306,6 +322,8 @@ class PatchLog:
     def _feed(self, chunk: bytes) -> bytes:
         """Handle every commit completed by ``chunk`` (b"": the end of the log); return what
         of it goes to git patch-id. Keeps the rest of the last, unfinished commit."""
+        if self._ready is not None and not self._ready.is_set():
+            self._ready.wait()
         last = not chunk
         probe = self._tail + chunk
         cut = probe.rfind(b"\ncommit ")
@@ -346,6 +364,7 @@ class PatchLog:
 
     def join(self) -> None:
         """Wait for the log (re-raising its error here)."""
+        assert self._ready is None or self._ready.is_set(), "configure() it first"
         thread = self.thread
         if thread is not None:
             thread.join()
@@ -354,7 +373,10 @@ class PatchLog:
             raise self.error
 
     def close(self) -> None:
-        """Wait for the thread, whatever it met (the owner is done with the range)."""
+        """Wait for the thread, whatever it met (the owner is done with the range): a log
+        never configured is read to its end and dropped."""
+        if self._ready is not None:
+            self._ready.set()
         thread = self.thread
         if thread is not None:
             thread.join()
@@ -373,6 +395,7 @@ class PatchLog:
 
     def patches(self, oids: Sequence[str]) -> bytes:
         """The log of exactly these commits: the kept one, else read again."""
+        self.join()
         if self.kept is not None and self._covers(oids):
             data = b"".join(self.kept)
             if len(oids) == len(self.seen):

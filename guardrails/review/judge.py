@@ -183,37 +183,53 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
             f"pass the branch the work started from: {fix}")
     name, source = head_branch(repo, head, branch, env)
     label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
-    say(f"reading the policy at {mb[:12]}")
-    pol = policies.load_at(repo, mb, label)
-    commits: list[Commit] = []
     revs = ["-1", head_oid] if single else [f"{since_oid or mb}..{head_oid}"]
-    rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
-    if single or (since_oid or mb) != head_oid:
-        say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
-        first = strict and name is None and pol is not None
-        if first:  # read the commits to judge whether to go on, before starting the patch log
-            commits[:] = changes.commits(repo, revs, numstat=False)
-            require_branch(rng)
-        rng.log = _start_log(repo, revs, pol, name)
-        if not first:  # the checks count lines if need be
-            try:
-                commits[:] = changes.commits(repo, revs, numstat=False)
-            except BaseException:
-                rng.log.close()
-                raise
+    some = single or (since_oid or mb) != head_oid
+    # the range's two logs start before the policy is read (and its code imported), unless
+    # ci must first see whether it may go on at all (require_branch, below)
+    log = PatchLog.start(repo, revs, ready=False) if some and not (strict and name is None) \
+        else None
+    try:
+        if log is not None:
+            git.prefetch(*changes.log_args(revs, numstat=False), cwd=repo.toplevel)
+        say(f"reading the policy at {mb[:12]}")
+        pol = policies.load_at(repo, mb, label)
+        rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, [])
+        if some:
+            say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
+            rng.log = _read_commits(rng, revs, log, strict)
+    except BaseException:
+        if log is not None:
+            log.close()
+        raise
     return rng
 
 
-def _start_log(repo: git.Repo, revs: Sequence[str], pol: Optional[policies.Policy],
-               branch: Optional[str]) -> PatchLog:
-    """The range checks' git log -p | git patch-id, started now to run beside the raw log:
-    scanned for the bypass check's literals as git writes it, and — for the scope check's
-    max-lines budget — its lines counted (the raw log has no --numstat)."""
+def _read_commits(rng: Range, revs: list[str], log: Optional[PatchLog],
+                  strict: bool) -> PatchLog:
+    """The range's commits into ``rng``, and its patch log: the range checks' git log -p |
+    git patch-id, running beside the raw log, scanned for the bypass check's literals as git
+    writes it, and — for the scope check's max-lines budget — its lines counted (the raw log
+    has no --numstat)."""
     from guardrails.checks.bypass import hit_lines
 
-    task = pol.task_for_branch(branch) if pol is not None else None
-    return PatchLog.start(repo, revs, scan=hit_lines,
-                          lines=task is not None and task.max_lines is not None)
+    task = rng.policy.task_for_branch(rng.branch) if rng.policy is not None else None
+    lines = task is not None and task.max_lines is not None
+    if log is None:
+        if strict and rng.branch is None and rng.policy is not None:
+            # read the commits to judge whether to go on, before starting the patch log
+            rng.commits[:] = changes.commits(rng.repo, revs, numstat=False)
+            require_branch(rng)
+        log = PatchLog.start(rng.repo, revs, hit_lines, lines)
+    else:
+        log.configure(hit_lines, lines)
+    try:
+        if not rng.commits:  # the checks count lines if need be
+            rng.commits[:] = changes.commits(rng.repo, revs, numstat=False)
+    except BaseException:
+        log.close()
+        raise
+    return log
 
 
 # --- the range a user writes (check --range A..B) ----------------------------------------------

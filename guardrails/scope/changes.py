@@ -246,11 +246,16 @@ def commits(repo: git.Repo, revs: Sequence[str], numstat: bool = True) -> list[C
     ``numstat=False``: without line counts (``counted`` False; :func:`count_lines` adds them
     when a budget needs them), which saves git a content diff of every file.
     """
+    data = git.out(*log_args(revs, numstat), cwd=repo.toplevel)
+    return _parse_log(_fields(data), numstat)
+
+
+def log_args(revs: Sequence[str], numstat: bool = True) -> tuple[str, ...]:
+    """The git arguments of :func:`commits` (for git.prefetch)."""
     # --root: a root commit's files are changes too, whatever log.showRoot says;
     # --no-show-signature: log.showSignature would mix gpg output into the records.
-    data = git.out("log", "--reverse", "--root", "--no-show-signature", f"--format={_FORMAT}",
-                   *(DIFF_OPTS if numstat else RAW_OPTS), *revs, "--", cwd=repo.toplevel)
-    return _parse_log(_fields(data), numstat)
+    return ("log", "--reverse", "--root", "--no-show-signature", f"--format={_FORMAT}",
+            *(DIFF_OPTS if numstat else RAW_OPTS), *revs, "--")
 
 
 def _parse_log(tokens: list[str], counted: bool = True) -> list[Commit]:

@@ -54,6 +54,8 @@ def trailer_values(message: str) -> list[str]:
     """Every ``Guardrails-Checked`` value in a commit message's trailer block: its last
     paragraph, trailing comment lines ignored (``git commit --no-edit`` after a conflicted
     merge keeps its ``# Conflicts:`` lines)."""
+    if "guardrails-checked" not in message.lower():  # (most commits of a range: no trailer)
+        return []
     lines = message.splitlines()
     while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
         lines.pop()
