@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -394,7 +395,7 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
     got = changes.commits(r, [f"{base}..HEAD"], numstat=False)
     assert not any(c.counted for c in got)
     with pending:
-        changes.count_lines(r, got, pending)
+        changes.count_lines(r, got, lambda oids: pending)
     assert [(c.oid, c.changes) for c in got] == [(c.oid, c.changes) for c in expected]
     assert all(c.counted for c in got)
     kinds = {ch.path: (ch.added, ch.removed) for c in got for ch in c.changes}
@@ -407,3 +408,18 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
     again = pending.line_counts(oids)  # counted on the way = counted from the whole patch
     assert PatchLog.read(r, oids).line_counts(oids) == again
     assert PatchLog.read(r, oids, lines=True).line_counts(oids) == again
+
+
+def test_count_lines_reads_no_patch_for_counted_commits(repo: Path) -> None:
+    """Commits read with --numstat (a pre-push range) carry their counts: the range's patch
+    log is not even asked for (it would start a git log -p)."""
+    write(repo, "src/a.py", "one\ntwo\n")
+    commit_all(repo, "counted")
+    r = repo_at(repo)
+    got = changes.commits(r, ["-1", "HEAD"])
+    assert got and all(c.counted for c in got)
+
+    def no_log(oids: object) -> NoReturn:
+        raise AssertionError("patch log asked for")
+
+    changes.count_lines(r, got, no_log)

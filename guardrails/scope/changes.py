@@ -11,7 +11,7 @@ from guardrails.records import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Optional
 
     from guardrails.git.patchlog import PatchLog
@@ -273,18 +273,20 @@ def _parse_log(tokens: list[str], counted: bool = True) -> list[Commit]:
     return out
 
 
-def count_lines(repo: git.Repo, commits: Sequence[Commit], log: PatchLog) -> None:
+def count_lines(repo: git.Repo, commits: Sequence[Commit],
+                patches: Callable[[Sequence[str]], PatchLog]) -> None:
     """Add the line counts to the changes of the commits read without them.
 
-    The counts come from the range's patch log ``log`` (guardrails.git.patchlog), which the
-    attestation and bypass checks read anyway and for which git diffed every file already: the
-    ``+`` and ``-`` lines of each file's diff are what ``--numstat`` counts. What that patch
-    cannot tell (a rename or copy with edits: the patch has no renames; a mode-only change:
-    binary or not) is read for those commits alone, with one ``git diff-tree --stdin
-    --numstat``."""
+    The counts come from the range's patch log, ``patches(oids)`` (Context.patches; asked
+    only when some commit needs counts), which the attestation and bypass checks read anyway
+    and for which git diffed every file already: the ``+`` and ``-`` lines of each file's
+    diff are what ``--numstat`` counts. What that patch cannot tell (a rename or copy with
+    edits: the patch has no renames; a mode-only change: binary or not) is read for those
+    commits alone, with one ``git diff-tree --stdin --numstat``."""
     if all(c.counted for c in commits):
         return
-    counts = log.line_counts([c.oid for c in commits])
+    oids = [c.oid for c in commits]
+    counts = patches(oids).line_counts(oids)
     again: list[Commit] = []
     for c in commits:
         if c.counted:
