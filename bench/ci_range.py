@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from typing import Optional
+from collections.abc import Callable, Sequence
+from typing import IO, Optional
 
 POLICY = """\
 [guardrails]
@@ -51,50 +51,61 @@ def _git(*args: str, cwd: str, stdin: Optional[bytes] = None) -> bytes:
 
 
 def generate(root: str, n: int) -> None:
-    """main (policy + 200 files) and agent/auth with ``n`` commits, in one fast-import."""
+    """main (policy + 200 files) and agent/auth with ``n`` commits, in one fast-import, its
+    input streamed (held whole, 50,000 commits' worth made this process 450 MB, and the
+    children forked from it inherit that peak in their ru_maxrss)."""
     _git("init", "-q", "-b", "main", root, cwd=os.path.dirname(root))
-    out: list[bytes] = []
+    proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=root, stdin=subprocess.PIPE,
+                            env={**os.environ, **ENV})
+    assert proc.stdin is not None
+    out = proc.stdin
 
     def data(b: bytes) -> None:
-        out.append(b"data %d\n" % len(b) + b + b"\n")
+        out.write(b"data %d\n" % len(b) + b + b"\n")
 
-    out.append(b"commit refs/heads/main\nmark :1\ncommitter bench <b@e> 1700000000 +0000\n")
+    out.write(b"commit refs/heads/main\nmark :1\ncommitter bench <b@e> 1700000000 +0000\n")
     data(b"initial")
-    out.append(b"M 100644 inline .guardrails.toml\n")
+    out.write(b"M 100644 inline .guardrails.toml\n")
     data(POLICY.encode())
     for i in range(200):
-        out.append(b"M 100644 inline src/mod%d/file%d.py\n" % (i % 20, i))
+        out.write(b"M 100644 inline src/mod%d/file%d.py\n" % (i % 20, i))
         data(b"".join(b"line %d of %d\n" % (k, i) for k in range(30)))
     live = [f"src/mod{i % 20}/file{i}.py" for i in range(200)]
     for c in range(n):
-        msg = b"step %d\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n" % c
-        out.append(b"commit refs/heads/agent/auth\ncommitter Agent <agent@example.com> %d +0000\n"
-                   % (1700000001 + c))
-        data(msg)
-        if c == 0:
-            out.append(b"from :1\n")
-        for k in range(3):  # edit three files
-            p = live[(c * 7 + k * 13) % len(live)]
-            out.append(f"M 100644 inline {p}\n".encode())
-            data(b"".join(b"line %d of %s rev %d\n" % (j, p.encode(), c) for j in range(30)))
-        if c % 10 == 3:  # a rename
-            old = live[(c * 11) % len(live)]
-            new = f"tests/renamed/r{c}.py"
-            out.append(f"R {old} {new}\n".encode())
-            live[live.index(old)] = new
-        if c % 25 == 7:  # a deletion, and a new file in its place
-            gone = live[(c * 5) % len(live)]
-            out.append(f"D {gone}\n".encode())
-            fresh = f"src/new/n{c}.py"
-            out.append(f"M 100644 inline {fresh}\n".encode())
-            data(b"new\n")
-            live[live.index(gone)] = fresh
-        if c % 1000 == 500:  # the odd stray, so ci has something to report
-            out.append(b"M 100644 inline docs/stray%d.md\n" % c)
-            data(b"stray\n")
-        out.append(b"\n")
-    _git("fast-import", "--quiet", cwd=root, stdin=b"".join(out))
+        _commit(out, data, live, c)
+    out.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
     _git("checkout", "-q", "main", cwd=root)
+
+
+def _commit(out: IO[bytes], data: Callable[[bytes], None], live: list[str], c: int) -> None:
+    msg = b"step %d\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n" % c
+    out.write(b"commit refs/heads/agent/auth\ncommitter Agent <agent@example.com> %d +0000\n"
+              % (1700000001 + c))
+    data(msg)
+    if c == 0:
+        out.write(b"from :1\n")
+    for k in range(3):  # edit three files
+        p = live[(c * 7 + k * 13) % len(live)]
+        out.write(f"M 100644 inline {p}\n".encode())
+        data(b"".join(b"line %d of %s rev %d\n" % (j, p.encode(), c) for j in range(30)))
+    if c % 10 == 3:  # a rename
+        old = live[(c * 11) % len(live)]
+        new = f"tests/renamed/r{c}.py"
+        out.write(f"R {old} {new}\n".encode())
+        live[live.index(old)] = new
+    if c % 25 == 7:  # a deletion, and a new file in its place
+        gone = live[(c * 5) % len(live)]
+        out.write(f"D {gone}\n".encode())
+        fresh = f"src/new/n{c}.py"
+        out.write(f"M 100644 inline {fresh}\n".encode())
+        data(b"new\n")
+        live[live.index(gone)] = fresh
+    if c % 1000 == 500:  # the odd stray, so ci has something to report
+        out.write(b"M 100644 inline docs/stray%d.md\n" % c)
+        data(b"stray\n")
+    out.write(b"\n")
 
 
 def timed(cmd: Sequence[str], cwd: str) -> tuple[float, int, bytes]:
@@ -148,6 +159,65 @@ def installed(tmp: str, project: Optional[str] = None, name: str = "venv") -> li
 RESULT: dict[str, object] = {}  # the last run's figures (for python -m bench)
 
 
+def _measure(root: str, sizes: list[int], repeat: int, gg: list[str],
+             old: Optional[list[str]]) -> list[dict[str, float]]:
+    """Every size, every case interleaved ``repeat`` times; prints a row per size."""
+    print(f"{'commits':>8} {'git log':>9} {'git log -M -C':>14} {'ci':>8} "
+          f"{'ci/log':>7} {'ci/log-MC':>10} {'ms/1k':>7} {'ci RSS':>9}"
+          + (f" {'before':>8} {'b/log-MC':>9} {'b RSS':>8}" if old else ""))
+    rows = []
+    figures: list[dict[str, float]] = []
+    # a kept history may be longer than this run's sizes: the first n commits of it
+    length = int(_git("rev-list", "--count", "main..agent/auth", cwd=root))
+    if length < max(sizes):
+        raise SystemExit(f"{root} has {length} agent commits, fewer than {max(sizes)}: "
+                         "use another --keep directory")
+    for n in sizes:
+        tip = _git("rev-parse", f"agent/auth~{length - n}", cwd=root).decode().strip()
+        best, rss = _size(root, n, tip, repeat, gg, old)
+        rows.append((n, best))
+        figures.append({"commits": n, **{f"{k}_s": v for k, v in best.items()},
+                        **{f"{k}_rss_mb": v / 1024 for k, v in rss.items()},
+                        "ci_per_log_mc": best["ci"] / best["same"]})
+        print(f"{n:>8} {best['plain']:>8.2f}s {best['same']:>13.2f}s {best['ci']:>7.2f}s "
+              f"{best['ci'] / best['plain']:>7.2f} {best['ci'] / best['same']:>10.2f} "
+              f"{best['ci'] * 1e6 / n:>6.0f} {rss['ci'] / 1024:>7.0f}MB"
+              + (f" {best['before']:>7.2f}s {best['before'] / best['same']:>9.2f} "
+                 f"{rss['before'] / 1024:>6.0f}MB" if old else ""), flush=True)
+    if len(rows) > 1:
+        (n0, b0), (n1, b1) = rows[0], rows[-1]
+        print(f"growth {n0}->{n1} commits (x{n1 / n0:.0f}): ci x{b1['ci'] / b0['ci']:.1f}, "
+              f"git log -M -C x{b1['same'] / b0['same']:.1f}")
+    print("ms/1k: ci milliseconds per 1,000 commits; RSS: the child's peak ru_maxrss "
+          "(os.wait4 rusage); times: best of --repeat")
+    return figures
+
+
+def _size(root: str, n: int, tip: str, repeat: int, gg: list[str],
+          old: Optional[list[str]]) -> tuple[dict[str, float], dict[str, int]]:
+    rng = f"main..{tip}"
+    plain = ["git", "log", "--raw", "-z", "--numstat", rng]
+    same = ["git", "log", "--reverse", "--raw", "--numstat", "-z", "-M", "-C",
+            "--no-abbrev", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none",
+            "--format=%x01%H%x02%P%x02%an%x02%ae%x02%cn%x02%ce%x02%B", rng, "--"]
+    args_ci = ["ci", "--base", "main", "--head", tip, "--branch", "agent/auth",
+               "--format", "json"]
+    cases = [("plain", plain), ("same", same), ("ci", [*gg, *args_ci])]
+    if old:
+        cases.append(("before", [*old, *args_ci]))
+    best: dict[str, float] = {}
+    rss: dict[str, int] = {}
+    for _ in range(repeat):
+        for name, cmd in cases:  # interleaved: load falls on each alike
+            wall, peak, out = timed(cmd, root)
+            best[name] = min(best.get(name, wall), wall)
+            rss[name] = max(rss.get(name, 0), peak)
+            if name in ("ci", "before"):
+                doc = json.loads(out)
+                assert len(doc["commits"]) == n, (len(doc["commits"]), n)
+    return best, rss
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="bench/ci_range.py", description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000,50000")
@@ -191,53 +261,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         load0 = _load()
         print(f"load average before: {load0} ({os.cpu_count()} CPUs; others' work on a "
               "shared host shows in every figure)")
-        print(f"{'commits':>8} {'git log':>9} {'git log -M -C':>14} {'ci':>8} "
-              f"{'ci/log':>7} {'ci/log-MC':>10} {'ms/1k':>7} {'ci RSS':>9}"
-              + (f" {'before':>8} {'b/log-MC':>9} {'b RSS':>8}" if old else ""))
-        rows = []
-        figures: list[dict[str, float]] = []
-        # a kept history may be longer than this run's sizes: the first n commits of it
-        length = int(_git("rev-list", "--count", "main..agent/auth", cwd=root))
-        if length < max(sizes):
-            raise SystemExit(f"{root} has {length} agent commits, fewer than {max(sizes)}: "
-                             "use another --keep directory")
-        for n in sizes:
-            tip = _git("rev-parse", f"agent/auth~{length - n}", cwd=root).decode().strip()
-            rng = f"main..{tip}"
-            plain = ["git", "log", "--raw", "-z", "--numstat", rng]
-            same = ["git", "log", "--reverse", "--raw", "--numstat", "-z", "-M", "-C",
-                    "--no-abbrev", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none",
-                    "--format=%x01%H%x02%P%x02%an%x02%ae%x02%cn%x02%ce%x02%B", rng, "--"]
-            args_ci = ["ci", "--base", "main", "--head", tip, "--branch", "agent/auth",
-                       "--format", "json"]
-            cases = [("plain", plain), ("same", same), ("ci", [*gg, *args_ci])]
-            if old:
-                cases.append(("before", [*old, *args_ci]))
-            best: dict[str, float] = {}
-            rss: dict[str, int] = {}
-            for _ in range(args.repeat):
-                for name, cmd in cases:  # interleaved: load falls on each alike
-                    wall, peak, out = timed(cmd, root)
-                    best[name] = min(best.get(name, wall), wall)
-                    rss[name] = max(rss.get(name, 0), peak)
-                    if name in ("ci", "before"):
-                        doc = json.loads(out)
-                        assert len(doc["commits"]) == n, (len(doc["commits"]), n)
-            rows.append((n, best))
-            figures.append({"commits": n, **{f"{k}_s": v for k, v in best.items()},
-                            **{f"{k}_rss_mb": v / 1024 for k, v in rss.items()},
-                            "ci_per_log_mc": best["ci"] / best["same"]})
-            print(f"{n:>8} {best['plain']:>8.2f}s {best['same']:>13.2f}s {best['ci']:>7.2f}s "
-                  f"{best['ci'] / best['plain']:>7.2f} {best['ci'] / best['same']:>10.2f} "
-                  f"{best['ci'] * 1e6 / n:>6.0f} {rss['ci'] / 1024:>7.0f}MB"
-                  + (f" {best['before']:>7.2f}s {best['before'] / best['same']:>9.2f} "
-                     f"{rss['before'] / 1024:>6.0f}MB" if old else ""), flush=True)
-        if len(rows) > 1:
-            (n0, b0), (n1, b1) = rows[0], rows[-1]
-            print(f"growth {n0}->{n1} commits (x{n1 / n0:.0f}): ci x{b1['ci'] / b0['ci']:.1f}, "
-                  f"git log -M -C x{b1['same'] / b0['same']:.1f}")
-        print("ms/1k: ci milliseconds per 1,000 commits; RSS: the child's peak ru_maxrss "
-              "(os.wait4 rusage); times: best of --repeat")
+        figures = _measure(root, sizes, args.repeat, gg, old)
         load1 = _load()
         print(f"load average after: {load1}")
         RESULT.clear()

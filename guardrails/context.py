@@ -10,9 +10,11 @@ from guardrails.sessions import session
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Optional
 
     from guardrails.findings import Finding
+    from guardrails.git.patchlog import PatchLog
     from guardrails.scope.policy import Policy, Task
 
 # every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
@@ -41,6 +43,9 @@ class Context:
         # CI with human-commits = "signed": the commits whose signature verified against the
         # merge-base's allowed signers (None: every commit without an agent mark is a human's)
         self.signed_humans: Optional[frozenset[str]] = None
+        # a range's patch log (guardrails.git.patchlog): started by review.gather beside the
+        # range's raw log, else read on first use (:meth:`patches`); :meth:`close` joins it
+        self.log: Optional[PatchLog] = None
 
     @property
     def enforced(self) -> bool:
@@ -61,6 +66,20 @@ class Context:
     def unsigned(self, c: changes.Commit) -> bool:
         """human-commits = "signed" and ``c``'s signature did not verify."""
         return self.signed_humans is not None and c.oid not in self.signed_humans
+
+    def patches(self, oids: Sequence[str]) -> PatchLog:
+        """The patch log of the range's commits ``oids``: the one started for the range, else
+        one read now for exactly these commits (kept whole: a pre-push range is short)."""
+        if self.log is None:
+            from guardrails.git.patchlog import PatchLog
+
+            self.log = PatchLog.read(self.repo, oids, lines=True)
+        return self.log
+
+    def close(self) -> None:
+        """Wait for the range's patch log, if one runs (whoever built the context is done)."""
+        if self.log is not None:
+            self.log.close()
 
     @property
     def staged(self) -> list[changes.Change]:
@@ -169,12 +188,16 @@ def _worktree_policy(repo: git.Repo, pol: Optional[Policy], wt: bytes,
         severity=WARNING, path=policies.FILENAME, policy=pol.source if pol else None)]
 
 
-def for_range(repo: git.Repo, pol: Optional[Policy], branch: Optional[str]) -> Context:
-    """CI and review: the policy read from the merge-base, the task from the head branch.
+def for_range(repo: git.Repo, pol: Optional[Policy], branch: Optional[str],
+              log: Optional[PatchLog] = None) -> Context:
+    """CI and review: the policy read from the merge-base, the task from the head branch;
+    ``log``: the range's patch log, started ahead (review.gather), which the context now owns.
 
     No session and no environment markers: in CI a commit is an agent commit because a task
     covers its branch or because its own metadata marks an agent (contract "agent commit").
     """
     task = pol.task_for_branch(branch) if pol is not None else None
-    return Context(repo=repo, policy=pol, session=None, task=task,
-                   scope_source=pol.source if pol else "", agent=None, branch=branch)
+    ctx = Context(repo=repo, policy=pol, session=None, task=task,
+                  scope_source=pol.source if pol else "", agent=None, branch=branch)
+    ctx.log = log
+    return ctx

@@ -426,8 +426,8 @@ def test_tee_streams_and_reports_failures(tmp_path: Path) -> None:
 
 
 def test_commit_heads_find_what_the_header_regex_finds() -> None:
-    """attestation.commit_heads (bytes.find) and COMMIT_HEADER.finditer agree."""
-    from guardrails.skipped import attestation
+    """patchlog.commit_heads (bytes.find) and COMMIT_HEADER.finditer agree."""
+    from guardrails.git import patchlog
 
     a, b = "a" * 40, "b" * 64
     samples = [
@@ -438,5 +438,5 @@ def test_commit_heads_find_what_the_header_regex_finds() -> None:
     ]
     for data in samples:
         want = [(m.start(), m.end(), m.group(1).decode())
-                for m in attestation.COMMIT_HEADER.finditer(data)]
-        assert attestation.commit_heads(data) == want, data
+                for m in patchlog.COMMIT_HEADER.finditer(data)]
+        assert patchlog.commit_heads(data) == want, data

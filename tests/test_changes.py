@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -354,7 +355,7 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
                                                   git_log: Path) -> None:
     """commits(numstat=False) + count_lines gives what --numstat gives, for every kind of
     change; only a rename or copy with edits, or a mode-only change, needs diff-tree."""
-    from guardrails.skipped import attestation
+    from guardrails.git.patchlog import PatchLog
 
     base = run_git("rev-parse", "HEAD", cwd=repo).stdout.strip()
     write(repo, "src/a.py", "one\nTWO\nthree\nfour\n")
@@ -390,11 +391,11 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
     r = repo_at(repo)
     expected = changes.commits(r, [f"{base}..HEAD"])
     git_log.unlink()
-    pending = attestation.Prefetch(r, [f"{base}..HEAD"], lines=True)
+    pending = PatchLog.start(r, [f"{base}..HEAD"], lines=True)
     got = changes.commits(r, [f"{base}..HEAD"], numstat=False)
-    pending.bind([c.oid for c in got])
     assert not any(c.counted for c in got)
-    changes.count_lines(r, got)
+    with pending:
+        changes.count_lines(r, got, lambda oids: pending)
     assert [(c.oid, c.changes) for c in got] == [(c.oid, c.changes) for c in expected]
     assert all(c.counted for c in got)
     kinds = {ch.path: (ch.added, ch.removed) for c in got for ch in c.changes}
@@ -403,6 +404,22 @@ def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,
     assert kinds["lib.py"] == (1, 0) and kinds["sp ace.txt"] == (1, 2)
     # one raw log, one patch log into patch-id, one diff-tree for the edited rename and the mode
     assert sorted(calls(git_log)) == ["diff-tree", "log", "log", "patch-id"]
-    again = attestation.line_counts(r, [c.oid for c in got])  # the patch's own counting agrees
-    attestation._LINES.clear()
-    assert attestation.line_counts(r, [c.oid for c in got]) == again
+    oids = [c.oid for c in got]
+    again = pending.line_counts(oids)  # counted on the way = counted from the whole patch
+    assert PatchLog.read(r, oids).line_counts(oids) == again
+    assert PatchLog.read(r, oids, lines=True).line_counts(oids) == again
+
+
+def test_count_lines_reads_no_patch_for_counted_commits(repo: Path) -> None:
+    """Commits read with --numstat (a pre-push range) carry their counts: the range's patch
+    log is not even asked for (it would start a git log -p)."""
+    write(repo, "src/a.py", "one\ntwo\n")
+    commit_all(repo, "counted")
+    r = repo_at(repo)
+    got = changes.commits(r, ["-1", "HEAD"])
+    assert got and all(c.counted for c in got)
+
+    def no_log(oids: object) -> NoReturn:
+        raise AssertionError("patch log asked for")
+
+    changes.count_lines(r, got, no_log)

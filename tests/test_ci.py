@@ -65,9 +65,10 @@ def attest(wt: Path) -> bool:
     except ImportError:
         return False
     from guardrails import git as ggit
+    from guardrails.git import patchlog
 
     sha = head(wt)
-    pid = attestation.patch_ids(ggit.discover(str(wt)), [sha])[sha]
+    pid = patchlog.patch_ids(ggit.discover(str(wt)), [sha])[sha]
     git("commit", "-q", "--amend", "--no-edit", "--no-verify", "--trailer",
         f"{attestation.TRAILER}: {pid}", cwd=wt)
     return True

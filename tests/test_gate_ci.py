@@ -44,10 +44,10 @@ def rules(report: dict[str, Any]) -> list[str]:
 
 def patch_id(repo: Path, rev: str = "HEAD") -> str:
     from guardrails import git as ggit
-    from guardrails.skipped import attestation
+    from guardrails.git import patchlog
 
     sha = git("rev-parse", rev, cwd=repo).stdout.strip()
-    return attestation.patch_ids(ggit.discover(str(repo)), [sha])[sha]
+    return patchlog.patch_ids(ggit.discover(str(repo)), [sha])[sha]
 
 
 def attested_commit(wt: Path, message: str, env: dict[str, str] | None = None) -> str:

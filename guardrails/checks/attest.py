@@ -39,8 +39,9 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
             todo.append((c, values))
     if not todo:
         return []
-    ids = attestation.patch_ids(ctx.repo, [c.oid for c in commits]) \
-        if any(values for _, values in todo) else {}
+    # ids only for the commits with a trailer to compare (the others are attest-missing)
+    marked = [c.oid for c, values in todo if values]
+    ids = ctx.patches([c.oid for c in commits]).patch_ids(marked) if marked else {}
     policy = ctx.scope_source or None
     from guardrails.agents import markers as agents
 
@@ -79,6 +80,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
     ``git log`` and one ``git log -p | git patch-id``; a session whose commits cannot be read
     is left to the ref-store check."""
     from guardrails.errors import GuardrailsError
+    from guardrails.git import patchlog
     from guardrails.scope import changes
     from guardrails.sessions import session
 
@@ -96,7 +98,7 @@ def diagnose(repo: git.Repo) -> list[Finding]:
             mine = [c for c in changes.commits(
                 repo, [f"{sess.baseline}..{proc.stdout.decode().strip()}"], numstat=False)
                 if not c.is_merge]
-            ids.update(attestation.patch_ids(repo, [c.oid for c in mine]) if mine else {})
+            ids.update(patchlog.patch_ids(repo, [c.oid for c in mine]) if mine else {})
         except GuardrailsError:
             continue  # objects missing (a prune): the ref-store check reports that branch
         todo += [(where, c) for c in mine]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 from guardrails import git
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
 from guardrails.git import worktrees
+from guardrails.git.patchlog import BIG
 from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
 if TYPE_CHECKING:
@@ -361,7 +362,8 @@ def check(ctx: Context) -> list[Finding]:
     found += hook_type_findings(directory, raw, "this worktree", policy)
     if raw is not None and not os.path.isabs(os.path.expanduser(raw)):
         found += relative_hookspath_findings(ctx.repo, raw, policy)
-    digest, hits = attestation.staged_scan(ctx.repo)  # streamed: a 150 MB file is not held
+    # streamed: a 150 MB file is not held
+    digest, hits = attestation.staged_scan(ctx.repo, hit_lines)
     found += scan_diff(hits, None, policy) if hits else []
     if not any(f.severity == ERROR for f in found):
         attestation.record_digest(ctx.repo, digest)
@@ -385,8 +387,9 @@ def _literal_rx() -> Any:
 
 
 # Below this many bytes the per-literal ``find`` passes take well under a millisecond, less
-# than importing google-re2 (a staged diff, a pull request of a few commits).
-RE2_ABOVE = 1 << 18
+# than importing google-re2 (a staged diff, a pull request of a few commits): the size at
+# which the patch log calls a stream big.
+RE2_ABOVE = BIG
 
 
 def hit_lines(data: bytes, big: bool = False) -> list[int]:
@@ -419,35 +422,18 @@ def hit_lines(data: bytes, big: bool = False) -> list[int]:
 
 
 def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
-    """The added lines of every agent commit, from the ``git log -p`` stream the attestation
-    check reads too (one git process for both); only commits with a literal hit are parsed."""
-    import bisect
-
-    from guardrails.skipped import attestation
-
+    """The added lines of every agent commit, from the range's patch log (ctx.patches: the
+    ``git log -p`` the attestation check reads too, scanned with :func:`hit_lines` while git
+    wrote it); only commits with a literal hit are parsed."""
     agent = {c.oid for c in commits if ctx.is_agent_commit(c)}
     if not agent:
         return []
     oids = [c.oid for c in commits]
-    scanned = attestation.hit_patches(ctx.repo, oids)
-    if scanned is not None:  # a Prefetch scanned the patches while git wrote them
-        found: list[Finding] = []
-        for c in commits:
-            if c.oid in scanned and c.oid in agent:
-                found += scan_diff(scanned[c.oid], c.oid, ctx.scope_source or None)
-        return found
-    data = attestation.patches(ctx.repo, oids)
-    hits = hit_lines(data)
-    if not hits:
-        return []
-    heads = attestation.commit_heads(data)
-    starts = [h[0] for h in heads]
-    found = []
-    for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
-        if k < 0 or heads[k][2] not in agent:
-            continue
-        end = heads[k + 1][0] if k + 1 < len(heads) else len(data)
-        found += scan_diff(data[heads[k][1]:end], heads[k][2], ctx.scope_source or None)
+    hits = ctx.patches(oids).hit_patches(oids, hit_lines)
+    found: list[Finding] = []
+    for c in commits:
+        if c.oid in hits and c.oid in agent:
+            found += scan_diff(hits[c.oid], c.oid, ctx.scope_source or None)
     return found
 
 

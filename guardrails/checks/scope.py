@@ -314,7 +314,7 @@ def check_commits(ctx: Context, commits: list[Commit]) -> list[Finding]:
         found += _files_budget(ctx, task, _budgeted(ctx, task, c.changes), c.oid)
         per_commit.append(found)
     if task.max_lines is not None:
-        changes.count_lines(ctx.repo, commits)
+        changes.count_lines(ctx.repo, commits, ctx.patches)
         for c, found in zip(todo, per_commit):
             found += _lines_budget(ctx, task, _budgeted(ctx, task, c.changes), c.oid)
     return [f for found in per_commit for f in found]

@@ -167,10 +167,11 @@ class _Pump:
 
     def __init__(self, feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
                  relay: Optional[tuple[int, int]],
-                 on_chunk: Optional[Callable[[bytes], None]]) -> None:
+                 on_chunk: Optional[Callable[[bytes], None]],
+                 pick: Optional[Callable[[bytes], bytes]] = None) -> None:
         import select
 
-        self.select = select
+        self.poll = select.POLLOUT
         self.poller = select.poll()
         for fd in sinks:
             self.poller.register(fd, select.POLLIN)
@@ -186,6 +187,7 @@ class _Pump:
         if relay is not None:
             _widen(self.dst)
         self.on_chunk = on_chunk
+        self.pick = pick  # what of each source chunk is relayed (b"": the end)
 
     def flush(self, fd: int) -> None:
         """Write what ``fd`` takes now; close it once all is written (the relay's destination:
@@ -204,7 +206,7 @@ class _Pump:
             queue.clear()
         if queue:
             if fd not in self.polled:
-                self.poller.register(fd, self.select.POLLOUT)
+                self.poller.register(fd, self.poll)
                 self.polled.add(fd)
             return
         if fd in self.polled:
@@ -220,7 +222,9 @@ class _Pump:
         if chunk:
             self.sinks[fd].append(chunk)
             if fd == self.src:
-                self.todo[self.dst].append(memoryview(chunk))
+                out = chunk if self.pick is None else self.pick(chunk)
+                if out:
+                    self.todo[self.dst].append(memoryview(out))
                 self.flush(self.dst)
                 if self.on_chunk is not None:
                     self.on_chunk(chunk)
@@ -231,6 +235,9 @@ class _Pump:
         os.close(fd)
         del self.sinks[fd]
         if fd == self.src and self.dst in self.todo:
+            rest = self.pick(b"") if self.pick is not None else b""
+            if rest:
+                self.todo[self.dst].append(memoryview(rest))
             self.flush(self.dst)  # closes it once the rest is written
 
     def run(self) -> None:
@@ -252,12 +259,14 @@ class _Pump:
 
 def _pump(feeds: dict[int, bytes], sinks: dict[int, list[bytes]],
           relay: Optional[tuple[int, int]] = None,
-          on_chunk: Optional[Callable[[bytes], None]] = None) -> None:
+          on_chunk: Optional[Callable[[bytes], None]] = None,
+          pick: Optional[Callable[[bytes], bytes]] = None) -> None:
     """The one ``poll`` loop over child processes' pipes: write each ``feeds`` pipe its bytes,
     then close it; read each ``sinks`` pipe to its end into its list; close every fd given.
     ``relay`` (source, destination): what the source sink yields is also written to the
-    destination pipe, which is closed once the source has ended, and shown to ``on_chunk``."""
-    _Pump(feeds, sinks, relay, on_chunk).run()
+    destination pipe, which is closed once the source has ended, and shown to ``on_chunk``;
+    with ``pick``, only what ``pick`` returns for each piece (and for b"" at the end)."""
+    _Pump(feeds, sinks, relay, on_chunk, pick).run()
 
 
 def start(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
@@ -355,13 +364,16 @@ def stream(*args: str, cwd: Optional[str] = None,
 def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
         input: Optional[bytes] = None,
         on_chunk: Optional[Callable[[bytes], None]] = None,
-        keep_first: bool = True) -> tuple[bytes, bytes]:
+        keep_first: bool = True,
+        relay: Optional[Callable[[bytes], bytes]] = None) -> tuple[bytes, bytes]:
     """stdout of read-only ``git *first`` (fed ``input``), which is also streamed into
     ``git *second`` while it is produced; returns both outputs. Two processes running side by
     side (``git log -p`` into ``git patch-id``) instead of one after the other. ``on_chunk``
     sees each piece of the first output as it arrives (after the second process got it);
     ``keep_first=False``: the first output is not kept (b"" returned for it), so memory does
-    not grow with it when ``on_chunk`` reads what it needs on the way.
+    not grow with it when ``on_chunk`` reads what it needs on the way. ``relay``: the second
+    process gets only what it returns for each piece of the first output (and for b"" once at
+    its end) instead of all of it; the first output is then not kept.
 
     One ``poll`` loop over both processes' pipes (:func:`_pump`; no subprocess, no threads):
     the first output is handed to the second process as soon as it is read."""
@@ -374,15 +386,15 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
         raise
     assert p1.in_w is not None and p2.in_w is not None
     feeds = {p1.in_w: input or b""}
-    out1: list[bytes] = [] if keep_first else _Dropped()
+    out1: list[bytes] = [] if keep_first and relay is None else _Dropped()
     out2: list[bytes] = []
     err1: list[bytes] = []
     err2: list[bytes] = []
     sinks = {p1.out_r: out1, p1.err_r: err1, p2.out_r: out2, p2.err_r: err2}
-    relay = (p1.out_r, p2.in_w)
+    pipe = (p1.out_r, p2.in_w)
     p1.in_w = p2.in_w = None
     try:
-        _pump(feeds, sinks, relay, on_chunk)
+        _pump(feeds, sinks, pipe, on_chunk, relay)
     finally:
         _, status1 = os.waitpid(p1.pid, 0)
         _, status2 = os.waitpid(p2.pid, 0)

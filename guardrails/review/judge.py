@@ -18,6 +18,7 @@ from guardrails.checks.branch import HOOK_CONFIG
 from guardrails.context import Context
 from guardrails.errors import GuardrailsError
 from guardrails.findings import ERROR, Finding, shell_path
+from guardrails.git.patchlog import PatchLog
 from guardrails.records import Record
 from guardrails.scope import changes
 from guardrails.scope import policy as policies
@@ -43,7 +44,7 @@ TRAILER = re.compile(r"^Guardrails-Checked:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 # ci run's start-up) and each class's generated methods.
 class Range(Record):
     __slots__ = ("repo", "base", "head", "base_oid", "head_oid", "merge_base",  # noqa: RUF023
-                 "branch", "branch_from", "policy", "commits")
+                 "branch", "branch_from", "policy", "commits", "log")
     repo: git.Repo
     base: str  # as given: "origin/main", a tag, a SHA
     head: str
@@ -54,6 +55,7 @@ class Range(Record):
     branch_from: str  # where the branch name came from: "--branch", "GITHUB_HEAD_REF", "HEAD", …
     policy: Optional[policies.Policy]
     commits: list[Commit]
+    log: Optional[PatchLog]  # the range's patch log, started by gather; judge's context owns it
 
     def __init__(self, repo: git.Repo, base: str, head: str, base_oid: str, head_oid: str,
                  merge_base: str, branch: Optional[str], branch_from: str,
@@ -69,6 +71,7 @@ class Range(Record):
         self.branch_from = branch_from
         self.policy = policy
         self.commits = [] if commits is None else commits
+        self.log: Optional[PatchLog] = None
 
     @property
     def policy_source(self) -> str:
@@ -180,28 +183,53 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
             f"pass the branch the work started from: {fix}")
     name, source = head_branch(repo, head, branch, env)
     label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
-    say(f"reading the policy at {mb[:12]}")
-    pol = policies.load_at(repo, mb, label)
-    commits: list[Commit] = []
     revs = ["-1", head_oid] if single else [f"{since_oid or mb}..{head_oid}"]
-    rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, commits)
-    if single or (since_oid or mb) != head_oid:
-        from guardrails.skipped import attestation
-
-        say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
-        first = strict and name is None and pol is not None
-        if first:  # read the commits to judge whether to go on, before starting the patch log
-            commits[:] = changes.commits(repo, revs, numstat=False)
-            require_branch(rng)
-        # the range checks' git log -p | git patch-id, started now to run beside the raw log;
-        # the scope check's max-lines budget counts lines in it (the raw log has no --numstat)
-        task = pol.task_for_branch(name) if pol is not None else None
-        pending = attestation.Prefetch(repo, revs,
-                                       lines=task is not None and task.max_lines is not None)
-        if not first:  # the checks count lines if need be
-            commits[:] = changes.commits(repo, revs, numstat=False)
-        pending.bind([c.oid for c in commits])
+    some = single or (since_oid or mb) != head_oid
+    # the range's two logs start before the policy is read (and its code imported), unless
+    # ci must first see whether it may go on at all (require_branch, below)
+    log = PatchLog.start(repo, revs, ready=False) if some and not (strict and name is None) \
+        else None
+    try:
+        if log is not None:
+            git.prefetch(*changes.log_args(revs, numstat=False), cwd=repo.toplevel)
+        say(f"reading the policy at {mb[:12]}")
+        pol = policies.load_at(repo, mb, label)
+        rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, [])
+        if some:
+            say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
+            rng.log = _read_commits(rng, revs, log, strict)
+    except BaseException:
+        if log is not None:
+            log.close()
+        raise
     return rng
+
+
+def _read_commits(rng: Range, revs: list[str], log: Optional[PatchLog],
+                  strict: bool) -> PatchLog:
+    """The range's commits into ``rng``, and its patch log: the range checks' git log -p |
+    git patch-id, running beside the raw log, scanned for the bypass check's literals as git
+    writes it, and — for the scope check's max-lines budget — its lines counted (the raw log
+    has no --numstat)."""
+    from guardrails.checks.bypass import hit_lines
+
+    task = rng.policy.task_for_branch(rng.branch) if rng.policy is not None else None
+    lines = task is not None and task.max_lines is not None
+    if log is None:
+        if strict and rng.branch is None and rng.policy is not None:
+            # read the commits to judge whether to go on, before starting the patch log
+            rng.commits[:] = changes.commits(rng.repo, revs, numstat=False)
+            require_branch(rng)
+        log = PatchLog.start(rng.repo, revs, hit_lines, lines)
+    else:
+        log.configure(hit_lines, lines)
+    try:
+        if not rng.commits:  # the checks count lines if need be
+            rng.commits[:] = changes.commits(rng.repo, revs, numstat=False)
+    except BaseException:
+        log.close()
+        raise
+    return log
 
 
 # --- the range a user writes (check --range A..B) ----------------------------------------------
@@ -319,13 +347,18 @@ def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: 
     """Every check of checks.RANGE over the commits, then the branch-level (CI-only) checks.
     ``name_it``: the fix to suggest when the head's branch is unknown; ``progress``: told
     each step."""
+    ctx = context.for_range(rng.repo, rng.policy, rng.branch, rng.log)
+    try:
+        return _judge(rng, ctx, name_it, progress or _quiet)
+    finally:
+        ctx.close()  # no thread of the range's patch log outlives the verdict
+
+
+def _judge(rng: Range, ctx: Context, name_it: str, say: Callable[[str], None]) -> Verdict:
     from guardrails.checks import branch
 
-    say = progress or _quiet
     n = f"{len(rng.commits):,} commit(s)"
     say(f"checking {n}: branch")
-
-    ctx = context.for_range(rng.repo, rng.policy, rng.branch)
     if rng.policy is not None and rng.policy.human_commits == "signed":
         from guardrails.review import signers
 
@@ -353,9 +386,6 @@ def judge(rng: Range, name_it: str = "git-guardrails ci --branch BRANCH (in CI: 
             severity="warning", policy=rng.policy.source if rng.policy else None))
     attest = per_check.get("attest", [])
     status = attestation_status(ctx, rng.commits, attest)
-    from guardrails.skipped import attestation
-
-    attestation.settle()  # no thread of the range's patch log outlives the verdict
     return Verdict(rng, ctx, found, status, "attest" in per_check)
 
 
@@ -372,10 +402,9 @@ def attestation_status(ctx: Context, commits: Sequence[Commit],
     out: dict[str, str] = {}
     for c in commits:
         fs = by_commit.get(c.oid, [])
-        text = " ".join(f"{f.rule} {f.message}" for f in fs).lower()
         if c.is_merge:
             out[c.oid] = "-"
-        elif "mismatch" in text or "differ" in text:
+        elif any(f.rule == "attest-mismatch" for f in fs):
             out[c.oid] = "mismatch"
         elif fs or (TRAILER.search(c.message) is None and ctx.is_agent_commit(c)):
             out[c.oid] = "missing"

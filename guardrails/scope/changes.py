@@ -11,8 +11,10 @@ from guardrails.records import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Optional
+
+    from guardrails.git.patchlog import PatchLog
 
 GITLINK = "160000"
 SYMLINK = "120000"
@@ -214,13 +216,13 @@ def count_text(repo: git.Repo, chs: Sequence[Change], old: Optional[str] = None,
     todo = [ch for ch in chs if ch.added is None and ch.kind == "file"]
     if not todo:
         return
-    from guardrails.skipped import attestation
+    from guardrails.git import patchlog
 
     revs = [r for r in (old, new) if r is not None]
     paths = sorted({p for ch in todo for p in ch.paths})
-    data = git.out(*attestation.CONFIG, "diff", *(["--cached"] if new is None else []),
-                   *attestation.DIFF_ARGS, *revs, "--", *paths, cwd=repo.toplevel)
-    counts = attestation.patch_lines(b"commit " + b"0" * 40 + b"\n" + data).get("0" * 40, {})
+    data = git.out(*patchlog.CONFIG, "diff", *(["--cached"] if new is None else []),
+                   *patchlog.DIFF_ARGS, *revs, "--", *paths, cwd=repo.toplevel)
+    counts = patchlog.patch_lines(b"commit " + b"0" * 40 + b"\n" + data).get("0" * 40, {})
     for ch in todo:
         got = [counts.get(p) for p in ch.paths]
         if all(g is not None and g[0] is not None and g[1] is not None for g in got):
@@ -244,11 +246,16 @@ def commits(repo: git.Repo, revs: Sequence[str], numstat: bool = True) -> list[C
     ``numstat=False``: without line counts (``counted`` False; :func:`count_lines` adds them
     when a budget needs them), which saves git a content diff of every file.
     """
+    data = git.out(*log_args(revs, numstat), cwd=repo.toplevel)
+    return _parse_log(_fields(data), numstat)
+
+
+def log_args(revs: Sequence[str], numstat: bool = True) -> tuple[str, ...]:
+    """The git arguments of :func:`commits` (for git.prefetch)."""
     # --root: a root commit's files are changes too, whatever log.showRoot says;
     # --no-show-signature: log.showSignature would mix gpg output into the records.
-    data = git.out("log", "--reverse", "--root", "--no-show-signature", f"--format={_FORMAT}",
-                   *(DIFF_OPTS if numstat else RAW_OPTS), *revs, "--", cwd=repo.toplevel)
-    return _parse_log(_fields(data), numstat)
+    return ("log", "--reverse", "--root", "--no-show-signature", f"--format={_FORMAT}",
+            *(DIFF_OPTS if numstat else RAW_OPTS), *revs, "--")
 
 
 def _parse_log(tokens: list[str], counted: bool = True) -> list[Commit]:
@@ -266,20 +273,20 @@ def _parse_log(tokens: list[str], counted: bool = True) -> list[Commit]:
     return out
 
 
-def count_lines(repo: git.Repo, commits: Sequence[Commit]) -> None:
+def count_lines(repo: git.Repo, commits: Sequence[Commit],
+                patches: Callable[[Sequence[str]], PatchLog]) -> None:
     """Add the line counts to the changes of the commits read without them.
 
-    ``commits``: a whole range as the range checks get it (the patches are keyed by it). The
-    counts come from that range's ``git log -p`` (attestation.patches), which the attestation
-    and bypass checks read anyway and for which git diffed every file already: the ``+`` and
-    ``-`` lines of each file's diff are what ``--numstat`` counts. What that patch cannot tell
-    (a rename or copy with edits: the patch has no renames; a mode-only change: binary or not)
-    is read for those commits alone, with one ``git diff-tree --stdin --numstat``."""
+    The counts come from the range's patch log, ``patches(oids)`` (Context.patches; asked
+    only when some commit needs counts), which the attestation and bypass checks read anyway
+    and for which git diffed every file already: the ``+`` and ``-`` lines of each file's
+    diff are what ``--numstat`` counts. What that patch cannot tell (a rename or copy with
+    edits: the patch has no renames; a mode-only change: binary or not) is read for those
+    commits alone, with one ``git diff-tree --stdin --numstat``."""
     if all(c.counted for c in commits):
         return
-    from guardrails.skipped import attestation
-
-    counts = attestation.line_counts(repo, [c.oid for c in commits])
+    oids = [c.oid for c in commits]
+    counts = patches(oids).line_counts(oids)
     again: list[Commit] = []
     for c in commits:
         if c.counted:

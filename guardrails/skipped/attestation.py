@@ -6,34 +6,27 @@ and for which ``git`` process (the ``git commit`` that runs the hooks). ``requir
 (prepare-commit-msg, which git runs even under ``--no-verify``) compares: same change, same
 ``git`` process, or the commit is refused.
 
-The id is ``git patch-id --stable`` over the commit's diff against its parent, produced by one
-``git log`` command with fixed options (:data:`LOG_ARGS`) so that user configuration
-(``diff.noprefix``, ``diff.context``, ``diff.renames``, ``merge.conflictStyle`` …) cannot make the
-local id and CI's id differ. ``-U0``: context lines are left out, so a rebase that applies
-cleanly keeps the id even when neighbouring lines moved; a conflict resolution or any edit of
-the commit's own lines changes it. Merges: ``--remerge-diff``, the merge's own changes only.
-``--text --no-ext-diff --no-textconv``: every file is diffed as text whatever .gitattributes
-(``-diff``, ``binary``, a ``diff=`` driver's textconv, command or ``binary``), ``diff.external``
-or ``core.bigFileThreshold`` say, so attributes present at commit time and absent in CI (or the
-other way round) cannot change the id; ``--diff-algorithm`` given explicitly overrides a diff
-driver's ``algorithm``. A file that is binary by content (a NUL byte) is hashed as text too.
+The id is ``git patch-id --stable`` over the commit's diff against its parent, with the fixed
+options of guardrails.git.patchlog (the range's ``git log -p``), which explains them.
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 import time
 
 from guardrails import git
+from guardrails.git import patchlog
+from guardrails.git.patchlog import CONFIG, DIFF_ARGS
+from guardrails.git.patchlog import TRAILER as TRAILER
+from guardrails.git.patchlog import empty_id as empty_id
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any, Optional
 
-TRAILER = "Guardrails-Checked"
 # Every hook id of .pre-commit-hooks.yaml (a test keeps them in step): SKIP naming one fails.
 HOOK_IDS = ("clean-baseline", "record-baseline", "check-scope", "no-skipped-hooks",
             "require-checks", "ref-store-guard", "guardrails", "verify-commit")
@@ -50,312 +43,19 @@ def skipped_ids(env: Mapping[str, str]) -> dict[str, list[str]]:
             out[var] = [n.rsplit(":", 1)[-1] for n in names]
     return out
 
-# -c options that pin what `git log` prints, whatever the user's or CI's configuration says.
-CONFIG = (
-    "-c", "core.abbrev=40",  # remerge-diff's conflict labels name the parents by full id
-    "-c", "merge.conflictStyle=merge",
-    "-c", "merge.renames=true",
-    "-c", "diff.noprefix=false",
-    "-c", "diff.mnemonicPrefix=false",
-    "-c", "log.showSignature=false",
-    "-c", "core.quotePath=true",  # the names in the diff headers patch-id hashes
-    "-c", "core.bigFileThreshold=512m",  # git's default: above it a file is diffed as binary
-)
-DIFF_ARGS = (
-    "-p", "-U0", "--inter-hunk-context=0", "--full-index", "--binary", "--text", "--no-renames",
-    "--diff-algorithm=myers", "--indent-heuristic", "--no-ext-diff", "--no-textconv",
-    "--no-color", "--no-relative", "--ignore-submodules=none", "--submodule=short",
-    "--src-prefix=a/", "--dst-prefix=b/",
-)
-LOG_ARGS = ("--format=commit %H", "--remerge-diff", "--root", *DIFF_ARGS, "--no-notes")
 
 _TRAILER_RX = re.compile(rb"^" + TRAILER.encode() + rb"\s*:\s*(\S+)\s*$",
                          re.IGNORECASE | re.MULTILINE)
 _DROP_RX = re.compile(rb"^" + TRAILER.encode() + rb"[ \t]*:[^\n]*\n?",
                       re.IGNORECASE | re.MULTILINE)
-COMMIT_HEADER = re.compile(rb"^commit ([0-9a-f]{40}|[0-9a-f]{64})$", re.MULTILINE)
-
-
-def empty_id(repo: git.Repo) -> str:
-    """The id of an empty change (an empty commit, a merge that needed no resolution)."""
-    return "0" * (64 if repo.object_format == "sha256" else 40)
-
-
-# --- patches and patch ids for commits ------------------------------------------------------
-
-class Prefetch:
-    """``git log -p --reverse REVS`` into ``git patch-id`` started in the background, so it
-    runs while the caller reads the same range's ``git log --raw`` (review.gather). Once the
-    caller knows the range's commits (oldest first, as ``git log --reverse REVS`` lists them),
-    :meth:`bind` hands the result to :func:`patch_ids`, :func:`hit_patches` and
-    :func:`line_counts` for exactly those oids.
-
-    The patch itself is not kept (80 MB for 10,000 commits, held twice at its peak before):
-    each commit's text is scanned as soon as it is complete — the bypass check's literal scan,
-    and with ``lines`` each file's added and removed lines (:func:`patch_lines`, for a
-    max-lines budget) — and only the commits with a literal hit are kept, for the bypass check
-    to parse. Memory grows with the largest commit, not with the range."""
-
-    def __init__(self, repo: git.Repo, revs: Sequence[str], lines: bool = False) -> None:
-        import threading
-
-        self.toplevel = repo.toplevel
-        self.hit: dict[str, bytes] = {}  # commit id -> its diff, for commits with a literal hit
-        self._parts: list[bytes] = []  # the output not scanned yet (its last commit unfinished)
-        self._tail = b""  # the last 7 bytes read: a header's "\n" may end the previous chunk
-        self._seen = 0  # bytes scanned so far
-        self.lines: Optional[dict[str, dict[str, tuple[Optional[int], Optional[int]]]]] = \
-            {} if lines else None
-        self.result: Optional[tuple[bytes, bytes]] = None
-        self.error: Optional[BaseException] = None
-        # not a daemon: the interpreter joins it before finalizing. A daemon thread still
-        # scanning when a run ends without its patches (a range of human commits) is stopped
-        # inside re2, which aborts the process (SIGABRT, "terminate called without an active
-        # exception") instead of exiting 0
-        self.thread = threading.Thread(target=self._run, args=(list(revs),), daemon=False)
-        self.thread.start()
-
-    def _run(self, revs: list[str]) -> None:
-        try:
-            self.result = git.tee([*CONFIG, "log", "--reverse", *LOG_ARGS, *revs, "--"],
-                                  ["patch-id", "--stable"], cwd=self.toplevel,
-                                  on_chunk=self._scan, keep_first=False)
-            self._scan(b"", last=True)
-        except BaseException as e:  # re-raised in the caller's thread by get()
-            self.error = e
-
-    def _scan(self, chunk: bytes, last: bool = False) -> None:
-        """Scan every commit completed by ``chunk`` (done while the caller's thread waits for
-        this output, so mostly for free); keep the rest of the last, unfinished one."""
-        probe = self._tail + chunk
-        cut = probe.rfind(b"\ncommit ")
-        self._tail = probe[-7:]
-        if not last and cut == -1:
-            if chunk:
-                self._parts.append(chunk)
-            return
-        buf = b"".join([*self._parts, chunk])
-        # where the last commit's header starts in buf (its "\n" may end the previous part)
-        split = len(buf) if last else len(buf) - len(probe) + cut + 1
-        self._parts = [buf[split:]] if split < len(buf) else []
-        if split > 0:
-            self._done(buf[:split])
-
-    def _done(self, block: bytes) -> None:
-        """Whole commits of the output: what the bypass and max-lines checks need of them."""
-        from guardrails.checks.bypass import RE2_ABOVE, hit_lines
-
-        self._seen += len(block)
-        hits = hit_lines(block, big=self._seen > RE2_ABOVE)
-        if hits:
-            import bisect
-
-            heads = commit_heads(block)
-            starts = [h[0] for h in heads]
-            for k in sorted({bisect.bisect_right(starts, off) - 1 for off in hits}):
-                if k >= 0:
-                    end = heads[k + 1][0] if k + 1 < len(heads) else len(block)
-                    self.hit[heads[k][2]] = block[heads[k][1]:end]
-        if self.lines is not None:
-            self.lines.update(patch_lines(block))
-
-    def bind(self, oids: Sequence[str]) -> None:
-        _PENDING.clear()  # one range at a time: an unused earlier one is dropped
-        _PENDING[(self.toplevel, tuple(oids))] = self
-
-    def get(self) -> tuple[Optional[bytes], bytes]:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        assert self.result is not None
-        return None, self.result[1]
-
-
-_PENDING: dict[tuple[str, tuple[str, ...]], Prefetch] = {}
-_HIT: dict[tuple[str, tuple[str, ...]], dict[str, bytes]] = {}
-_LINES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, tuple[Optional[int],
-                                                                  Optional[int]]]]] = {}
-
-
-def settle() -> None:
-    """Wait for every :class:`Prefetch` nobody asked for (a range whose checks never needed
-    its patches): its thread runs re2 and git pipes, and an interpreter that exits under it
-    aborts ("terminate called without an active exception", exit 134)."""
-    for pending in list(_PENDING.values()):
-        pending.thread.join()
-
-
-def hit_patches(repo: git.Repo, oids: Sequence[str]) -> Optional[dict[str, bytes]]:
-    """commit id -> its diff (after the ``commit`` header line) for the commits of ``oids``
-    whose added lines have a bypass literal (``bypass.hit_lines``), when a :class:`Prefetch`
-    scanned them on the way; else None (then read :func:`patches`)."""
-    key = (repo.toplevel, tuple(oids))
-    _log(*key)
-    return _HIT.get(key)
-
-
-@functools.lru_cache(maxsize=4)
-def _log(toplevel: str, oids: tuple[str, ...]) -> tuple[Optional[bytes], bytes]:
-    """(``git log -p`` of ``oids``, ``git patch-id --stable`` of it): the two processes run
-    side by side, the log streamed into patch-id while it is produced. The log is None when a
-    :class:`Prefetch` scanned it instead of keeping it (:func:`patches` reads it again)."""
-    if not oids:
-        return b"", b""
-    pending = _PENDING.pop((toplevel, oids), None)
-    if pending is not None:
-        result = pending.get()
-        _HIT.clear()
-        _HIT[(toplevel, oids)] = pending.hit
-        _LINES.clear()
-        if pending.lines is not None:
-            _LINES[(toplevel, oids)] = pending.lines
-        return result
-    return _read(toplevel, oids)
-
-
-def _read(toplevel: str, oids: tuple[str, ...]) -> tuple[bytes, bytes]:
-    return git.tee([*CONFIG, "log", "--no-walk=unsorted", "--stdin", *LOG_ARGS],
-                   ["patch-id", "--stable"], cwd=toplevel,
-                   input="".join(o + "\n" for o in oids).encode())
-
-
-def patches(repo: git.Repo, oids: Sequence[str]) -> bytes:
-    """``git log -p`` of exactly these commits (cached for the other checks that read the
-    same commits): ``commit <oid>`` headers, then each commit's diff."""
-    key = (repo.toplevel, tuple(oids))
-    data = _log(*key)[0]
-    return data if data is not None else _read(*key)[0]
-
-
-def commit_heads(data: bytes) -> list[tuple[int, int, str]]:
-    """(start, end, commit id) of every ``commit <oid>`` line of :func:`patches` output, as
-    COMMIT_HEADER finds them but with ``bytes.find``: a multi-line regex over a long range's
-    patch (80 MB for 10,000 commits) takes a third of a second. Only headers start with a
-    letter there (diff lines start with ``+``, ``-``, `` ``, ``@``, ``\\`` or a header word;
-    binary patch lines with a length letter and no space)."""
-    find = data.find
-    starts = [0] if data.startswith(b"commit ") else []
-    i = find(b"\ncommit ")
-    while i != -1:
-        starts.append(i + 1)
-        i = find(b"\ncommit ", i + 8)
-    heads: list[tuple[int, int, str]] = []
-    for start in starts:
-        eol = find(b"\n", start)
-        if eol == -1:
-            eol = len(data)
-        m = COMMIT_HEADER.match(data, start, eol)
-        if m is not None:
-            heads.append((start, eol, m.group(1).decode()))
-    return heads
-
-
-def split_patches(data: bytes) -> dict[str, bytes]:
-    """commit id -> its diff text, from :func:`patches` output."""
-    out: dict[str, bytes] = {}
-    heads = commit_heads(data)
-    for i, (_, top, oid) in enumerate(heads):
-        end = heads[i + 1][0] if i + 1 < len(heads) else len(data)
-        out[oid] = data[top:end]
-    return out
-
-
-_DIFF_GIT = b"\ndiff --git "
-
-
-def _header_path(header: bytes) -> bytes:
-    """The path of a ``diff --git a/P b/P`` line (after ``diff --git ``): without renames both
-    names are the same, so each is half of the line, C-quoted alike when git quotes them."""
-    return git.unquote(header[:(len(header) - 1) // 2])[2:]  # [2:]: --src-prefix's "a/"
-
-
-def _hunk_lines(data: bytes, i: int, stop: int) -> tuple[int, int]:
-    """(added, removed) lines of one file's hunks, the first at ``data[i:]`` (its newline), up
-    to ``stop``, read from the hunk headers: with ``-U0`` a hunk holds exactly the lines its
-    ``@@ -a,b +c,d @@`` counts (``,n`` left out: 1), and reading the headers is cheaper than
-    counting every ``+``/``-`` line."""
-    added = removed = 0
-    find = data.find
-    while i != -1:
-        eol = find(b" @@", i + 4, stop)
-        old, _, new = data[i + 4:eol].partition(b" ")
-        removed += int(old.partition(b",")[2] or b"1")
-        added += int(new.partition(b",")[2] or b"1")
-        i = find(b"\n@@ ", eol, stop)
-    return added, removed
-
-
-def patch_lines(data: bytes) -> dict[str, dict[str, tuple[Optional[int], Optional[int]]]]:
-    """commit id -> path -> (added, removed) lines, from :func:`patches` output: what
-    ``--numstat`` says of that commit's files without rename detection (None, None: binary).
-    A mode-only change of a file is left out: its patch does not show whether it is binary."""
-    out: dict[str, dict[str, tuple[Optional[int], Optional[int]]]] = {}
-    heads = commit_heads(data)
-    find = data.find
-    for k, (_, top, oid) in enumerate(heads):
-        end = heads[k + 1][0] if k + 1 < len(heads) else len(data)
-        files: dict[str, tuple[Optional[int], Optional[int]]] = {}
-        unknown: list[str] = []
-        i = find(_DIFF_GIT, top - 1, end)
-        while i != -1:
-            eol = find(b"\n", i + 12, end)
-            if eol == -1:
-                eol = end
-            nxt = find(_DIFF_GIT, eol, end)
-            stop = end if nxt == -1 else nxt
-            path = git.decode_path(_header_path(data[i + 12:eol]))
-            hunk = find(b"\n@@ ", eol, stop)
-            got: tuple[Optional[int], Optional[int]]
-            if hunk != -1 and find(b"\0", hunk, stop) != -1:
-                got = (None, None)  # binary content diffed as text (--text): not lines
-            elif hunk != -1:
-                got = _hunk_lines(data, hunk, stop)
-            elif find(b"\nGIT binary patch\n", eol, stop) != -1 or \
-                    find(b"\nBinary files ", eol, stop) != -1:
-                got = (None, None)
-            elif find(b"\nindex ", eol, stop) != -1:
-                got = (0, 0)  # an empty file added or deleted
-            else:
-                unknown.append(path)
-                got = (0, 0)
-            prev = files.get(path)
-            if prev is not None:  # a type change: the old file's deletion, the new one's addition
-                a0, r0, a1, r1 = prev[0], prev[1], got[0], got[1]
-                got = (None, None) if a0 is None or r0 is None or a1 is None or r1 is None \
-                    else (a0 + a1, r0 + r1)
-            files[path] = got
-            i = nxt
-        for path in unknown:
-            del files[path]
-        out[oid] = files
-    return out
-
-
-def line_counts(repo: git.Repo,
-                oids: Sequence[str]) -> dict[str, dict[str, tuple[Optional[int], Optional[int]]]]:
-    """:func:`patch_lines` of :func:`patches`, counted while git wrote them when a
-    :class:`Prefetch` was asked to."""
-    _log(repo.toplevel, tuple(oids))
-    counted = _LINES.get((repo.toplevel, tuple(oids)))
-    return counted if counted is not None else patch_lines(patches(repo, oids))
-
-
-def patch_ids(repo: git.Repo, oids: Sequence[str]) -> dict[str, str]:
-    """commit id -> patch id for every commit in ``oids`` (two git processes in all: one
-    ``git log`` streamed into one ``git patch-id --stable``). A commit whose diff is empty gets
-    :func:`empty_id`."""
-    ids = dict.fromkeys(oids, empty_id(repo))
-    for line in _log(repo.toplevel, tuple(oids))[1].splitlines():
-        pid, _, oid = line.decode().partition(" ")
-        if oid in ids:
-            ids[oid] = pid
-    return ids
 
 
 def trailer_values(message: str) -> list[str]:
     """Every ``Guardrails-Checked`` value in a commit message's trailer block: its last
     paragraph, trailing comment lines ignored (``git commit --no-edit`` after a conflicted
     merge keeps its ``# Conflicts:`` lines)."""
+    if "guardrails-checked" not in message.lower():  # (most commits of a range: no trailer)
+        return []
     lines = message.splitlines()
     while lines and (not lines[-1].strip() or lines[-1].startswith("#")):
         lines.pop()
@@ -405,12 +105,13 @@ _BINARY = b"GIT binary patch\n"
 
 class StagedScan:
     """The staged diff read once, as git writes it, and never held whole (a staged 150 MB
-    file): its :func:`fingerprint`, and the files' sections whose added lines have a bypass
-    literal (``bypass.hit_lines``), for ``bypass.scan_diff`` to parse. A binary file's
-    section (``GIT binary patch``: base85 lines, none starts with ``+``) is neither kept nor
-    scanned; a text file's section is held until it ends."""
+    file): its :func:`fingerprint`, and the files' sections whose added lines ``scan`` (the
+    caller's: ``bypass.hit_lines``) reports, for ``bypass.scan_diff`` to parse. A binary
+    file's section (``GIT binary patch``: base85 lines, none starts with ``+``) is neither
+    kept nor scanned; a text file's section is held until it ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, scan: Callable[[bytes, bool], list[int]]) -> None:
+        self.scan = scan
         self.digest = _sha256()
         self.kept: list[bytes] = []  # sections with a hit
         self._cur: list[bytes] = []  # the current section so far (whole lines)
@@ -430,8 +131,6 @@ class StagedScan:
 
     def _lines(self, block: bytes) -> None:
         """Whole lines: split at each section's ``diff --git`` line."""
-        from guardrails.checks.bypass import RE2_ABOVE, hit_lines
-
         self._seen += len(block)
         at = 0
         while at < len(block):
@@ -450,7 +149,7 @@ class StagedScan:
             # kept: a literal, or any non-ASCII byte (scan_diff folds case as str.lower does,
             # so a Kelvin sign can be a k there)
             if not self._hit and (not piece.isascii() or
-                                  hit_lines(piece, big=self._seen > RE2_ABOVE)):
+                                  self.scan(piece, self._seen > patchlog.BIG)):
                 self._hit = True
 
     def _end(self) -> None:
@@ -467,9 +166,10 @@ class StagedScan:
         return str(self.digest.hexdigest()), b"".join(self.kept)
 
 
-def staged_scan(repo: git.Repo) -> tuple[str, bytes]:
+def staged_scan(repo: git.Repo, scan_lines: Callable[[bytes, bool], list[int]]
+                ) -> tuple[str, bytes]:
     """:class:`StagedScan` of :func:`staged_diff` (a prefetched one is collected)."""
-    scan = StagedScan()
+    scan = StagedScan(scan_lines)
     git.stream(*staged_args(), cwd=repo.toplevel, on_chunk=scan.feed)
     return scan.finish()
 
@@ -507,7 +207,7 @@ def merge_id(repo: git.Repo, parents: Sequence[str]) -> str:
     tmp = git.run("-c", "user.name=guardrails", "-c", "user.email=guardrails@localhost",
                   *args, "-m", "guardrails: attestation probe", cwd=repo.toplevel,
                   write=True).stdout.decode().strip()
-    return patch_ids(repo, [tmp])[tmp]
+    return patchlog.patch_ids(repo, [tmp])[tmp]
 
 
 def add_trailer(repo: git.Repo, msgfile: str, value: str) -> None:
