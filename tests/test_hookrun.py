@@ -4,6 +4,7 @@ in guardrails.hookrun names every hook id of .pre-commit-hooks.yaml, and --help,
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,19 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-# hook id -> (console script, hooks/ module)
-ENTRIES = {h["id"]: (h["entry"], SCRIPTS[h["entry"]].split(":")[0].split(".")[-1])
-           for h in MANIFEST}
+# bin/guardrails-hook NAME: the sh entry in front of a Python hook (its `NAME) entry=SCRIPT ;;`)
+SH_ENTRIES = dict(re.findall(r"^([a-z-]+)\) entry=([a-z-]+) ;;$",
+                             (ROOT / "bin" / "guardrails-hook").read_text(), re.M))
+
+
+def _python_script(entry: str) -> str:
+    words = entry.split()
+    return SH_ENTRIES[words[1]] if words[0] == "guardrails-hook" else words[0]
+
+
+# hook id -> (the manifest's entry, hooks/ module of the Python hook it runs)
+ENTRIES = {h["id"]: (h["entry"], SCRIPTS[_python_script(h["entry"])].split(":")[0]
+                     .split(".")[-1]) for h in MANIFEST}
 
 
 def test_the_table_names_every_hook_of_the_manifest() -> None:
@@ -44,10 +55,11 @@ def test_each_entry_point_is_one_call_of_hookrun_main(hook_id: str) -> None:
     assert [ast.unparse(s) for s in body[:-1]] == ["from guardrails import hookrun"]
 
 
-def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / script
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, check=False,
-                          cwd=ROOT)
+def _run(entry: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The manifest's entry as the runners run it: its first word from the environment's bin."""
+    exe, *rest = entry.split()
+    return subprocess.run([str(Path(sys.executable).parent / exe), *rest, *args],
+                          capture_output=True, text=True, check=False, cwd=ROOT)
 
 
 @pytest.mark.parametrize("hook_id", sorted(ENTRIES))
