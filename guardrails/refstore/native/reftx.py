@@ -182,6 +182,21 @@ def read_checked(git_dir: str, since: float) -> list[tuple[str, Optional[str]]]:
     return out
 
 
+def _journal(common: str, entries: list[dict[str, Any]]) -> None:
+    """journal.append; a full disk (or a journal it cannot write) is said, with its fix, and
+    changes no verdict: a refused update stays refused."""
+    from guardrails.refstore import journal
+
+    try:
+        journal.append(common, entries)
+    except OSError as e:
+        from guardrails.errors import environment_error
+
+        err = environment_error(e)
+        sys.stderr.write(f"git-guardrails: reference-transaction: warning: the journal was not "
+                         f"written: {err if err is not None else e}\n")
+
+
 def add_checked(git_dir: str, commit: str, tree: Optional[str]) -> None:
     """Remember a session commit whose pre-commit checks ran (bounded: the last KEEP_CHECKED
     lines are kept), rewritten atomically through guardrails.state."""
@@ -423,7 +438,6 @@ class Hook:
         refused = self.refusals()
         if not refused:
             return 0
-        from guardrails.refstore import journal
 
         s = self.own
         assert s is not None
@@ -439,8 +453,8 @@ class Hook:
             lines.append("  fix: commit on your own branch; a human moves other branches "
                          "(outside any session), or merges your branch after review")
         sys.stderr.write("\n".join(lines) + "\n")
-        journal.append(self.common, [self.entry(u, "refused", note=why) for u, why in refused])
-        return 1
+        _journal(self.common, [self.entry(u, "refused", note=why) for u, why in refused])
+        return 1  # refused, journaled or not
 
     # --- committed ---------------------------------------------------------------------------
 
@@ -539,7 +553,7 @@ class Hook:
                             f"{u.old[:12]}..{last[:12]}\n  restore: {restore}")
             journal.write_tip(tip_path, u.new, u.ref)
         if entries:
-            journal.append(self.common, entries)
+            _journal(self.common, entries)
         if loud:
             sys.stderr.write("\n".join(loud) + "\n")
         return 0
