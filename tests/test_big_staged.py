@@ -114,6 +114,8 @@ def test_a_big_staged_file_is_committed_in_bounded_memory(tmp_path: Path, kind: 
     msg = git("log", "-1", "--format=%B", cwd=wt).stdout
     assert "Guardrails-Checked:" in msg, msg
     report = {h: (small[h]["self_kb"], big[h]["self_kb"], big[h]["git_kb"]) for h in big}
+    print(f"{kind}: hook -> (own peak KB one-line commit, own peak KB {MB} MB, largest git KB)",
+          report)
     for hook, (before, after, _git) in report.items():
         assert after - before < BOUND_KB, (
             f"{hook}: the hook's own peak RSS grew by {(after - before) // 1024} MB for a "
