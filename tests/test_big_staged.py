@@ -227,3 +227,24 @@ def test_a_forged_recorded_patch_id_is_caught_by_the_range_check(tmp_path: Path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     rules = {f["rule"] for f in json.loads(proc.stdout)["findings"]}
     assert any(r.startswith("attest") for r in rules), rules
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 12, 13, 64, 4096])
+def test_a_binary_section_is_skipped_as_bytes_up_to_the_next_file(size: int) -> None:
+    """Once a section shows a NUL byte, the scan looks only for the next ``diff --git`` line
+    (in bytes, whatever the piece size, a header cut in two included), and finds the next
+    file's added lines with their line numbers."""
+    from guardrails.checks import bypass
+
+    binary = (b"diff --git a/b.bin b/b.bin\nnew file mode 100644\nindex 0000000..1111111\n"
+              b"--- /dev/null\n+++ b/b.bin\n@@ -0,0 +1,40 @@\n+\x00\x01abc\n"
+              b"+skip --no-verify x\n" + b"".join(b"+" + bytes(range(1, 200)) + b"\n"
+                                                   for _ in range(38)))
+    text = (b"diff --git a/t.sh b/t.sh\nnew file mode 100644\nindex 0000000..2222222\n"
+            b"--- /dev/null\n+++ b/t.sh\n@@ -0,0 +1,2 @@\n+ok\n+git commit --no-verify -m x\n")
+    data = binary + text
+    scan = bypass.StagedLines()
+    for i in range(0, len(data), size):
+        scan.feed(data[i:i + size])
+    assert [(f.path, f.line) for f in scan.finish()] == [("t.sh", 2)]
+    assert scan.binary == ["b.bin"]

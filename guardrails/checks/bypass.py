@@ -382,8 +382,18 @@ class StagedLines:
         self._cut: Optional[bool] = None  # a line cut at LONG_LINE: whether it is a + line
         self._cut_found = False  # that line has its finding already
         self._skip = False  # the current section is binary content: skipped to its end
+        self._mid = False  # the carry is a skipped section's tail, not the start of a line
 
     def feed(self, chunk: bytes) -> None:
+        if self._skip and self._cut is None:  # binary content: bytes, up to the next file
+            # the carry starts a line (the rest of a block) unless it is a skipped tail
+            data = (b"" if self._mid else b"\n") + self._carry + chunk
+            at = data.find(b"\ndiff --git ")
+            if at == -1:
+                self._carry, self._mid = data[-12:], True  # a header cut in two: next time
+                return
+            self._carry, self._mid, chunk = b"", False, data[at + 1:]
+            self._hunk = False
         cut = chunk.rfind(b"\n") + 1
         if not cut:
             self._carry += chunk
