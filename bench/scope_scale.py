@@ -3,9 +3,12 @@ locked list, the work check-scope does per commit), with the re2 backend (RE2::S
 the `simple` backend (Python's re).
 
     python -m bench.scope_scale [--paths 100000] [--patterns 200] [--repeat 3]
-        [--backends re2,simple]
+        [--backends re2,simple] [--policy 10000]
 
-Target: <= 0.3 s with re2.
+Target: <= 0.3 s with re2. ``--policy N``: what a commit's scope check costs in-process for a
+task of N allow + N locked patterns (parse, validate, compile, match the 5 paths of a commit)
+against the same for the 5-pattern policy, interleaved in this run (the floor); the whole
+commit is bench.big_inputs' figure (target <= 1 s).
 """
 from __future__ import annotations
 
@@ -48,6 +51,37 @@ def make_patterns(n: int, rnd: random.Random) -> list[str]:
     return [rnd.choice(shapes)() for _ in range(n)]
 
 
+def policy_cost(n: int, repeat: int) -> dict[str, Any]:
+    """Seconds (median) to parse a policy and match a 5-file commit against its task's allow
+    list and the locked list, for N + N patterns and for the 5-pattern floor, interleaved;
+    each run in a fresh process, as a hook starts (the in-process caches start empty)."""
+    import subprocess
+    import sys
+
+    from bench.big_inputs import SMALL, big_policy
+
+    code = ("import sys, time\n"
+            "raw = sys.stdin.buffer.read()\n"
+            "t = time.perf_counter()\n"
+            "from guardrails.scope import policy, patterns\n"
+            "p = policy.parse(raw, 'main@bench')\n"
+            "paths = [f'src/f{i}.py' for i in range(5)]\n"
+            "patterns.Matcher(list(p.tasks['bench'].allow)).matching(paths)\n"
+            "patterns.Matcher(list(p.locked)).matching(paths)\n"
+            "print(time.perf_counter() - t)\n")
+    texts = {"5 patterns": SMALL.encode(), f"{n}+{n} patterns": big_policy(n).encode()}
+    times: dict[str, list[float]] = {k: [] for k in texts}
+    for _ in range(repeat):
+        for name, raw in texts.items():
+            out = subprocess.run([sys.executable, "-c", code], input=raw, capture_output=True,
+                                 check=True).stdout
+            times[name].append(float(out))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    floor, big = med["5 patterns"], med[f"{n}+{n} patterns"]
+    return {"seconds": {k: round(v, 4) for k, v in med.items()},
+            "ratio": round(big / floor, 1) if floor else None, "n": n}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(prog="python -m bench.scope_scale", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,6 +90,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--backends", default="re2,simple",
                     help="comma-separated: re2, simple, indexed (thousands of patterns)")
+    ap.add_argument("--policy", type=int, default=10_000,
+                    help="N: also a task of N allow + N locked patterns (0: skip)")
     args = ap.parse_args(argv)
     from guardrails.scope.patterns import Matcher
 
@@ -80,6 +116,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             runs.append(time.perf_counter() - t0)
         result["seconds"][backend] = round(statistics.median(runs), 3)
         result["matched"][backend] = len(matched)
+    if args.policy:
+        result["policy"] = policy_cost(args.policy, args.repeat)
     counts = set(result["matched"].values())
     assert len(counts) <= 1, f"the backends disagree: {result['matched']}"
     result["machine"] = machine()
@@ -98,6 +136,14 @@ def render(r: dict[str, Any]) -> str:
             verdict = "   ok" if s <= 0.3 else "   MISSES the 0.3 s target"
         lines.append(f"  {backend:8} {s:7.3f} s  (compile {r['compile_s'][backend]:.3f} s, "
                      f"{r['matched'][backend]:,} matched){verdict}")
+    pol = r.get("policy")
+    if pol:
+        secs = pol["seconds"]
+        big = secs[f"{pol['n']}+{pol['n']} patterns"]
+        lines.append(f"  policy of {pol['n']:,}+{pol['n']:,} patterns: parse + compile + match a "
+                     f"5-file commit {big:.3f} s = {pol['ratio']}x the 5-pattern policy "
+                     f"({secs['5 patterns']:.3f} s), median of {r['repeat']}")
+    lines.append(f"  load {r['machine']['load']}")
     return "\n".join(lines)
 
 

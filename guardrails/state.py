@@ -443,11 +443,14 @@ def write_bytes(path: str, data: bytes, durable: bool = True) -> str:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and e.filename is None:
+            # os.write/fsync name no file: the message and its fix must say which (ENOSPC)
+            raise OSError(e.errno, e.strerror, path) from e
         raise
     if durable:
         try:
@@ -522,7 +525,15 @@ def append_line(path: str, entries: Iterable[Mapping[str, Any]], schema: Schema,
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             lines = b"\n" + lines  # a torn line from a crashed writer: start afresh
-        os.write(fd, lines)
+        try:
+            done = os.write(fd, lines)
+        except OSError as e:  # a full disk: nothing was appended
+            raise OSError(e.errno, e.strerror, path) from e
+        if done < len(lines):  # part of the lines (the disk filled up): cut back to the start
+            os.ftruncate(fd, size)
+            import errno
+
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
     finally:
         os.close(fd)  # drops the flock
 
@@ -619,8 +630,12 @@ def hold(common_dir: str, what: str, name: str = "guardrails",
         from guardrails.findings import printable
 
         info["what"] = printable(str(info["what"]))[:1000]
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode(), 0)
+        except OSError as e:  # a full disk: say which file, hold nothing
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            raise OSError(e.errno, e.strerror, path) from e
         _held[key] = 1
         try:
             yield

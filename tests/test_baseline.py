@@ -273,10 +273,12 @@ def test_baseline_adds_at_most_one_git_call_to_the_combined_hook(tmp_path: Path)
 
     scope_only = calls("check-scope")
     combined = calls("run")
-    # + no-skipped-hooks' own call, the staged patch (a second `diff`); its core.hooksPath
-    # comes with guardrails.base in the context's one `git config`; git.hook_repo() reads the
-    # repository from what git gives hooks, so neither runs `rev-parse`
-    assert sorted(combined) == sorted([*scope_only, "merge-base", "diff"])
+    # + no-skipped-hooks' own calls: the record's fingerprint (a `--raw` diff) and the staged
+    # patch streamed into `git patch-id` (the trailer's id, which require-checks then takes
+    # from the record instead of diffing again); its core.hooksPath comes with guardrails.base
+    # in the context's one `git config`; git.hook_repo() reads the repository from what git
+    # gives hooks, so neither runs `rev-parse`
+    assert sorted(combined) == sorted([*scope_only, "merge-base", "diff", "diff", "patch-id"])
     assert scope_only.count("config") == 1 and "rev-parse" not in combined
     # reftable: hook_repo reads HEAD with one `git symbolic-ref` (the HEAD file is a placeholder)
-    assert len(combined) == 5 + (ref_format() == "reftable")
+    assert len(combined) == 7 + (ref_format() == "reftable")

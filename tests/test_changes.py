@@ -332,9 +332,9 @@ def test_a_hook_run_starts_four_git_processes(tmp_path: Path, git_log: Path,
 
 def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
         tmp_path: Path, git_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each prefetch (context's config, scope's raw diff, bypass's patch; with a session, the
-    baseline's merge-base) is collected by the run of the same arguments: none is started
-    twice, none is left running for nothing."""
+    """Each prefetch (context's config, scope's raw diff, bypass's fingerprint and patch;
+    with a session, the baseline's merge-base) is collected by the run of the same
+    arguments: none is started twice, none is left running for nothing."""
     from guardrails import checks, context
 
     wt = agent_change(tmp_path, monkeypatch)
@@ -344,11 +344,13 @@ def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
     context.prefetch(r)
     checks.prefetch(r, checks.PRE_COMMIT)
     ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, _ in git._PREFETCHED)
-    assert ahead == ["config", "diff", "diff"]
+    # config; the raw --numstat diff; the record's fingerprint; the attestation's patch,
+    # which the tee into patch-id collects (the bypass scan reads it on the way)
+    assert ahead == ["config", "diff", "diff", "diff"]
     checks.run(context.build(r), checks.PRE_COMMIT)
     assert git._PREFETCHED == {}
-    assert sorted(calls(git_log)) == sorted(["cat-file", "config", "diff", "diff",
-                                             *REFTABLE_HEAD])
+    assert sorted(calls(git_log)) == sorted(["cat-file", "config", "diff", "diff", "diff",
+                                             "patch-id", *REFTABLE_HEAD])
 
 
 def test_line_counts_from_the_patch_equal_numstat(repo: Path, tmp_path: Path,

@@ -13,7 +13,6 @@ from guardrails import git as gitmod
 from guardrails.checks.bypass import hit_lines
 from guardrails.git import patchlog
 from guardrails.git.patchlog import PatchLog
-from guardrails.skipped import attestation
 from tests.conftest import ref_format
 from tests.helpers import commit_all, git, make_repo, write
 
@@ -100,41 +99,6 @@ def test_patch_log_error_is_raised_to_its_owner(tmp_path: Path) -> None:
         log.patch_ids([])
     log.close()
     assert log.thread is None
-
-
-def _sections(diff: bytes) -> list[bytes]:
-    parts = diff.split(b"\ndiff --git ")
-    return [parts[0] + b"\n"] + [b"diff --git " + p + b"\n" for p in parts[1:-1]] + \
-        ([b"diff --git " + parts[-1]] if len(parts) > 1 else [])
-
-
-@pytest.mark.parametrize("size", [1, 11, 12, 13, 100, 1 << 16])
-def test_staged_scan_streams_the_staged_diff(tmp_path: Path, size: int) -> None:
-    """The pre-commit stage's scan of the staged diff, fed in pieces: the fingerprint of the
-    whole diff, and exactly the files' sections with a literal or a non-ASCII byte in them.
-    The staged diff is ``--text`` (the attestation is computed whatever .gitattributes say), so
-    a binary file's bytes are ``+`` lines too and are scanned like any other."""
-    repo = make_repo(tmp_path / "r")
-    write(repo, "a.sh", "echo hi\ngit commit --no-verify -m x\n")
-    write(repo, "b.py", "x = 1\n")
-    write(repo, "c.bin", bytes(range(256)) * 64 + b"+skip --no-verify\n")
-    write(repo, "d.txt", "caf\u00e9 HoO\u212aSPath\n")
-    write(repo, "e.txt", "nothing here\n")
-    git("add", "-A", cwd=repo)
-    r = gitmod.discover(str(repo))
-    diff = attestation.staged_diff(r)
-    assert b"GIT binary patch" not in diff and b"+skip --no-verify" in diff
-    scan = attestation.StagedScan(hit_lines)
-    for i in range(0, len(diff), size):
-        scan.feed(diff[i:i + size])
-    digest, kept = scan.finish()
-    assert digest == attestation.fingerprint(diff)
-    want = [s for s in _sections(diff)
-            if s.startswith((b"diff --git a/a.sh", b"diff --git a/c.bin", b"diff --git a/d.txt"))]
-    assert kept == b"".join(want)
-    assert attestation.staged_scan(r, hit_lines) == (digest, kept)
-    fp, pid = attestation.staged_ids(r)
-    assert (fp, pid) == (digest, attestation.patch_id_of(r, diff))
 
 
 def test_ci_start_up_git_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

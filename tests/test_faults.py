@@ -867,3 +867,242 @@ def test_non_utf8_names_survive_json_and_github(tmp_path: Path) -> None:
     sane(proc, codes=(1,))
     line = next(ln for ln in proc.stdout.splitlines() if "caf" in ln)
     assert "file=" not in line and '"docs/caf\\351.md"' in line
+
+
+# --- a full disk (ENOSPC) under each state write ------------------------------------------------
+#
+# A small tmpfs mounted on the guardrails state directory (the worktree's ``<git-dir>/guardrails``
+# or the common ``<common-dir>/guardrails``), filled until a write fails with ENOSPC: git's own
+# files (refs, objects, index, config) stay writable, so every failure is guardrails' own write.
+# Each case asserts exit 2, a message that names ENOSPC and the file, a `df -h` fix that runs,
+# no traceback, the previous state file byte for byte, no temp file left, and nothing lost.
+
+PAGE = 4096
+
+
+class FullDisk:
+    """tmpfs mounts over state directories (their files copied in), filled up on demand."""
+
+    def __init__(self) -> None:
+        self.mounts: list[Path] = []
+
+    def mount(self, d: Path) -> Path:
+        saved = {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()} \
+            if d.is_dir() else {}
+        d.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs",
+                               str(d)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            pytest.skip("full-disk cases need a small tmpfs (root and mount permission): "
+                        f"mount said: {proc.stderr.strip() or proc.returncode}")
+        self.mounts.append(d)
+        for rel, data in saved.items():
+            (d / rel).parent.mkdir(parents=True, exist_ok=True)
+            (d / rel).write_bytes(data)
+        return d
+
+    @staticmethod
+    def fill(d: Path, leave_pages: int = 0) -> None:
+        """Fill the file system of ``d``; then free ``leave_pages`` pages again."""
+        import errno
+
+        fd = os.open(d / ".filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            while True:
+                try:
+                    os.write(fd, b"\0" * PAGE)
+                except OSError as e:
+                    assert e.errno == errno.ENOSPC
+                    break
+            if leave_pages:
+                os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave_pages * PAGE))
+        finally:
+            os.close(fd)
+        if not leave_pages:
+            with pytest.raises(OSError, match="No space left"):
+                (d / ".probe").write_bytes(b"x")
+            (d / ".probe").unlink()
+
+    @staticmethod
+    def free(d: Path) -> None:
+        (d / ".filler").unlink()
+
+    def close(self) -> None:
+        for d in reversed(self.mounts):
+            subprocess.run(["umount", "-l", str(d)], capture_output=True, check=False)
+
+
+@pytest.fixture
+def full_disk() -> Iterator[FullDisk]:
+    if os.geteuid() != 0:
+        pytest.skip("full-disk cases mount a tmpfs: they need root")
+    fd = FullDisk()
+    try:
+        yield fd
+    finally:
+        fd.close()
+
+
+def _files(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*"))
+            if p.is_file() and p.name != ".filler"}
+
+
+def assert_enospc(proc: subprocess.CompletedProcess[str], where: Path, cwd: Path,
+                  code: Optional[int] = 2) -> None:
+    """Exit ``code`` (None: whatever git makes of a failed hook, but not 0), a message naming
+    ENOSPC and a file in ``where``, and a fix (`df -h DIR`) that runs."""
+    both = proc.stdout + proc.stderr
+    assert "Traceback" not in both and "internal error" not in both, both
+    if code is None:
+        assert proc.returncode != 0, both
+    else:
+        assert proc.returncode == code, (proc.returncode, both)
+    assert "No space left on device (ENOSPC)" in both, both
+    assert str(where) in both, both
+    found = [f for f in fixes(both) if f.startswith("free space")]
+    assert found, both
+    df = re.search(r"\(df -h ([^)]+)\)", found[0])
+    assert df is not None and str(where) in df.group(1), found
+    assert run_fix(f"df -h {df.group(1)}", cwd).returncode == 0
+
+
+def _no_temp_files(*dirs: Path) -> None:
+    for d in dirs:
+        left = [p.name for p in d.rglob(".tmp.*")]
+        assert not left, (d, left)
+
+
+@pytest.mark.parametrize("full", ["worktree", "common"])
+def test_full_disk_at_start(tmp_path: Path, full_disk: FullDisk, full: str) -> None:
+    """`start` on a full disk: exit 2, no session record, and gc/maintenance config as it was
+    (the suspend is undone when the session record cannot be written)."""
+    repo = make_repo(tmp_path / "repo")
+    wt = tmp_path / "wt"
+    git("worktree", "add", "-q", "-b", "agent/auth", str(wt), "main", cwd=repo)
+    wdir, cdir = git_dir(wt) / "guardrails", common_dir(wt) / "guardrails"
+    d = full_disk.mount(wdir if full == "worktree" else cdir)
+    full_disk.fill(d)
+    before = Snapshot(wt, common_dir(wt))
+    proc = gg("start", "--task", "auth", cwd=wt)
+    assert_enospc(proc, d, wt)
+    assert before.lost(Snapshot(wt, common_dir(wt))) == []
+    assert not (wdir / "session.json").exists()
+    _no_temp_files(*(x for x in (wdir, cdir) if x.exists()))
+    full_disk.free(d)  # the fix: free space; then the same command works
+    proc = gg("start", "--task", "auth", cwd=wt)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_full_disk_at_maintenance_suspend(tmp_path: Path, full_disk: FullDisk) -> None:
+    """One page left in the common state dir: the lock gets it, the maintenance record (what
+    gc.auto was, written before gc is turned off) does not: exit 2, config untouched."""
+    repo = make_repo(tmp_path / "repo")
+    wt = tmp_path / "wt"
+    git("worktree", "add", "-q", "-b", "agent/auth", str(wt), "main", cwd=repo)
+    cdir = full_disk.mount(common_dir(wt) / "guardrails")
+    full_disk.fill(cdir, leave_pages=1)
+    before = Snapshot(wt, common_dir(wt))
+    proc = gg("start", "--task", "auth", cwd=wt)
+    assert_enospc(proc, cdir, wt)
+    assert "maintenance" in proc.stderr, proc.stderr
+    assert before.lost(Snapshot(wt, common_dir(wt))) == []
+    assert not (cdir / "maintenance.json").exists()
+    assert not (git_dir(wt) / "guardrails" / "session.json").exists()
+    _no_temp_files(cdir)
+
+
+def test_full_disk_at_finish(sess: tuple[Path, Path], full_disk: FullDisk) -> None:
+    """`finish` on a full common state dir (its lock cannot be written): exit 2, the session
+    record and the maintenance record intact, config unchanged; after freeing space it works."""
+    _repo, wt = sess
+    cdir = full_disk.mount(common_dir(wt) / "guardrails")
+    full_disk.fill(cdir)
+    session_file = git_dir(wt) / "guardrails" / "session.json"
+    records = (session_file.read_bytes(), _files(cdir))
+    before = Snapshot(wt, common_dir(wt))
+    proc = gg("finish", cwd=wt)
+    assert_enospc(proc, cdir, wt)
+    assert (session_file.read_bytes(), _files(cdir)) == records
+    assert before.lost(Snapshot(wt, common_dir(wt))) == []
+    _no_temp_files(cdir, session_file.parent)
+    full_disk.free(cdir)
+    proc = gg("finish", cwd=wt)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not session_file.exists()
+
+
+def test_full_disk_at_the_checked_record(sess: tuple[Path, Path], full_disk: FullDisk) -> None:
+    """An agent commit whose pre-commit stage cannot write its record (checked.json, what
+    require-checks and the native hooks compare): the hook exits 2 with the fix, git makes no
+    commit, the index and the previous record are as they were."""
+    _repo, wt = sess
+    install_plain_hooks(common_dir(wt))
+    write(wt, "src/auth/one.py", "one = 1\n")
+    git("add", "-A", cwd=wt)
+    ok = git("commit", "-q", "-m", "one", cwd=wt, env={"CLAUDECODE": "1"}, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    wdir = full_disk.mount(git_dir(wt) / "guardrails")
+    records = _files(wdir)
+    assert "checked.json" in records
+    full_disk.fill(wdir)
+    write(wt, "src/auth/two.py", "two = 2\n")
+    git("add", "-A", cwd=wt)
+    before = Snapshot(wt, common_dir(wt))
+    head = git("rev-parse", "HEAD", cwd=wt).stdout
+    hook = subprocess.run(["guardrails-run"], cwd=wt, capture_output=True, text=True,
+                          env={**os.environ, "CLAUDECODE": "1"}, check=False)
+    assert_enospc(hook, wdir, wt)
+    proc = git("commit", "-q", "-m", "two", cwd=wt, env={"CLAUDECODE": "1"}, check=False)
+    assert_enospc(proc, wdir, wt, code=None)
+    assert git("rev-parse", "HEAD", cwd=wt).stdout == head
+    assert before.lost(Snapshot(wt, common_dir(wt))) == []
+    assert _files(wdir) == records
+    _no_temp_files(wdir)
+    full_disk.free(wdir)
+    proc = git("commit", "-q", "-m", "two", cwd=wt, env={"CLAUDECODE": "1"}, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_full_disk_at_a_journal_append(sess: tuple[Path, Path], full_disk: FullDisk) -> None:
+    """The reference-transaction hook refuses a session's update of another branch and
+    journals it; with no space for the journal line the update is refused all the same (git
+    exits non-zero, the ref unchanged), the message names ENOSPC, and the journal holds no
+    half line."""
+    _repo, wt = sess
+    assert gg("install", cwd=wt).returncode == 0
+    cdir = full_disk.mount(common_dir(wt) / "guardrails")
+    journal = cdir / "journal.jsonl"
+    data = journal.read_bytes() if journal.exists() else b""
+    # the journal's last page full, so the append needs a new one
+    journal.write_bytes(data + b"\n" * (-len(data) % PAGE or PAGE))
+    full_disk.fill(cdir)
+    records = _files(cdir)
+    before = Snapshot(wt, common_dir(wt))
+    proc = git("update-ref", "refs/heads/main", "HEAD", cwd=wt, check=False)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+    assert "No space left on device (ENOSPC)" in proc.stderr, proc.stderr
+    assert str(journal) in proc.stderr, proc.stderr
+    assert before.lost(Snapshot(wt, common_dir(wt))) == []
+    assert _files(cdir) == records
+    _no_temp_files(cdir)
+
+
+def test_full_disk_at_ci_output(sess: tuple[Path, Path], full_disk: FullDisk,
+                                tmp_path: Path) -> None:
+    """`ci --output FILE` on a full file system: exit 2 naming the file, the previous report
+    intact, no temp file; after freeing space the same command writes it."""
+    repo, _wt = sess
+    out_dir = full_disk.mount(tmp_path / "reports")
+    report = out_dir / "report.json"
+    report.write_text('{"previous": true}\n')
+    full_disk.fill(out_dir)
+    proc = gg("ci", "--base", "main", "--format", "json", "--output", str(report), cwd=repo)
+    assert_enospc(proc, out_dir, repo)
+    assert report.read_text() == '{"previous": true}\n'
+    _no_temp_files(out_dir)
+    full_disk.free(out_dir)
+    proc = gg("ci", "--base", "main", "--format", "json", "--output", str(report), cwd=repo)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    assert json.loads(report.read_text())

@@ -326,3 +326,74 @@ def test_matcher_agrees_with_pathspec(patterns: list[str], paths: list[str]) -> 
             assert any(_pathspec_drops(p) for p in patterns), (backend, got)
         else:
             assert got == expected, (backend, got ^ expected if isinstance(got, set) else got)
+
+
+# --- a task of thousands of patterns: checked, not translated ----------------------------------
+
+@settings(max_examples=2000, deadline=None)
+@given(p=st.text(alphabet="ab/*?!#. \t-[]\\", min_size=0, max_size=8))
+def test_a_pattern_called_safe_is_never_refused(p: str) -> None:
+    """The long-list check translates only the patterns that could be refused (``_safe``
+    says which): for every pattern, checking refuses exactly what translating refuses."""
+    from guardrails.scope import patterns as pm
+
+    try:
+        pm.translate([p])
+        refused = False
+    except PatternError:
+        refused = True
+    if pm._safe(p):
+        assert not refused, p
+    try:
+        pm._check([p])
+        checked = False
+    except PatternError:
+        checked = True
+    assert checked == refused, p
+
+
+def _big(n: int) -> list[str]:
+    pats = ["src/**"]
+    for i in range(n):
+        pats += [f"lib/m{i}/**", f"pkg/p{i}/*.py", f"!src/gen{i}/**", f"docs/d{i}.md",
+                 f"conf/c{i}/*.ini"]
+        if i < 20:  # patterns under no literal directory: candidates for every path
+            pats += [f"**/g{i}/x", f"/t{i}", f"a{i}*/b"]
+    return pats
+
+
+def test_a_long_list_translates_only_what_its_paths_can_match(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """20,000 patterns: the policy check translates none of the safe ones, matching five paths
+    translates a handful, and a refused pattern deep in the list is still refused."""
+    from guardrails.scope import patterns as pm
+
+    pats = _big(4000)
+    calls: list[str] = []
+    real = pm._translate
+    def counting(line: str) -> Any:
+        calls.append(line)
+        return real(line)
+
+    monkeypatch.setattr(pm, "_translate", counting)
+    pm.validate(pats)
+    assert calls == []
+    m = Matcher(pats)
+    paths = ["src/a.py", "src/gen7/b.py", "lib/m3/x.py", "docs/d9.md", "other/z"]
+    assert m.matching(paths) == {"src/a.py", "lib/m3/x.py", "docs/d9.md"}
+    assert len(calls) < 200, len(calls)  # the candidates of five paths, not 20,061
+    bad = [*pats[:15000], "src/[oops", *pats[15000:]]
+    with pytest.raises(PatternError, match=r"\[oops"):
+        pm.validate(bad)
+
+
+def test_a_long_list_agrees_with_one_alternation() -> None:
+    """The lazily translated index gives the one-alternation backend's verdicts on a long list
+    with anchored, any-depth, re-excluded and globbed patterns, and unsafe ones among them."""
+    pats = [*_big(300), "!**/*.lock", "src/[ab]*/keep", "src/\\*star", "ü/**", "!lib/m7/x.py"]
+    paths = [f"{top}/{rest}" for top in ("src", "lib/m7", "lib/m12", "pkg/p5", "docs")
+             for rest in ("x.py", "gen3/y.py", "a.lock", "a1/b", "keep", "*star", "g4/x")]
+    paths += ["src/gen12/z", "src/ab/keep", "src/*star", "t5", "x/t5", "a12x/b", "ü/q",
+              "conf/c9/a.ini", "conf/c9/sub/a.ini", "other", "docs/d33.md", "lib/m7/x.py"]
+    assert Matcher(pats, backend="indexed").matching(paths) == \
+        Matcher(pats, backend="simple").matching(paths)

@@ -343,11 +343,188 @@ def env_hookspath_findings(env: Mapping[str, str]) -> list[Finding]:
 
 # --- the pre-commit stage -----------------------------------------------------------------------
 
+# A line longer than this is scanned in pieces (with an overlap, so a literal cut in two is
+# still found): memory stays bounded by it whatever the file holds.
+LONG_LINE = 1 << 20
+_OVERLAP = 4096
+
+
 def prefetch(repo: git.Repo) -> None:
-    """Start the staged patch's git command ahead (see git.prefetch)."""
+    """Start the fingerprint's and the staged patch's git commands ahead (see git.prefetch;
+    the patch waits in its pipe until the tee into ``git patch-id`` collects it)."""
     from guardrails.skipped import attestation
 
+    git.prefetch(*attestation.fingerprint_args(), cwd=repo.toplevel)
     git.prefetch(*attestation.staged_args(), cwd=repo.toplevel)
+
+
+class StagedLines:
+    """The added lines of a ``-U0`` diff stream (the attestation's ``--text`` diff of the
+    index) scanned as git writes them, in pieces of at most a chunk (plus one line, bounded by
+    :data:`LONG_LINE`): the bypass findings with their file and line. Nothing is held but the
+    current piece, so memory does not grow with the staged file's size. A file whose hunks
+    hold a NUL byte is binary content (``--text`` shows its bytes as lines): the rest of its
+    section is skipped, not line-scanned (``binary`` lists it). .gitattributes cannot hide a
+    text file: ``-diff``/``binary`` change nothing under ``--text``.
+
+    Hunks are found with ``str.find`` and ``+`` lines counted with ``str.count`` (C speed);
+    only a line holding a literal (case folded as ``str.lower`` folds it, a Kelvin sign
+    included) is looked at line by line (:func:`line_reasons`)."""
+
+    def __init__(self, policy: Optional[str] = None) -> None:
+        self.policy = policy
+        self.found: list[Finding] = []
+        self.binary: list[str] = []  # the sections skipped as binary content
+        self._carry = b""
+        self._section: Optional[str] = None  # the path of the current ``diff --git`` section
+        self._path: Optional[str] = None  # its ``+++ b/`` name, once seen
+        self._hunk = False  # inside a hunk (after its ``@@`` line)
+        self._line = 0  # the new-side line number of the hunk's next ``+`` line
+        self._cut: Optional[bool] = None  # a line cut at LONG_LINE: whether it is a + line
+        self._cut_found = False  # that line has its finding already
+        self._skip = False  # the current section is binary content: skipped to its end
+        self._mid = False  # the carry is a skipped section's tail, not the start of a line
+
+    def feed(self, chunk: bytes) -> None:
+        if self._skip and self._cut is None:  # binary content: bytes, up to the next file
+            # the carry starts a line (the rest of a block) unless it is a skipped tail
+            data = (b"" if self._mid else b"\n") + self._carry + chunk
+            at = data.find(b"\ndiff --git ")
+            if at == -1:
+                self._carry, self._mid = data[-12:], True  # a header cut in two: next time
+                return
+            self._carry, self._mid, chunk = b"", False, data[at + 1:]
+            self._hunk = False
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            self._carry += chunk
+            if len(self._carry) > LONG_LINE:
+                self._long()
+            return
+        block, self._carry = self._carry + chunk[:cut], chunk[cut:]
+        self._block(block.decode("utf-8", "surrogateescape"))
+
+    def finish(self) -> list[Finding]:
+        if self._carry:
+            self._block(self._carry.decode("utf-8", "surrogateescape") + "\n")
+            self._carry = b""
+        return self.found
+
+    def _long(self) -> None:
+        """A line longer than LONG_LINE so far: scan what came of it, keep an overlap (a
+        literal cut in two is found in the next piece)."""
+        if self._skip or (self._hunk and b"\0" in self._carry):  # binary content
+            if not self._skip and self._section is not None:
+                self.binary.append(self._section)
+            self._skip, self._carry = True, b""
+            return
+        piece = self._carry.decode("utf-8", "surrogateescape")
+        if self._cut is None:
+            self._cut = self._hunk and piece.startswith("+")
+            self._cut_found = False
+        else:
+            piece = "+" + piece
+        if self._cut and not self._cut_found:
+            self._cut_found = self._hits(piece, 0, len(piece))
+        self._carry = self._carry[-_OVERLAP:]
+
+    def _block(self, text: str) -> None:
+        """Whole lines: headers one by one, each hunk's body in one piece."""
+        pos, n = 0, len(text)
+        if self._cut is not None:  # the rest of a cut line, up to its newline
+            pos = text.find("\n") + 1
+            if self._cut:
+                if not self._cut_found:
+                    self._hits("+" + text[:pos], 0, pos + 1)
+                self._line += 1
+            self._cut = None
+        while pos < n:
+            if self._skip and not text.startswith("diff --git ", pos):
+                pos = _find(text, "\ndiff --git ", pos) + 1
+                continue
+            if not self._hunk or text.startswith(("@@ ", "diff --git "), pos):
+                eol = text.find("\n", pos) + 1 or n
+                self._header(text[pos:eol - 1])
+                pos = eol
+                continue
+            stop = min(_find(text, "\n@@ ", pos), _find(text, "\ndiff --git ", pos)) + 1
+            stop = min(stop, n)
+            if text.find("\0", pos, stop) != -1:  # binary content: no line scan
+                self._skip = True
+                if self._section is not None:
+                    self.binary.append(self._section)
+                continue
+            self._hits(text, pos, stop)
+            self._line += text.count("\n+", pos, stop - 1) + (text[pos] == "+")
+            pos = stop
+
+    def _header(self, line: str) -> None:
+        if line.startswith("diff --git "):
+            from guardrails.git.patchlog import _header_path
+
+            raw = line[11:].encode("utf-8", "surrogateescape")
+            self._section = git.decode_path(_header_path(raw))
+            self._path, self._hunk, self._skip = None, False, False
+        elif line.startswith("@@ "):
+            parts = line.split(" ", 3)
+            new = parts[2] if len(parts) > 2 else "+0"
+            self._line = int(new[1:].split(",", 1)[0] or 0)
+            self._hunk = True
+        elif line.startswith("+++ "):
+            self._path = diff_path(line[4:]) if line[4:].startswith('"') else \
+                (line[6:] if line.startswith("+++ b/") else line[4:])
+
+    def _hits(self, text: str, start: int, stop: int) -> bool:
+        """Findings for the ``+`` lines of ``text[start:stop]`` (one hunk's body, or a piece
+        of one line) that hold a literal; whether there was one."""
+        seg = text[start:stop]
+        low = seg.lower()
+        if len(low) != len(seg):  # a character whose lower case is longer: line by line
+            hits, at = [], 0
+            for ln in seg.split("\n"):
+                if ln.startswith("+") and any(lit in ln.lower() for lit in _LITERALS):
+                    hits.append(at)
+                at += len(ln) + 1
+        else:
+            hits = sorted(_hit_starts(low))
+        path = self._path or self._section or "?"
+        before = len(self.found)
+        for ls in hits:
+            eol = seg.find("\n", ls)
+            value = seg[ls + 1:eol if eol != -1 else len(seg)]
+            lineno = self._line + seg.count("\n+", 0, ls) + (ls > 0 and seg[0] == "+")
+            self.found += _line_findings(path, lineno, value, None, self.policy)
+        return len(self.found) > before
+
+
+def _find(text: str, needle: str, pos: int) -> int:
+    i = text.find(needle, pos)
+    return len(text) if i == -1 else i
+
+
+def _hit_starts(low: str) -> set[int]:
+    """Starts of the ``+`` lines of ``low`` (lower-cased hunk lines) that hold a literal."""
+    starts: set[int] = set()
+    for lit in _LITERALS:
+        i = low.find(lit)
+        while i != -1:
+            ls = low.rfind("\n", 0, i) + 1
+            if low.startswith("+", ls):
+                starts.add(ls)
+            nl = low.find("\n", i)
+            i = -1 if nl == -1 else low.find(lit, nl)
+    return starts
+
+
+def staged_findings(repo: git.Repo, policy: Optional[str] = None) -> tuple[list[Finding], str]:
+    """The bypass findings of the index's added lines and the patch id of its diff: the
+    attestation's one ``--text`` diff of the index streamed into ``git patch-id`` and through
+    :class:`StagedLines` on the way, never held (a 150 MB file is diffed once per commit)."""
+    from guardrails.skipped import attestation
+
+    scan = StagedLines(policy)
+    pid = attestation.staged_patch_id(repo, on_chunk=scan.feed)
+    return scan.finish(), pid
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -362,11 +539,11 @@ def check(ctx: Context) -> list[Finding]:
     found += hook_type_findings(directory, raw, "this worktree", policy)
     if raw is not None and not os.path.isabs(os.path.expanduser(raw)):
         found += relative_hookspath_findings(ctx.repo, raw, policy)
-    # streamed: a 150 MB file is not held
-    digest, hits = attestation.staged_scan(ctx.repo, hit_lines)
-    found += scan_diff(hits, None, policy) if hits else []
+    digest = attestation.staged_fingerprint(ctx.repo)  # the index as it is checked now
+    hits, pid = staged_findings(ctx.repo, policy)  # streamed: a 150 MB file is never held
+    found += hits
     if not any(f.severity == ERROR for f in found):
-        attestation.record_digest(ctx.repo, digest)
+        attestation.record_digest(ctx.repo, digest, pid)
     return found
 
 

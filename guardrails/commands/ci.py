@@ -79,13 +79,35 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
     if fmt == "github":
         report.append_step_summary(report.markdown(verdict.findings, meta, rows))
     if output is not None:
-        with open(output, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(out)
+        _write_output(output, out.encode("utf-8", "backslashreplace"))
         report.echo_err(f"git-guardrails ci: report written to {output} "
                         f"({rv.summary(verdict)['errors']} error(s))")
     else:
         report.write(out, sys.stdout)
     return exit_code(verdict.findings)
+
+
+def _write_output(output: str, data: bytes) -> None:
+    """The report into ``output``: a regular file (or a new one) is replaced atomically (temp +
+    rename, through a symlink to its target), so a full disk leaves the previous report whole
+    and no half-written one; a device or pipe (/dev/stdout) is written as it is."""
+    import stat
+
+    from guardrails import state
+
+    target = os.path.realpath(output)
+    try:
+        regular = stat.S_ISREG(os.stat(target).st_mode)
+    except FileNotFoundError:
+        regular = True
+    if not regular:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        return
+    state.write_bytes(target, data, durable=False)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(target, 0o666 & ~mask)  # as open() would have made it, not the temp file's 0600
 
 
 def _check_output(output: str) -> None:

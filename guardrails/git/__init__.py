@@ -172,6 +172,7 @@ class _Pump:
         import select
 
         self.poll = select.POLLOUT
+        self.pollin = select.POLLIN
         self.poller = select.poll()
         for fd in sinks:
             self.poller.register(fd, select.POLLIN)
@@ -188,6 +189,10 @@ class _Pump:
             _widen(self.dst)
         self.on_chunk = on_chunk
         self.pick = pick  # what of each source chunk is relayed (b"": the end)
+        self.paused = False  # the source is not polled while the destination lags behind
+
+    def _queued(self) -> int:
+        return sum(len(v) for v in self.todo.get(self.dst, ()))
 
     def flush(self, fd: int) -> None:
         """Write what ``fd`` takes now; close it once all is written (the relay's destination:
@@ -204,6 +209,9 @@ class _Pump:
             pass
         except BrokenPipeError:  # it stopped reading: its stderr and exit code say why
             queue.clear()
+        if self.paused and fd == self.dst and self._queued() < RELAY_QUEUE:
+            self.poller.register(self.src, self.pollin)
+            self.paused = False
         if queue:
             if fd not in self.polled:
                 self.poller.register(fd, self.poll)
@@ -226,6 +234,11 @@ class _Pump:
                 if out:
                     self.todo[self.dst].append(memoryview(out))
                 self.flush(self.dst)
+                if self.dst in self.todo and self._queued() >= RELAY_QUEUE:
+                    # the destination reads slower than the source writes (git patch-id
+                    # behind git diff): wait for it rather than hold the stream
+                    self.poller.unregister(fd)
+                    self.paused = True
                 if self.on_chunk is not None:
                     self.on_chunk(chunk)
                 if self.coalesce and len(chunk) < COALESCE:
@@ -378,14 +391,16 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     One ``poll`` loop over both processes' pipes (:func:`_pump`; no subprocess, no threads):
     the first output is handed to the second process as soon as it is read."""
     env = _env(False)
-    p1 = Running(["git", *first], cwd, env, input or b"")
+    # a prefetch of the first command (read-only, no input) is collected
+    ahead = _PREFETCHED.pop((tuple(first), cwd), None) if input is None else None
+    p1 = ahead or Running(["git", *first], cwd, env, input or b"")
     try:
         p2 = Running(["git", *second], cwd, env, b"")
     except BaseException:
         p1.wait()
         raise
-    assert p1.in_w is not None and p2.in_w is not None
-    feeds = {p1.in_w: input or b""}
+    assert p2.in_w is not None
+    feeds = {p1.in_w: input or b""} if p1.in_w is not None else {}
     out1: list[bytes] = [] if keep_first and relay is None else _Dropped()
     out2: list[bytes] = []
     err1: list[bytes] = []
@@ -405,6 +420,9 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     return b"".join(out1), b"".join(out2)
 
 
+# At most this much of the relayed output waits for the second process (tee): memory stays
+# bounded however fast the first one writes.
+RELAY_QUEUE = 1 << 22
 # A read of the first output shorter than this means tee keeps up with git, which writes a few
 # KiB at a time: waking for each piece cost ~25 ms of CPU per 1,000 commits of ``git log -p``.
 # With a 1 MiB pipe, tee waits 1 ms after such a read while git goes on writing into it.

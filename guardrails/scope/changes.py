@@ -211,8 +211,11 @@ def count_text(repo: git.Repo, chs: Sequence[Change], old: Optional[str] = None,
     """Line counts for the changes ``--numstat`` called binary because .gitattributes says so
     (``-diff``, ``binary``, a ``diff`` driver with ``binary``): ``--numstat`` ignores ``--text``,
     so a one-off ``git diff -p --text`` of those paths (``old`` against ``new``, or the index
-    against ``old`` when ``new`` is None: HEAD when ``old`` is None too) counts them. Content
-    git itself takes for binary (a NUL byte) stays uncounted. No git runs when none needs it."""
+    against ``old`` when ``new`` is None: HEAD when ``old`` is None too) counts them, streamed
+    (:class:`_Counts`: a 150 MB file is never held). Content git itself takes for binary (a
+    NUL byte) stays uncounted; for the index (``new`` None), such a file (no ``diff``
+    attribute: ``git check-attr`` tells) is not diffed at all. No git runs when none needs
+    it."""
     todo = [ch for ch in chs if ch.added is None and ch.kind == "file"]
     if not todo:
         return
@@ -220,14 +223,100 @@ def count_text(repo: git.Repo, chs: Sequence[Change], old: Optional[str] = None,
 
     revs = [r for r in (old, new) if r is not None]
     paths = sorted({p for ch in todo for p in ch.paths})
-    data = git.out(*patchlog.CONFIG, "diff", *(["--cached"] if new is None else []),
-                   *patchlog.DIFF_ARGS, *revs, "--", *paths, cwd=repo.toplevel)
-    counts = patchlog.patch_lines(b"commit " + b"0" * 40 + b"\n" + data).get("0" * 40, {})
+    if new is None:  # the index: what its attributes do not make binary is binary by content
+        paths = _attribute_binary(repo, paths)
+    if not paths:
+        return
+    counts = _Counts()
+    git.stream(*patchlog.CONFIG, "diff", *(["--cached"] if new is None else []),
+               *patchlog.DIFF_ARGS, *revs, "--", *(f":(literal){p}" for p in paths),
+               cwd=repo.toplevel, on_chunk=counts.feed)
+    got_all = counts.finish()
     for ch in todo:
-        got = [counts.get(p) for p in ch.paths]
+        got = [got_all.get(p) for p in ch.paths]
         if all(g is not None and g[0] is not None and g[1] is not None for g in got):
             ch.added = sum(g[0] for g in got if g is not None and g[0] is not None)
             ch.removed = sum(g[1] for g in got if g is not None and g[1] is not None)
+
+
+def _attribute_binary(repo: git.Repo, paths: Sequence[str]) -> list[str]:
+    """Of staged ``paths`` (binary to ``--numstat``), those whose ``diff`` attribute makes them
+    so (unset, or a driver; as git diff reads attributes: the work tree's, then the index's):
+    the rest are binary by content."""
+    proc = git.run("check-attr", "-z", "diff", "--", *paths, cwd=repo.toplevel, ok=(0, 128))
+    if proc.returncode != 0:
+        return list(paths)  # count them all rather than none
+    fields = git.zsplit(proc.stdout)
+    return [git.decode_path(fields[k]) for k in range(0, len(fields) - 2, 3)
+            if fields[k + 2] not in (b"set", b"unspecified")]
+
+
+class _Counts:
+    """path -> (added, removed) of a ``-U0`` patch stream, read piece by piece from its
+    ``diff --git`` and ``@@`` headers (what attestation.patch_lines reads from a whole patch);
+    (None, None) for a file whose hunks hold a NUL byte (binary content diffed as text)."""
+
+    def __init__(self) -> None:
+        self.out: dict[str, tuple[Optional[int], Optional[int]]] = {}
+        self._carry = b""
+        self._path: Optional[str] = None
+        self._hunk = False
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._carry + chunk
+        cut = data.rfind(b"\n") + 1
+        self._carry = data[cut:]
+        if len(self._carry) > 1 << 20:  # a long content line: only a NUL matters in it
+            self._nul(self._carry)
+            self._carry = b""
+        self._block(data[:cut])
+
+    def finish(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
+        if self._carry:
+            self._block(self._carry + b"\n")
+        return self.out
+
+    def _nul(self, data: bytes) -> None:
+        if self._hunk and self._path is not None and b"\0" in data:
+            self.out[self._path] = (None, None)
+
+    def _block(self, data: bytes) -> None:
+        from guardrails.git.patchlog import _header_path
+
+        pos, n = 0, len(data)
+        while pos < n:
+            if not self._hunk or data.startswith((b"@@ ", b"diff --git "), pos):
+                eol = data.find(b"\n", pos) + 1 or n
+                line = data[pos:eol - 1]
+                if line.startswith(b"diff --git "):
+                    self._path = git.decode_path(_header_path(line[11:]))
+                    self._hunk = False
+                    prev = self.out.get(self._path)
+                    self.out[self._path] = (0, 0) if prev is None else prev
+                elif line.startswith(b"@@ ") and self._path is not None:
+                    self._hunk = True
+                    self._add(line)
+                pos = eol
+                continue
+            stop = min(_find(data, b"\n@@ ", pos), _find(data, b"\ndiff --git ", pos)) + 1
+            stop = min(stop, n)
+            if data.find(b"\0", pos, stop) != -1:
+                self._nul(b"\0")
+            pos = stop
+
+    def _add(self, line: bytes) -> None:
+        assert self._path is not None
+        added, removed = self.out.get(self._path, (0, 0))
+        if added is None or removed is None:
+            return
+        old, _, new = line[3:].partition(b" @@")[0].partition(b" ")
+        self.out[self._path] = (added + int(new.partition(b",")[2] or b"1"),
+                                removed + int(old.partition(b",")[2] or b"1"))
+
+
+def _find(data: bytes, needle: bytes, pos: int) -> int:
+    i = data.find(needle, pos)
+    return len(data) if i == -1 else i
 
 
 def between(repo: git.Repo, old: str, new: str) -> list[Change]:

@@ -395,47 +395,128 @@ def _literal_dir(rx: str) -> str:
     return text[:cut + 1] if cut >= 0 else ""
 
 
-def _indexed(rules: list[Translated]) -> Callable[[str], bool]:
-    """Python ``re`` per pattern, compiled when first needed, filed under the literal
-    directories its regexes begin with; a path looks only at the patterns filed under one of its
-    own leading directories (or under none). Same verdicts as ``_simple``: the last pattern
-    that matches the path itself wins, failing that the last that matches a directory of it."""
+def _safe(p: str) -> bool:
+    """Whether translating ``p`` cannot fail: ASCII, no ``[`` (a bracket that may not close or
+    hold a bad range), no backslash (one that may escape nothing), not blank, not a comment,
+    not ``/`` or ``!`` alone. Such a pattern's translation can wait until a path needs it
+    (tests/test_patterns.py checks this against translate)."""
+    if not p.isascii() or "[" in p or "\\" in p:
+        return False
+    if p[:1] not in _SPACE and p[:1] != "#" and p[-1:] not in _SPACE:  # the usual pattern
+        return p not in ("/", "!")
+    s = _strip(p)
+    return bool(s) and s[0] != "#" and s not in ("/", "!") and bool(p.strip()) \
+        and not p.lstrip().startswith("#")
+
+
+def _check(patterns: Sequence[str]) -> frozenset[int]:
+    """PatternError for the first pattern translate refuses, translating only those that could
+    be refused (:func:`_safe`): the same verdict as ``translate`` at a fraction of its cost.
+    Returns the indices of the patterns that are not safe."""
+    unsafe = []
+    for i, p in enumerate(patterns):
+        if not _safe(p):
+            translate([p])
+            unsafe.append(i)
+    return frozenset(unsafe)
+
+
+def _key(line: str) -> str:
+    """The literal directories every path matched by ``line`` (bytewise, git-equivalent,
+    safe) begins with: the leading segments without a glob character, up to (not including)
+    the last name ("" for a pattern that matches at any depth); for a literal path (no glob at
+    all) ``=`` and the path: it matches that path and what is below it."""
+    if line[-1:] in _SPACE:  # trailing white space: the general rules
+        parts = _segments(line)
+        if parts is None:
+            return ""
+        segs = parts[2]
+    else:  # _segments' steps that decide the key, without its copies
+        segs = (line[1:] if line[0] == "!" else line).split("/")
+        if not segs[0]:
+            del segs[0]  # "/a": anchored at the root
+        elif len(segs) == 1 or (len(segs) == 2 and not segs[1]):
+            return ""  # "a", "a/": at any depth
+        if not segs or not segs[-1]:
+            segs = [*segs[:-1], "**"] if segs else ["**"]
+    if segs[-1] != "**" and not any(c in seg for seg in segs for c in "*?"):
+        return "=" + "/".join(segs)  # a literal path: that path, or a directory of the path
+    segs = segs[:-1]  # a trailing "**", or the last name: the path itself may end there
+    out = []
+    for seg in segs:
+        if seg == "**" or "*" in seg or "?" in seg:
+            break
+        out.append(seg)
+    return "/".join(out) + "/" if out else ""
+
+
+def _indexed_lazy(patterns: tuple[str, ...],
+                  unsafe: frozenset[int] = frozenset()) -> Callable[[str], bool]:
+    """Python ``re`` per pattern, filed under the literal directories every match of it
+    begins with (:func:`_key` of its text), translated and compiled only when a path's own
+    leading directories make it a candidate: a task of 10,000 patterns pays for the few a
+    commit's paths can match. Patterns that are not :func:`_safe` are translated (and filed
+    under their regex's literal directories) up front. Same verdicts as ``_simple``: the last
+    pattern that matches the path itself wins, failing that the last that matches a directory
+    of it."""
     buckets: dict[str, list[int]] = {}
-    regexes: list[tuple[Optional[str], Optional[str]]] = []
-    for i, t in enumerate(rules):
-        f, d = _regexes(t, r"\Z")
-        regexes.append((f, d))
-        prefixes = {_literal_dir(rx) for rx in (f, d) if rx is not None}
-        key = min(prefixes, key=len) if prefixes else ""
+    lines: list[str] = []
+    rules: dict[int, Translated] = {}
+    for i, p in enumerate(patterns):
+        line = _git_equivalent(_bytewise(p))
+        lines.append(line)
+        if i not in unsafe:
+            key = _key(line)
+        else:
+            t = _translate(line)
+            assert t is not None  # translate() refused blanks and comments already
+            rules[i] = t
+            f, d = _regexes(t, r"\Z")
+            prefixes = {_literal_dir(rx) for rx in (f, d) if rx is not None}
+            key = min(prefixes, key=len) if prefixes else ""
         buckets.setdefault(key, []).append(i)
     compiled: dict[tuple[int, int], Callable[[str], Any]] = {}
+
+    def rule(i: int) -> Translated:
+        t = rules.get(i)
+        if t is None:
+            t = _translate(lines[i])
+            assert t is not None
+            rules[i] = t
+        return t
 
     def matches(i: int, which: int, path: str) -> bool:
         fn = compiled.get((i, which))
         if fn is None:
-            rx = regexes[i][which]
+            rx = _regexes(rule(i), r"\Z")[which]
             fn = re.compile(rx, re.S).match if rx is not None else (lambda _p: None)
             compiled[(i, which)] = fn
         return fn(path) is not None
 
     def resolve(path: str) -> bool:
-        candidates = list(buckets.get("", ()))
+        candidates = [*buckets.get("", ()), *buckets.get("=" + path, ())]
         for k, c in enumerate(path):
             if c == "/":
                 candidates += buckets.get(path[:k + 1], ())
+                candidates += buckets.get("=" + path[:k], ())
         candidates.sort(reverse=True)
         for i in candidates:
             if matches(i, 0, path):
-                return rules[i][0]
+                return rule(i)[0]
         for i in candidates:
             if matches(i, 1, path):
-                return rules[i][0]
+                return rule(i)[0]
         return False
 
     return resolve
 
 
 _RULES: dict[tuple[str, ...], list[Translated]] = {}
+_CHECKED: dict[tuple[str, ...], frozenset[int]] = {}  # checked lists: their unsafe patterns
+
+
+def _unsafe(patterns: tuple[str, ...]) -> frozenset[int]:
+    return frozenset(i for i, p in enumerate(patterns) if not _safe(p))
 _RESOLVERS: dict[tuple[tuple[str, ...], str], Callable[[str], bool]] = {}
 
 
@@ -459,17 +540,28 @@ def _resolver(patterns: tuple[str, ...], backend: str) -> Callable[[str], bool]:
     """The compiled matcher, once per pattern list and backend in a process."""
     resolve = _RESOLVERS.get((patterns, backend))
     if resolve is None:
-        rules = _rules(patterns)
-        if backend == "simple":
-            resolve = _simple(rules)
-        elif backend == "indexed":
-            resolve = _indexed(rules)
+        if backend == "indexed":
+            _checked(patterns)
+            resolve = _indexed_lazy(patterns, _CHECKED[patterns] if patterns in _CHECKED
+                                   else _unsafe(patterns))
+        elif backend == "simple":
+            resolve = _simple(_rules(patterns))
         elif backend == "re2":
-            resolve = _re2(rules)
+            resolve = _re2(_rules(patterns))
         else:
             raise ValueError(f"unknown pattern backend {backend!r} (re2, simple or indexed)")
         _remember(_RESOLVERS, (patterns, backend), resolve)
     return resolve
+
+
+def _checked(patterns: tuple[str, ...]) -> int:
+    """The number of rules of a validated list: a long list (the ``indexed`` backend's) is
+    checked with :func:`_check` and not translated; a short one is translated once."""
+    if len(patterns) <= INDEXED_ABOVE or patterns in _RULES:
+        return len(_rules(patterns))
+    if patterns not in _CHECKED:
+        _remember(_CHECKED, patterns, _check(patterns))
+    return len(patterns)  # every validated pattern is one rule (no blanks, no comments)
 
 
 _HAVE_RE2: Optional[bool] = None
@@ -501,7 +593,7 @@ class Matcher:
             raise ValueError(f"unknown pattern backend {backend!r} (re2, simple or indexed)")
         self.patterns = tuple(patterns)
         self.backend = backend
-        self._count = len(_rules(self.patterns)) if self.patterns else 0
+        self._count = _checked(self.patterns) if self.patterns else 0
         if backend is not None and self._count:
             _resolver(self.patterns, backend)  # compile now: errors and timing here
 
@@ -538,4 +630,4 @@ class Matcher:
 
 def validate(patterns: Sequence[str]) -> None:
     """Raise PatternError for the first pattern that pathspec would refuse."""
-    _rules(tuple(patterns))
+    _checked(tuple(patterns))

@@ -196,6 +196,40 @@ def _positive_int(path: str, text: str, table: str, key: str, value: Any) -> int
     return value
 
 
+def _task(where: str, text: str, path: str, name: str, t: Any) -> Task:
+    """One ``[tasks.NAME]`` table, validated."""
+    table = f"tasks.{name}"
+    if not isinstance(t, dict):
+        raise PolicyError(f"{where}: `{table}` must be a table",
+                          f"edit {path}: write it as [{table}]")
+    _check_keys(where, text, table, t, TASK_KEYS)
+    for required in ("branch", "allow"):
+        if required not in t:
+            raise PolicyError(f"{where}: [{table}] has no `{required}`",
+                              f"edit {path}: add {required} = … to [{table}]")
+    branches = _str_list(where, text, table, "branch", t["branch"], allow_str=True)
+    if not branches or not all(branches):
+        raise PolicyError(f"{_where(where, text, 'branch', table)}: must name a branch glob",
+                          f'edit {path}: branch = "agent/{name}"')
+    allow = _patterns(where, text, table, "allow", t["allow"])
+    if not allow:
+        raise PolicyError(
+            f"{_where(where, text, 'allow', table)}: is empty, so the task may change nothing",
+            f'edit {path}: list what it may change, e.g. allow = ["src/{name}/**"]',
+        )
+    budgets = {key: None if t.get(key) is None else
+               _positive_int(where, text, table, key, t[key])
+               for key in ("max-files", "max-lines", "branch-max-files", "branch-max-lines")}
+    return Task(
+        name=name, branches=branches, allow=allow,
+        max_files=budgets["max-files"], max_lines=budgets["max-lines"],
+        branch_max_files=budgets["branch-max-files"],
+        branch_max_lines=budgets["branch-max-lines"],
+        budget_exclude=_patterns(where, text, table, "budget-exclude",
+                                 t.get("budget-exclude", [])),
+    )
+
+
 def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
     """Parse and validate policy text. Raises PolicyError (exit 2) naming file, key and line."""
     if sys.version_info >= (3, 11):  # imported here: ~10 ms (with typing) a human never pays
@@ -250,38 +284,7 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
             f'edit {path}: add allowed-signers = ".github/allowed_signers" under [guardrails] '
             "(ssh allowed_signers format: docs/ci.md)")
     excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
-    tasks: dict[str, Task] = {}
-    for name, t in tasks_data.items():
-        table = f"tasks.{name}"
-        if not isinstance(t, dict):
-            raise PolicyError(f"{where}: `{table}` must be a table",
-                              f"edit {path}: write it as [{table}]")
-        _check_keys(where, text, table, t, TASK_KEYS)
-        for required in ("branch", "allow"):
-            if required not in t:
-                raise PolicyError(f"{where}: [{table}] has no `{required}`",
-                                  f"edit {path}: add {required} = … to [{table}]")
-        branches = _str_list(where, text, table, "branch", t["branch"], allow_str=True)
-        if not branches or not all(branches):
-            raise PolicyError(f"{_where(where, text, 'branch', table)}: must name a branch glob",
-                              f'edit {path}: branch = "agent/{name}"')
-        allow = _patterns(where, text, table, "allow", t["allow"])
-        if not allow:
-            raise PolicyError(
-                f"{_where(where, text, 'allow', table)}: is empty, so the task may change nothing",
-                f'edit {path}: list what it may change, e.g. allow = ["src/{name}/**"]',
-            )
-        budgets = {key: None if t.get(key) is None else
-                   _positive_int(where, text, table, key, t[key])
-                   for key in ("max-files", "max-lines", "branch-max-files", "branch-max-lines")}
-        tasks[name] = Task(
-            name=name, branches=branches, allow=allow,
-            max_files=budgets["max-files"], max_lines=budgets["max-lines"],
-            branch_max_files=budgets["branch-max-files"],
-            branch_max_lines=budgets["branch-max-lines"],
-            budget_exclude=_patterns(where, text, table, "budget-exclude",
-                                     t.get("budget-exclude", [])),
-        )
+    tasks = {name: _task(where, text, path, name, t) for name, t in tasks_data.items()}
     _check_overlaps(where, text, list(tasks.values()))
     return Policy(source=source, base=base, protected=protected, locked=locked,
                   enforce=enforce, tasks=tasks, raw=raw, human_commits=human,

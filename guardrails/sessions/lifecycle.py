@@ -315,7 +315,14 @@ def start(repo: git.Repo, *, task: Optional[str] = None, allow: Sequence[str] = 
         if maintenance.suspend(repo):
             messages.append("automatic gc and maintenance are off while sessions are active "
                             "(gc.auto=0, maintenance.auto=false; the last finish restores them)")
-        where = session.save(repo.git_dir, sess)
+        try:
+            where = session.save(repo.git_dir, sess)
+        except OSError:  # a full disk: no session, so gc goes back to what it was
+            try:
+                maintenance.restore(repo)
+            except (GuardrailsError, OSError):
+                pass  # the record's own finding says how; the save's error is the news
+            raise
     src = scope.policy.source if scope.task and scope.policy else "session (ad hoc)"
     messages.insert(0, (
         f"session started: {scope.label} on `{branch}` at "

@@ -77,8 +77,8 @@ def staged_args(base: Optional[str] = None) -> tuple[str, ...]:
 
 def staged_diff(repo: git.Repo, base: Optional[str] = None) -> bytes:
     """The index against ``base`` (default HEAD, or the empty tree on an unborn branch) with
-    the attestation's diff options: the text the pre-commit stage scans and fingerprints, and
-    for a plain commit exactly what ``git log -p`` will show for it."""
+    the attestation's diff options: for a plain commit exactly what ``git log -p`` will show
+    for it, the text whose patch id the trailer carries."""
     return git.out(*staged_args(base), cwd=repo.toplevel)
 
 
@@ -93,95 +93,58 @@ def _sha256() -> Any:
     return sha256()
 
 
-def fingerprint(diff: bytes) -> str:
-    """What the record compares: a digest of the staged diff against HEAD."""
+def fingerprint(data: bytes) -> str:
+    """SHA-256 of ``data``, hex."""
     h = _sha256()
-    h.update(diff)
+    h.update(data)
     return str(h.hexdigest())
 
 
-_BINARY = b"GIT binary patch\n"
+# What the record compares (the index against HEAD): every staged path with its modes and
+# blob ids, read without any blob content (no numstat, no rename detection), so the digest costs
+# the same for a 150 MB file as for a one-line change. Equal raw diffs against the same base
+# mean equal patches.
+FINGERPRINT_ARGS = ("diff", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
+                    "--ignore-submodules=none", "--no-ext-diff", "--no-textconv", "--no-color",
+                    "--no-relative")
 
 
-class StagedScan:
-    """The staged diff read once, as git writes it, and never held whole (a staged 150 MB
-    file): its :func:`fingerprint`, and the files' sections whose added lines ``scan`` (the
-    caller's: ``bypass.hit_lines``) reports, for ``bypass.scan_diff`` to parse. A binary
-    file's section (``GIT binary patch``: base85 lines, none starts with ``+``) is neither
-    kept nor scanned; a text file's section is held until it ends."""
-
-    def __init__(self, scan: Callable[[bytes, bool], list[int]]) -> None:
-        self.scan = scan
-        self.digest = _sha256()
-        self.kept: list[bytes] = []  # sections with a hit
-        self._cur: list[bytes] = []  # the current section so far (whole lines)
-        self._hit = False  # whether it has a hit
-        self._skip = False  # a binary section: dropped until the next one
-        self._carry = b""  # the last, incomplete line
-        self._seen = 0
-
-    def feed(self, chunk: bytes) -> None:
-        self.digest.update(chunk)
-        cut = chunk.rfind(b"\n") + 1
-        if not cut:
-            self._carry += chunk
-            return
-        block, self._carry = self._carry + chunk[:cut], chunk[cut:]
-        self._lines(block)
-
-    def _lines(self, block: bytes) -> None:
-        """Whole lines: split at each section's ``diff --git`` line."""
-        self._seen += len(block)
-        at = 0
-        while at < len(block):
-            if block.startswith(b"diff --git ", at):
-                self._end()
-            nxt = block.find(b"\ndiff --git ", at)
-            stop = len(block) if nxt == -1 else nxt + 1
-            piece = block[at:stop]
-            at = stop
-            if self._skip:
-                continue
-            if not self._hit and (piece.startswith(_BINARY) or b"\n" + _BINARY in piece):
-                self._skip, self._cur = True, []  # no added lines in a binary patch
-                continue
-            self._cur.append(piece)
-            # kept: a literal, or any non-ASCII byte (scan_diff folds case as str.lower does,
-            # so a Kelvin sign can be a k there)
-            if not self._hit and (not piece.isascii() or
-                                  self.scan(piece, self._seen > patchlog.BIG)):
-                self._hit = True
-
-    def _end(self) -> None:
-        if self._hit:
-            self.kept.append(b"".join(self._cur))
-        self._cur, self._hit, self._skip = [], False, False
-
-    def finish(self) -> tuple[str, bytes]:
-        """(fingerprint of the whole diff, the sections with a hit)."""
-        if self._carry:
-            self._lines(self._carry)
-            self._carry = b""
-        self._end()
-        return str(self.digest.hexdigest()), b"".join(self.kept)
+def fingerprint_args(base: Optional[str] = None) -> tuple[str, ...]:
+    """The git arguments of :func:`staged_fingerprint` (for git.prefetch)."""
+    return (*CONFIG, *FINGERPRINT_ARGS, *(["--end-of-options", base] if base else []))
 
 
-def staged_scan(repo: git.Repo, scan_lines: Callable[[bytes, bool], list[int]]
-                ) -> tuple[str, bytes]:
-    """:class:`StagedScan` of :func:`staged_diff` (a prefetched one is collected)."""
-    scan = StagedScan(scan_lines)
-    git.stream(*staged_args(), cwd=repo.toplevel, on_chunk=scan.feed)
-    return scan.finish()
+def staged_fingerprint(repo: git.Repo, base: Optional[str] = None) -> str:
+    """What the record compares: a digest of the staged raw diff (against ``base``, default
+    HEAD). ``checked.json`` is agent-writable either way: the digest only tells the
+    prepare-commit-msg stage that the index did not change after the pre-commit stage."""
+    return fingerprint(git.out(*fingerprint_args(base), cwd=repo.toplevel))
+
+
+def staged_patch_id(repo: git.Repo, base: Optional[str] = None,
+                    on_chunk: Optional[Callable[[bytes], None]] = None) -> str:
+    """:func:`patch_id_of` :func:`staged_diff`: the diff streamed into ``git patch-id`` (and
+    shown to ``on_chunk`` piece by piece: the pre-commit stage's bypass scan reads the same
+    stream), never held whole (a 150 MB file)."""
+    _, out = git.tee(list(staged_args(base)), ["patch-id", "--stable"], cwd=repo.toplevel,
+                     on_chunk=on_chunk, keep_first=False)
+    ids = out.split()
+    return ids[0].decode() if ids else empty_id(repo)
 
 
 def staged_ids(repo: git.Repo, base: Optional[str] = None) -> tuple[str, str]:
-    """(:func:`fingerprint`, :func:`patch_id_of`) of :func:`staged_diff`, in one pass: the
-    diff streamed into ``git patch-id`` and the digest, never held whole."""
-    digest = _sha256()
-    _, out = git.tee(list(staged_args(base)), ["patch-id", "--stable"], cwd=repo.toplevel,
-                     on_chunk=digest.update, keep_first=False)
-    ids = out.split()
-    return str(digest.hexdigest()), ids[0].decode() if ids else empty_id(repo)
+    """(:func:`staged_fingerprint`, :func:`staged_patch_id`) against ``base``."""
+    return staged_fingerprint(repo, base), staged_patch_id(repo, base)
+
+
+def recorded_patch_id(rec: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The patch id the pre-commit stage computed for the index it checked (``patch_id`` in
+    the record), when it is one. The record is agent-writable: a forged id can only put a
+    trailer on the commit that CI, recomputing the id, refuses; it widens nothing."""
+    from guardrails import state
+
+    pid = rec.get("patch_id") if rec is not None else None
+    return pid if isinstance(pid, str) and state.is_oid(pid) else None
 
 
 def patch_id_of(repo: git.Repo, diff: bytes) -> str:
@@ -358,17 +321,16 @@ def record_path(repo: git.Repo) -> str:
     return repo.git_path("guardrails", RECORD)
 
 
-def record(repo: git.Repo, diff: bytes) -> str:
-    """Remember that the pre-commit stage of this git process checked the staged ``diff``
-    (atomically; per worktree)."""
-    return record_digest(repo, fingerprint(diff))
-
-
-def record_digest(repo: git.Repo, digest: str) -> str:
-    """:func:`record` of a diff whose :func:`fingerprint` is ``digest``."""
+def record_digest(repo: git.Repo, digest: str, patch_id: Optional[str] = None) -> str:
+    """Remember that the pre-commit stage of this git process checked the index whose
+    :func:`staged_fingerprint` is ``digest`` (atomically; per worktree), and the patch id of
+    its diff against HEAD (require-checks puts it in the trailer of a plain commit rather than
+    diffing the index a second time)."""
     from guardrails import state
 
-    data = {"diff": digest, "git": git_process(), "time": time.time()}
+    data: dict[str, Any] = {"diff": digest, "git": git_process(), "time": time.time()}
+    if patch_id is not None:
+        data["patch_id"] = patch_id
     # guardrails.state writes it (temp file, rename; a failure leaves the old record and
     # reports the real error, e.g. a git dir the user cannot write)
     return state.write_bytes(record_path(repo), json.dumps(data).encode(), durable=False)

@@ -143,8 +143,9 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     if agent is None:
         return 0
     msgfile = os.path.abspath(msgfile)  # prek passes it relative to cwd in linked worktrees
-    # the staged diff's digest and patch id in one pass, the diff never held (a 150 MB file)
-    digest, staged_pid = attestation.staged_ids(repo)
+    # the index's fingerprint (no blob read); the patch id is the one the pre-commit stage
+    # computed for this very index, so a 150 MB file is diffed once per commit, not twice
+    digest = attestation.staged_fingerprint(repo)
     rec = attestation.load_record(repo)
     me = attestation.git_process()
     checked = rec is not None and rec.get("diff") == digest and rec.get("git") == me
@@ -168,7 +169,7 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     elif amend:
         pid = attestation.staged_ids(repo, parents[0] if parents else repo.empty_tree)[1]
     else:
-        pid = staged_pid
+        pid = attestation.recorded_patch_id(rec) or attestation.staged_patch_id(repo)
     attestation.add_trailer(repo, msgfile, pid)
     return 0
 

@@ -185,6 +185,21 @@ def read_checked(git_dir: str, since: float) -> list[tuple[str, Optional[str]]]:
     return out
 
 
+def _journal(common: str, entries: list[dict[str, Any]]) -> None:
+    """journal.append; a full disk (or a journal it cannot write) is said, with its fix, and
+    changes no verdict: a refused update stays refused."""
+    from guardrails.refstore import journal
+
+    try:
+        journal.append(common, entries)
+    except OSError as e:
+        from guardrails.errors import environment_error
+
+        err = environment_error(e)
+        sys.stderr.write(f"git-guardrails: reference-transaction: warning: the journal was not "
+                         f"written: {err if err is not None else e}\n")
+
+
 def add_checked(git_dir: str, commit: str, tree: Optional[str]) -> None:
     """Remember a session commit whose pre-commit checks ran (bounded: the last KEEP_CHECKED
     lines are kept), rewritten atomically through guardrails.state."""
@@ -452,14 +467,13 @@ class Hook:
         refused = self.refusals()
         if not refused:
             return 0
-        from guardrails.refstore import journal
 
         s = self.own
         assert s is not None
         say([f for _u, _why, f in refused], {"task": s.task or "ad hoc"})
-        journal.append(self.common, [self.entry(u, "refused", note=why, rule=f.rule)
-                                     for u, why, f in refused])
-        return 1
+        _journal(self.common, [self.entry(u, "refused", note=why, rule=f.rule)
+                               for u, why, f in refused])
+        return 1  # refused, journaled or not
 
     # --- committed ---------------------------------------------------------------------------
 
@@ -521,9 +535,7 @@ class Hook:
             else:
                 self.committed_branch(u, owner, entries, loud)
         if entries:
-            from guardrails.refstore import journal
-
-            journal.append(self.common, entries)
+            _journal(self.common, entries)
         if loud:
             say(loud)
         return 0
