@@ -72,14 +72,14 @@ if [ "$hook" = pre-commit ] && [ -n "$fast" ]; then
 	for d in "$gd/refs/worktree" "$gd/refs/bisect" "$gd/refs/rewritten"; do
 		[ ! -d "$d" ] || set -- "$@" "$d"
 	done
-	if [ -n "$fast" ] && [ $# -gt 0 ] && [ -n "$(find "$@" -name '*.lock' -print 2>/dev/null | head -c 1)" ]; then
+	if [ -n "$fast" ] && [ $# -gt 0 ] && [ -n "$(find "$@" -name '*.lock' -print -quit 2>/dev/null)" ]; then
 		fast=
 	fi
 	set -- "$common/refs"
 	for d in "$common/reftable" "$gd/reftable"; do
 		[ ! -d "$d" ] || set -- "$@" "$d"
 	done
-	if [ -n "$fast" ] && [ -n "$(find "$@" -name '*.lock' -mmin +1 -print 2>/dev/null | head -c 1)" ]; then
+	if [ -n "$fast" ] && [ -n "$(find "$@" -name '*.lock' -mmin +1 -print -quit 2>/dev/null)" ]; then
 		fast=
 	fi
 	# every staged object still exists (a concurrent prune can remove a blob between `git add`

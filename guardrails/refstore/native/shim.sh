@@ -75,10 +75,13 @@ UPDATES
 fi
 
 # the git command running this hook; maintenance only re-stores refs (pack-refs fires one
-# transaction per ref it packs and prunes), so it needs no look at all
+# transaction per ref it packs and prunes), so it needs no look at all. Not in `prepared`:
+# git holds the ref locks then (under reftable the one tables.list.lock of every worktree),
+# and nothing prepared decides depends on the command (Python asks when it runs)
 sub=
 amend=
-if [ "$hook" = reference-transaction ] && [ -n "$active" ] && [ -r "/proc/$PPID/cmdline" ]; then
+if [ "$hook" = reference-transaction ] && [ "$1" = committed ] && [ -n "$active" ] &&
+	[ -r "/proc/$PPID/cmdline" ]; then
 	first=1 skip=
 	cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
 	case "
@@ -128,11 +131,13 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 	matched=
 	# the runners skip the checks for these: Python looks closer (and names them)
 	[ -z "${SKIP:-}${PREK_SKIP:-}${PRE_COMMIT_ALLOW_NO_CONFIG:-}" ] || checked_here=
-	if [ ! -e "$gd/guardrails/checked.json" ] && [ -x "${0%/*}/pre-commit" ] && {
+	if [ "$1" = prepared ] && [ ! -e "$gd/guardrails/checked.json" ] &&
+		[ -x "${0%/*}/pre-commit" ] && {
 		[ -e .pre-commit-config.yaml ] || git cat-file -e HEAD:.pre-commit-config.yaml 2>/dev/null
 	}; then
 		# a pre-commit stage is installed with a config that may name the checks, and it never
-		# recorded a check here (reftx.checks_expected: without a config, no check records)
+		# recorded a check here (reftx.checks_expected: without a config, no check records;
+		# `committed` journals the same either way)
 		checked_here=
 	fi
 	if [ -n "$checked_here" ] && [ -e "$gd/guardrails/checked.json" ]; then
@@ -184,7 +189,7 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 				# only a plain commit surely moves the branch forward; a reset, rebase,
 				# amend or update-ref may move it back: Python tells a rewrite (journaled as
 				# such) from a rollback
-				{ [ "$sub" = commit ] && [ -z "$amend" ]; } || fast=
+				[ "$1" = prepared ] || { [ "$sub" = commit ] && [ -z "$amend" ]; } || fast=
 				if [ "$1" = committed ] && [ "$n" != "$zero" ]; then
 					if [ -f "$tipf" ] && [ "$tipf" -nt "$rec" ] && [ "$o" != "$zero" ]; then
 						read -r last lastref < "$tipf" || last=
