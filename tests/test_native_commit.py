@@ -72,10 +72,12 @@ def test_a_session_commit_starts_no_python_and_is_journaled(tmp_path: Path) -> N
 def test_the_hooks_shell_lock_list_is_the_guards(tmp_path: Path) -> None:
     """commit.sh names the fixed lock files itself (no Python): the same as locks.py's."""
     text = COMMIT_SH.read_text()
-    block = text[text.index("for f in packed-refs.lock"):text.index("done", text.index(
-        "for f in packed-refs.lock"))]
+    block = text[text.index("for f in config.lock"):text.index("done", text.index(
+        "for f in config.lock"))]
     names = set(re.findall(r"[\w./-]+\.lock|gc\.pid\b", block.replace("\\\n", " ")))
-    assert names == {rel for rel, _ in gitlocks.COMMON_LOCKS} | {"gc.pid"}
+    # packed-refs.lock is judged only once stale (the `find` below), as by the guard
+    assert names == {rel for rel, _ in gitlocks.COMMON_LOCKS} - {"packed-refs.lock"} | {"gc.pid"}
+    assert '"$common/packed-refs.lock" "$common/reftable"' in text
     wt = text[text.index("for f in HEAD.lock"):].split(";", 1)[0]
     assert set(wt.split()[3:]) == {rel for rel, _ in gitlocks.WORKTREE_LOCKS} - {"index.lock"}
 

@@ -118,7 +118,11 @@ def wait_for_locks(repo: git.Repo, wait: Optional[float] = None,
         # writer of the repository is writing: git itself waits for it (reftable.lockTimeout,
         # which sessions raise), and waiting for it here too only made this hook give up while
         # sixteen worktrees took turns at it (bench.parallel_agents, git 2.55 reftable).
-        return lk.kind == "reftable" or (
+        # packed-refs.lock likewise: a commit never needs it to move its branch (a packed ref
+        # is updated as a loose one); git >= 2.42 takes it for a moment to delete AUTO_MERGE,
+        # so every commit of every worktree holds it in turn, and git waits for it itself
+        # (core.packedRefsTimeout; a timeout there only leaves AUTO_MERGE, the commit is made).
+        return lk.kind in ("reftable", "packed-refs") or (
             lk.kind == "ref" and lk.worktree is None and lk.rel != own_ref)
 
     start = time.monotonic()

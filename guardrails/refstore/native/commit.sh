@@ -54,20 +54,31 @@ if [ "$hook" = pre-commit ] && [ -n "$fast" ]; then
 	# locks this commit meets whoever holds them (guardrails.refstore.locks: COMMON_LOCKS,
 	# gc.pid, WORKTREE_LOCKS; a test keeps the lists equal). This worktree's index.lock is the
 	# running `git commit`'s own (git sets GIT_INDEX_FILE for its hooks).
-	for f in packed-refs.lock config.lock shallow.lock gc.pid.lock objects/maintenance.lock \
-		objects/info/commit-graph.lock objects/info/commit-graphs/commit-graph-chain.lock \
-		objects/pack/multi-pack-index.lock \
-		objects/pack/multi-pack-index.d/multi-pack-index-chain.lock \
-		objects/info/alternates.lock gc.pid; do
-		[ ! -e "$common/$f" ] || fast=
+	held() {
+		for f in config.lock shallow.lock gc.pid.lock objects/maintenance.lock \
+			objects/info/commit-graph.lock objects/info/commit-graphs/commit-graph-chain.lock \
+			objects/pack/multi-pack-index.lock \
+			objects/pack/multi-pack-index.d/multi-pack-index-chain.lock \
+			objects/info/alternates.lock gc.pid; do
+			[ ! -e "$common/$f" ] || return 0
+		done
+		for f in HEAD.lock config.worktree.lock; do
+			[ ! -e "$gd/$f" ] || return 0
+		done
+		[ -n "${GIT_INDEX_FILE:-}" ] || [ ! -e "$gd/index.lock" ] || return 0
+		[ -z "$branch" ] || [ ! -e "$common/refs/heads/$branch.lock" ] || return 0
+		return 1
+	}
+	# a lock held for a moment is waited for here as the guard would; still there after
+	# ~0.4 s, or no sub-second sleep: Python waits, judges and names it
+	set -- 0.02 0.05 0.1 0.2
+	while [ -n "$fast" ] && held; do
+		[ $# -gt 0 ] && sleep "$1" 2>/dev/null || fast=
+		[ $# -eq 0 ] || shift
 	done
-	for f in HEAD.lock config.worktree.lock; do
-		[ ! -e "$gd/$f" ] || fast=
-	done
-	[ -n "${GIT_INDEX_FILE:-}" ] || [ ! -e "$gd/index.lock" ] || fast=
-	[ -z "$branch" ] || [ ! -e "$common/refs/heads/$branch.lock" ] || fast=
-	# this worktree's own ref locks, at any age; another branch's ref lock or a reftable lock
-	# (held for milliseconds by every writer; git waits for it) only once it is stale (60 s)
+	# this worktree's own ref locks, at any age; another branch's ref lock, packed-refs.lock
+	# or a reftable lock (held for milliseconds by every writer; git waits for it) only once
+	# it is stale (60 s)
 	set --
 	for d in "$gd/refs/worktree" "$gd/refs/bisect" "$gd/refs/rewritten"; do
 		[ ! -d "$d" ] || set -- "$@" "$d"
@@ -76,8 +87,8 @@ if [ "$hook" = pre-commit ] && [ -n "$fast" ]; then
 		fast=
 	fi
 	set -- "$common/refs"
-	for d in "$common/reftable" "$gd/reftable"; do
-		[ ! -d "$d" ] || set -- "$@" "$d"
+	for d in "$common/packed-refs.lock" "$common/reftable" "$gd/reftable"; do
+		[ ! -e "$d" ] || set -- "$@" "$d"
 	done
 	if [ -n "$fast" ] && [ -n "$(find "$@" -name '*.lock' -mmin +1 -print -quit 2>/dev/null)" ]; then
 		fast=
