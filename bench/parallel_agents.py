@@ -323,8 +323,7 @@ def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
     out = (fsck.stdout + fsck.stderr).decode(errors="replace").splitlines()
     res.fsck = sum(1 for line in out if line and not line.startswith(("dangling", "notice")))
     gd = repo / ".git"
-    res.locks = sorted(str(p.relative_to(gd)) for p in gd.rglob("*.lock")
-                       if "guardrails" not in p.relative_to(gd).parts)
+    res.locks = _leftover_locks(gd)
     jp = gd / "guardrails" / "journal.jsonl"
     if jp.exists():
         for line in jp.read_text().splitlines():
@@ -333,6 +332,18 @@ def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
                     res.journal_rollbacks += 1
             except ValueError:
                 continue
+
+
+def _leftover_locks(gd: Path) -> list[str]:
+    """Lock files left in the git dir (os.walk: a detached auto-maintenance of plain git may
+    still be deleting object directories)."""
+    out = []
+    for d, _dirs, files in os.walk(gd):
+        rel = Path(d).relative_to(gd)
+        if "guardrails" in rel.parts:
+            continue
+        out += [str(rel / f) for f in files if f.endswith(".lock")]
+    return sorted(out)
 
 
 def run_worktree_add(n: int, base: Path) -> Result:
@@ -378,8 +389,7 @@ def run_worktree_add(n: int, base: Path) -> Result:
     res.fsck = sum(1 for line in (fsck.stdout + fsck.stderr).decode().splitlines()
                    if line and not line.startswith(("dangling", "notice")))
     gd = repo / ".git"
-    res.locks = sorted(str(p.relative_to(gd)) for p in gd.rglob("*.lock")
-                       if "guardrails" not in p.relative_to(gd).parts)
+    res.locks = _leftover_locks(gd)
     return res
 
 
