@@ -274,7 +274,7 @@ def test_parallel_reftable_commits_need_the_sessions_lock_timeout(tmp_path: Path
         return "".join(w.communicate(timeout=300)[0] for w in ws)
 
     maintenance.suspend(ggit.discover(str(repo)))
-    assert git("config", "reftable.lockTimeout", cwd=repo).stdout.strip() == "10000"
+    assert git("config", "reftable.lockTimeout", cwd=repo).stdout.strip() == "60000"
     out = run_all()
     assert "COMMIT-FAIL" not in out, out
     for i in range(len(wts)):

@@ -8,10 +8,15 @@ from guardrails.refstore import native
 
 
 @click.command("install")
-def command() -> int:
-    """Install the native reference-transaction and pre-auto-gc hooks (chained with existing
-    hooks, into core.hooksPath when it is set). Running it again is harmless."""
+@click.option("--pre-commit", "pre_commit", is_flag=True,
+              help="also a native pre-commit hook: ref-store-guard, in shell for the common "
+                   "case (for a repository without pre-commit/prek; with a runner, its "
+                   "`guardrails` hook id does this)")
+def command(pre_commit: bool) -> int:
+    """Install the native reference-transaction, pre-auto-gc, post-checkout and post-commit
+    hooks (chained with existing hooks, into core.hooksPath when it is set). Running it again
+    is harmless."""
     repo = git.discover()
-    for line in native.install(repo):
+    for line in native.install(repo, pre_commit=pre_commit):
         click.echo(line)
     return 0

@@ -104,13 +104,26 @@ def wait_for_locks(repo: git.Repo, wait: Optional[float] = None,
         if repo.branch else None
 
     def relevant(lk: gitlocks.Lock) -> bool:
-        """Locks this commit can meet: everything but other branches' ref locks, which only
-        matter once they are old enough to be stale."""
+        """Locks this commit can meet: everything but other branches' ref locks and reftable's
+        locks, which only matter once they are old enough to be stale."""
         if own_index_ours and lk.kind == "index" and lk.worktree == repo.git_dir:
             return False  # held by the `git commit` running this hook
-        if lk.kind == "ref" and lk.worktree is None and lk.rel != own_ref:
+        if _only_if_stale(lk):
             return lk.age >= stale
         return True
+
+    def _only_if_stale(lk: gitlocks.Lock) -> bool:
+        # Another branch's ref lock cannot block this commit. A reftable lock
+        # (tables.list.lock, a compaction's table locks) is held for milliseconds by whichever
+        # writer of the repository is writing: git itself waits for it (reftable.lockTimeout,
+        # which sessions raise), and waiting for it here too only made this hook give up while
+        # sixteen worktrees took turns at it (bench.parallel_agents, git 2.55 reftable).
+        # packed-refs.lock likewise: a commit never needs it to move its branch (a packed ref
+        # is updated as a loose one); git >= 2.42 takes it for a moment to delete AUTO_MERGE,
+        # so every commit of every worktree holds it in turn, and git waits for it itself
+        # (core.packedRefsTimeout; a timeout there only leaves AUTO_MERGE, the commit is made).
+        return lk.kind in ("reftable", "packed-refs") or (
+            lk.kind == "ref" and lk.worktree is None and lk.rel != own_ref)
 
     start = time.monotonic()
     delay = 0.02
@@ -120,10 +133,9 @@ def wait_for_locks(repo: git.Repo, wait: Optional[float] = None,
             return []
         verdicts = gitlocks.judge(locks, repo.common_dir,
                                   gitlocks.git_processes(exclude=mine), stale)
-        # another branch's old ref lock with a possible holder: not ours to wait for
-        verdicts = [v for v in verdicts if not (
-            v.lock.kind == "ref" and v.lock.worktree is None and v.lock.rel != own_ref
-            and v.state != "stale")]
+        # another branch's old ref lock, or an old reftable lock, with a possible holder: not
+        # ours to wait for
+        verdicts = [v for v in verdicts if not (_only_if_stale(v.lock) and v.state != "stale")]
         blocking = [v for v in verdicts if not (v.state == "stale" and v.lock.kind == "gc")]
         if not blocking:
             return lock_findings(verdicts)

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
     from guardrails import git
 
 HOOKS = ("reference-transaction", "pre-auto-gc", "post-checkout", "post-commit")
-TEMPLATES = {"post-checkout": "after.sh", "post-commit": "after.sh"}  # others: shim.sh
+# `install --pre-commit` only: ref-store-guard's shell fast path, for a repository whose
+# pre-commit stage no hook runner (pre-commit, prek: the `guardrails` hook id) manages
+OPTIONAL = ("pre-commit",)
+# post-commit and pre-commit: commit.sh (verify-commit / ref-store-guard in shell for the common
+# case); post-checkout: after.sh; others: shim.sh
+TEMPLATES = {"post-checkout": "after.sh", "post-commit": "commit.sh", "pre-commit": "commit.sh"}
 MARKER = "guardrails-shim-version:"
 JOURNAL_MARKER = "guardrails-journal:"  # the journal definition a shim was written from
 STATE = "install.json"
@@ -77,14 +82,17 @@ def _write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-def install(repo: git.Repo) -> list[str]:
-    """Install (or refresh) the shims; idempotent. Returns one line per hook for the user."""
+def install(repo: git.Repo, pre_commit: bool = False) -> list[str]:
+    """Install (or refresh) the shims; idempotent. Returns one line per hook for the user.
+    ``pre_commit`` also installs the native pre-commit hook (ref-store-guard); one installed
+    before is refreshed either way."""
     d = hooks_dir(repo)
     os.makedirs(d, exist_ok=True)
     state = _load_state(repo)
     recorded: dict[str, Any] = state.get("hooks", {}) if state.get("hooks_dir") == d else {}
     lines: list[str] = []
-    for name in HOOKS:
+    extra = [n for n in OPTIONAL if pre_commit or is_ours(os.path.join(d, n))]
+    for name in (*HOOKS, *extra):
         p = os.path.join(d, name)
         text = render(name, repo)
         legacy = p + ".legacy"
@@ -124,7 +132,7 @@ def uninstall(repo: git.Repo) -> list[str]:
         dirs.append(state["hooks_dir"])
     lines: list[str] = []
     for d in dirs:
-        for name in HOOKS:
+        for name in (*HOOKS, *OPTIONAL):
             p = os.path.join(d, name)
             if not is_ours(p):
                 continue
@@ -164,7 +172,7 @@ def outdated(repo: git.Repo) -> list[str]:
     files = resources.files("guardrails.refstore.native")
     journal_id = journal.shell_constants()["@JOURNAL_ID@"]
     old: list[str] = []
-    for name in HOOKS:
+    for name in (*HOOKS, *OPTIONAL):
         template = files.joinpath(TEMPLATES.get(name, "shim.sh")).read_text()
         want = _version(template)
         p = os.path.join(hooks_dir(repo), name)

@@ -8,6 +8,11 @@
 GUARDRAILS_PYTHON='@PYTHON@'
 GUARDRAILS_COMMON='@COMMON@'
 hook='@HOOK@'
+# preparing (2.54+) and aborted: nothing to do, and nothing to start (git runs the hook for
+# every state of every transaction)
+if [ "$hook" = reference-transaction ] && [ ! -x "$0.legacy" ]; then
+	case ${1:-} in prepared | committed) ;; *) exit 0 ;; esac
+fi
 # The journal's format and rotation size come from guardrails/refstore/journal.py, written here
 # by `git guardrails install` (a test checks an installed shim against it): do not edit.
 # guardrails-journal: @JOURNAL_ID@
@@ -69,11 +74,48 @@ for f in "$common"/guardrails/session.json "$common"/worktrees/*/guardrails/sess
 	fi
 done
 
+input=
+if [ "$hook" = reference-transaction ] && { [ -x "$0.legacy" ] || [ -n "$active" ]; }; then
+	# the shell's own read, no process (`prepared` runs while git holds the ref locks: under
+	# reftable the one tables.list.lock of every worktree)
+	while IFS= read -r l || [ -n "$l" ]; do
+		input="$input$l
+"
+	done
+	input=${input%"
+"}
+fi
+if [ -x "$0.legacy" ]; then
+	if [ "$hook" = reference-transaction ]; then
+		printf '%s\n' "$input" | "$0.legacy" "$@" || exit $?
+	else
+		"$0.legacy" "$@" || exit $?
+	fi
+fi
+[ -n "$active" ] || exit 0
+if [ "$hook" = reference-transaction ]; then
+	case $1 in prepared | committed) ;; *) exit 0 ;; esac  # preparing (2.54+), aborted
+	# a transaction that moves nothing, as `git commit`'s deletion of a pseudo-ref that is not
+	# there (0 0 AUTO_MERGE): nothing to refuse or journal
+	moves=
+	while read -r o n r; do
+		[ -n "$r" ] || continue
+		[ "$o" = "$n" ] && case $r in */*) ;; *) continue ;; esac
+		moves=1
+	done <<UPDATES
+$input
+UPDATES
+	[ -n "$moves" ] || exit 0
+fi
+
 # the git command running this hook; maintenance only re-stores refs (pack-refs fires one
-# transaction per ref it packs and prunes), so it needs no look at all
+# transaction per ref it packs and prunes), so it needs no look at all. Not in `prepared`:
+# git holds the ref locks then (under reftable the one tables.list.lock of every worktree),
+# and nothing prepared decides depends on the command (Python asks when it runs)
 sub=
 amend=
-if [ "$hook" = reference-transaction ] && [ -n "$active" ] && [ -r "/proc/$PPID/cmdline" ]; then
+if [ "$hook" = reference-transaction ] && [ "$1" = committed ] && [ -n "$active" ] &&
+	[ -r "/proc/$PPID/cmdline" ]; then
 	first=1 skip=
 	cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
 	case "
@@ -98,22 +140,7 @@ $cmdline
 ARGS
 fi
 
-input=
-if [ "$hook" = reference-transaction ] && { [ -x "$0.legacy" ] || [ -n "$active" ]; }; then
-	input=$(cat)
-fi
-if [ -x "$0.legacy" ]; then
-	if [ "$hook" = reference-transaction ]; then
-		printf '%s\n' "$input" | "$0.legacy" "$@" || exit $?
-	else
-		"$0.legacy" "$@" || exit $?
-	fi
-fi
-[ -n "$active" ] || exit 0
 case $sub in pack-refs | gc | maintenance | repack) exit 0 ;; esac
-if [ "$hook" = reference-transaction ]; then
-	case $1 in prepared | committed) ;; *) exit 0 ;; esac  # preparing (2.54+), aborted
-fi
 
 case $hook in
 pre-auto-gc)
@@ -142,7 +169,8 @@ session_branch_moved() {
 		others="$others refs/heads/$b "
 	done
 	while read -r o n r; do
-		[ -n "$r" ] && [ "$o" != "$n" ] || continue
+		[ -n "$r" ] || continue
+		case $o$n in *[!0]*) [ "$o" != "$n" ] || continue ;; esac  # 0 0: a delete, no old value
 		case $others in *" $r "*) return 0 ;; esac
 	done <<UPDATES
 $input
@@ -169,28 +197,47 @@ if [ -n "$gd" ] && [ "$hook" = reference-transaction ]; then
 	matched=
 	# the runners skip the checks for these: Python looks closer (and names them)
 	[ -z "${SKIP:-}${PREK_SKIP:-}${PRE_COMMIT_ALLOW_NO_CONFIG:-}" ] || checked_here=
-	if [ ! -e "$gd/guardrails/checked.json" ] && [ -x "${0%/*}/pre-commit" ]; then
-		checked_here=  # a pre-commit stage is installed but never recorded a check here
+	if [ "$1" = prepared ] && [ ! -e "$gd/guardrails/checked.json" ] &&
+		[ -x "${0%/*}/pre-commit" ] && {
+		[ -e .pre-commit-config.yaml ] || git cat-file -e HEAD:.pre-commit-config.yaml 2>/dev/null
+	}; then
+		# a pre-commit stage is installed with a config that may name the checks, and it never
+		# recorded a check here (reftx.checks_expected: without a config, no check records;
+		# `committed` journals the same either way)
+		checked_here=
 	fi
 	if [ -n "$checked_here" ] && [ -e "$gd/guardrails/checked.json" ]; then
 		# the skipped-hooks record names the git process whose pre-commit checks ran
 		# ("git": "<pid>:<start time>"); this hook's parent is the git command itself
 		checked_here=
-		pstat=$(cat "/proc/$PPID/stat" 2>/dev/null)
+		pstat= pstart= rgit=
+		read -r pstat 2>/dev/null < "/proc/$PPID/stat"
 		pstat=${pstat##*) }
-		pstart=$(printf '%s\n' "$pstat" | cut -d' ' -f20)
-		rgit=$(sed -n 's/.*"git": "\([0-9]*:[0-9]*\)".*/\1/p' "$gd/guardrails/checked.json")
+		set -f
+		_start() { pstart=${20:-}; }  # field 22 of /proc/<pid>/stat
+		_start $pstat
+		set +f
+		while IFS= read -r l || [ -n "$l" ]; do
+			case $l in *'"git": "'*)
+				v=${l#*'"git": "'}
+				v=${v%%'"'*}
+				case $v in *[!0-9:]* | :* | *:) ;; *:*) rgit=$v ;; esac
+			esac
+		done < "$gd/guardrails/checked.json"
 		[ -n "$pstart" ] && [ "$rgit" = "$PPID:$pstart" ] && checked_here=1 matched=1
 	fi
 	if [ -e "$rec" ] && [ -n "$checked_here" ]; then
-		fields=$(sed -n -e 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/b \1/p' \
-			-e 's/^ *"task": \(null\|"[^"\\]*"\),\{0,1\}$/t \1/p' "$rec")
 		branch= task=
-		while read -r k v; do
-			case $k in b) branch=$v ;; t) task=$v ;; esac
-		done <<FIELDS
-$fields
-FIELDS
+		while IFS= read -r l || [ -n "$l" ]; do
+			l=${l#"${l%%[! ]*}"}
+			l=${l%,}
+			v=${l#*: }
+			case $v in *'\'* | '"'*'"'*'"'*) continue ;; esac
+			case $l in
+			'"branch": "'?*'"') v=${v#'"'}; branch=${v%'"'} ;;
+			'"task": null' | '"task": "'*'"') task=$v ;;
+			esac
+		done < "$rec"
 		[ -n "$branch" ] && [ -n "$task" ] && fast=1
 		t=${task#\"}
 		case $PWD${t%\"}$sub in *[!$plain]*) fast= ;; esac
@@ -201,7 +248,7 @@ FIELDS
 		newtip=
 		while read -r o n r; do
 			[ -n "$r" ] || continue
-			[ "$o" = "$n" ] && continue
+			[ "$o" = "$n" ] && [ "$o" != "$zero" ] && continue  # 0 0: a delete without an old value
 			case $r in
 			*[!$plain]*) fast= ;;
 			HEAD) ;;
@@ -209,7 +256,7 @@ FIELDS
 				# only a plain commit surely moves the branch forward; a reset, rebase,
 				# amend or update-ref may move it back: Python tells a rewrite (journaled as
 				# such) from a rollback
-				{ [ "$sub" = commit ] && [ -z "$amend" ]; } || fast=
+				[ "$1" = prepared ] || { [ "$sub" = commit ] && [ -z "$amend" ]; } || fast=
 				if [ "$1" = committed ] && [ "$n" != "$zero" ]; then
 					if [ -f "$tipf" ] && [ "$tipf" -nt "$rec" ] && [ "$o" != "$zero" ]; then
 						read -r last lastref < "$tipf" || last=
