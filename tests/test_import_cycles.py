@@ -22,12 +22,7 @@ PACKAGES = ((ROOT / "guardrails", "guardrails"), (ROOT / "hooks", "guardrails_ho
 # why. Keep it empty: a cycle means two modules should be one, or a third should hold what both
 # need (as guardrails.git.patchlog holds the range's patch log for attestation, bypass,
 # changes and context).
-ALLOWED: dict[tuple[str, ...], str] = {
-    # journal's restore hints call reftx.restore_command (and Update.zero); reftx journals
-    # through journal.append. Fix: restore_command and the zero-id test belong in journal (or
-    # a leaf module both import); left for the refstore owners (function-level on both sides).
-    ("guardrails.refstore.journal", "guardrails.refstore.native.reftx"): "restore_command",
-}
+ALLOWED: dict[tuple[str, ...], str] = {}
 
 
 def _modules() -> dict[str, Path]:

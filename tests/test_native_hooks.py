@@ -416,7 +416,10 @@ def test_session_rewrites_are_journaled_as_rewrites(tmp_path: Path) -> None:
     c2 = head(a)
     git("update-ref", "refs/heads/agent/auth", "HEAD~1", cwd=a)
     git("reset", "-q", "--hard", cwd=a)
-    git("rebase", "-q", "--force-rebase", "HEAD~1", cwd=a)
+    # another committer date: in the same second the rebased commit would be the same commit
+    git("rebase", "-q", "--force-rebase", "HEAD~1", cwd=a,
+        env={"GIT_COMMITTER_DATE": "@1900000000 +0000"})
+    assert head(a) != c1
     rewrites = [(e["old"], e["new"], e["cmd"]) for e in journal(repo) if e["kind"] == "rewrite"]
     assert rewrites == [(c3, amended, "commit"), (amended, c2, "reset"),
                         (c2, c1, "update-ref"), (c1, head(a), "rebase")], rewrites

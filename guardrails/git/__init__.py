@@ -40,6 +40,12 @@ EMPTY_TREE = {
 }
 
 
+
+def is_null(oid: str) -> bool:
+    """A null object id (any length; or none at all): the side of a ref update where the ref
+    does not exist (created, deleted)."""
+    return not oid or (not oid.startswith("ref:") and set(oid) == {"0"})
+
 class GitError(GuardrailsError):
     def __init__(self, args: Sequence[str], returncode: int, stderr: bytes, fix: str = "") -> None:
         err = stderr.decode(errors="replace").strip()

@@ -166,7 +166,6 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
     reference-transaction hook saw them take (``<git-dir>/guardrails/tip``): moved back without
     a ref update, not yet noticed by a commit. Same shape as ``rollbacks``."""
     from guardrails.refstore import locks
-    from guardrails.refstore.native import reftx
     from guardrails.sessions import session
 
     out: list[dict[str, Any]] = []
@@ -186,11 +185,19 @@ def live_rollbacks(repo: git.Repo) -> list[dict[str, Any]]:
         if now and git.is_ancestor(repo, last, now):
             continue
         top = sess.worktree or roots.get(gd, gd)
-        restore = reftx.restore_command(ref, last, "0" * len(last), top) if not now else \
+        restore = restore_command(ref, last, "0" * len(last), top) if not now else \
             f"git -C {shell_path(str(top))} merge --no-edit {last[:12]}"
         out.append({"time": time.time(), "kind": "rollback", "ref": ref, "lost": last,
                     "old": last, "new": now, "worktree": top, "restore": restore})
     return out
+
+
+def restore_command(ref: str, lost: str, now: str, top: str) -> str:
+    """The command that puts ``lost`` back on ``ref``, which is at ``now`` (zero: deleted).
+    Checked by git: it refuses when the branch has moved on since (then merge ``lost``)."""
+    if git.is_null(now):
+        return f"git update-ref {ref} {lost} {'0' * len(lost)}"
+    return f"git -C {shell_path(top)} update-ref {ref} {lost} {now}"
 
 
 def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
@@ -198,8 +205,6 @@ def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
     the branch off ``lost`` (``by`` is set) is undone by the checked ``update-ref`` back while
     the branch is still where it left it; otherwise (it moved on since, or a pack-refs race
     whose next commit is not built on ``lost``) a merge of ``lost`` in the session's worktree."""
-    from guardrails.refstore.native import reftx
-
     ref, lost = str(e["ref"]), str(e["lost"])
     top = str(e.get("worktree") or repo.toplevel)
     merge = ""  # rebuilt below from the validated fields, never the entry's stored text
@@ -208,8 +213,8 @@ def _restore_hint(repo: git.Repo, e: dict[str, Any]) -> str:
         now = git.run("rev-parse", "-q", "--verify", "--end-of-options", ref,
                       cwd=repo.toplevel, ok=(0, 1, 128)).stdout.decode().strip() or zero
         new = str(e.get("new") or "")
-        if new and (now == new or (reftx.Update.zero(new) and now == zero)):
-            return reftx.restore_command(ref, lost, now, top)
+        if new and (now == new or (git.is_null(new) and now == zero)):
+            return restore_command(ref, lost, now, top)
     return merge or f"git -C {shell_path(top)} merge --no-edit {lost[:12]}"
 
 

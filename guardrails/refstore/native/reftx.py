@@ -50,7 +50,9 @@ class Update:
 
     @staticmethod
     def zero(oid: str) -> bool:
-        return not oid or (not oid.startswith("ref:") and set(oid) == {"0"})
+        from guardrails import git
+
+        return git.is_null(oid)
 
 
 def parse(data: bytes) -> list[Update]:
@@ -506,6 +508,8 @@ class Hook:
             what = "deleted" if Update.zero(u.new) else f"rewritten to {u.new[:12]}"
             return self.entry(u, "rewrite", note=f"{u.ref} {what} by the session's own "
                                                   f"`git {self.cmd or '?'}`; was {u.old[:12]}")
+        from guardrails.refstore.journal import restore_command
+
         restore = restore_command(u.ref, u.old, u.new, top)
         by = self.where(self.git_dir)
         task = owner_session.task if owner_session is not None else None
@@ -604,12 +608,6 @@ def say(found: list[Any], meta: Optional[dict[str, Any]] = None) -> None:
                  sys.stderr)
 
 
-def restore_command(ref: str, lost: str, now: str, top: str) -> str:
-    """The command that puts ``lost`` back on ``ref``, which is at ``now`` (zero: deleted).
-    Checked by git: it refuses when the branch has moved on since (then merge ``lost``)."""
-    if Update.zero(now):
-        return f"git update-ref {ref} {lost} {'0' * len(lost)}"
-    return f"git -C {shlex.quote(top)} update-ref {ref} {lost} {now}"
 
 
 def _parent_argv() -> tuple[str, ...]:
