@@ -5,7 +5,8 @@
 Each figure is printed with the machine's load average as it was measured (a shared 2-CPU
 host: ratios within one interleaved run mean something, absolute times much less). Writes
 bench/results/latest.json (ignored by git) and prints a summary for docs/performance.md.
-``--quick``: fewer rounds and the small sizes only (ci to 10k commits, 16 worktrees).
+``--quick``: fewer rounds and the small sizes only (ci to 10k commits, 16 worktrees, 8 agents
+x 10 commits).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bench import (
     ci_range,
     conflicts,
     hook_latency,
+    parallel_agents,
     scope_scale,
     status_scale,
 )
@@ -88,7 +90,14 @@ def main() -> int:
     load = _load()
     out["agent_hook"] = agent_hook.main(["--rounds", str(max(rounds, 15))])
     show("agent hook per call vs python3 -c pass", agent_hook.render(out["agent_hook"]), load)
-    print("not run here: python -m bench.parallel_agents (16 agents x 20 commits; minutes) and "
+    load = _load()
+    size = ["-n", "8", "-k", "10"] if args.quick else ["-n", "16", "-k", "20"]
+    modes = ("plain/none", "guarded/none", "native/none", "plain/prunenow", "guarded/prunenow")
+    _, text = _quiet(parallel_agents.main, [*size, *(a for m in modes for a in ("--mode", m))])
+    out["parallel_agents"] = text
+    show("parallel agents (git on PATH; other gits: PATH=.cache/git-2.55.0/bin:$PATH "
+         "python -m bench.parallel_agents [--ref-format reftable])", text, load)
+    print("not run here: python -m bench.parallel_agents --all (every maintenance mode) and "
           "python -m bench.shellcmd_cost")
     path = Path(__file__).resolve().parent / "results" / "latest.json"
     path.parent.mkdir(exist_ok=True)
