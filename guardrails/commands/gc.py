@@ -40,7 +40,17 @@ def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
     geometric tasks), and notes on what was made safer."""
     notes: list[str] = []
     args: list[str] = []
-    cfg = git.config(repo.toplevel, r"^gc\.(pruneexpire|worktreepruneexpire)$")
+    cfg = git.config(repo.toplevel,
+                     r"^(gc\.(pruneexpire|worktreepruneexpire)|extensions\.refstorage)$")
+    # files refs: pack-refs rewrites packed-refs and deletes the loose refs it packed; a
+    # commit that read the branch in between fails with git's own "cannot lock ref 'HEAD': is
+    # at X but expected Y" (nothing lost, nothing of ours runs to name it). Left for when no
+    # session is active. (reftable's pack-refs is a compaction: git retries, so do we.)
+    pack_refs = not sessions or cfg.get("extensions.refstorage", "").lower() == "reftable"
+    if not pack_refs:
+        notes.append(f"pack-refs skipped while {sessions} session(s) are active (beside a "
+                     "commit it can fail that commit); run `git guardrails gc` when they "
+                     "have finished to pack refs")
     expiry = prune if prune is not None else cfg.get("gc.pruneexpire")
     if sessions and expiry is not None and expiry.strip().lower() in UNSAFE_EXPIRY:
         notes.append(f"prune expiry {expiry!r} ignored while {sessions} session(s) are active "
@@ -55,7 +65,10 @@ def gc_args(repo: git.Repo, prune: Optional[str], sessions: int,
         # a geometric repack prunes nothing: the prune expiry does not apply
         notes = [n for n in notes if not n.startswith("prune expiry")]
         return [*args, "maintenance", "run", "--quiet",
-                *(f"--task={t}" for t in GEOMETRIC_TASKS)], notes
+                *(f"--task={t}" for t in GEOMETRIC_TASKS
+                  if pack_refs or t != "pack-refs")], notes
+    if not pack_refs:
+        args += ["-c", "gc.packRefs=false"]
     args += ["gc", "--quiet"]
     if expiry is not None and (prune is not None or expiry == SAFE_PRUNE):
         args.append(f"--prune={expiry}")
