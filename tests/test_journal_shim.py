@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -57,6 +58,11 @@ def test_installed_shim_carries_the_journal_definition(tmp_path: Path) -> None:
     assert f'out="$out{gjournal.shell_line()}\n"' in text
     assert f"# guardrails-journal: {consts['@JOURNAL_ID@']}" in text
     assert "1000000" not in text  # the old hard-coded rotation size
+    # the checked-commits record's trim size is reftx's too, and no placeholder is left
+    from guardrails.refstore.native import reftx
+
+    assert f'-gt {reftx.CHECKED_MAX_BYTES} ]; then' in text
+    assert not re.search(r"@[A-Z_]+@", text)
     r = ggit.discover(str(repo))
     assert native.outdated(r) == []
     # a shim written from another definition of the journal is outdated (doctor says so)

@@ -50,7 +50,9 @@ def render(hook: str, repo: git.Repo) -> str:
         text = text.replace(key, value.replace("'", "'\\''"))
     for key, value in journal.shell_constants().items():  # the journal's one definition
         text = text.replace(key, value)
-    return text
+    from guardrails.refstore.native import reftx
+
+    return text.replace("@CHECKED_MAX@", str(reftx.CHECKED_MAX_BYTES))
 
 
 def is_ours(path: str) -> bool:

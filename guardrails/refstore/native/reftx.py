@@ -40,6 +40,9 @@ TIP = "tip"  # "<oid> <ref>\n": the last value this hook saw the session branch 
 # hook and by the shim's fast path); bounded: trimmed to the newest KEEP_CHECKED past 2x that.
 CHECKED_COMMITS = "checked-commits"
 KEEP_CHECKED = 256
+# past this size the shim leaves its append to Python (add_checked), which trims the record to
+# KEEP_CHECKED lines; written into the shim by `git guardrails install` (native.render)
+CHECKED_MAX_BYTES = 30000
 
 
 class Update:

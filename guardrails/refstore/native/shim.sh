@@ -287,7 +287,7 @@ UPDATES
 		esac
 		command -v flock > /dev/null 2>&1 || fast=  # Python takes the journal's lock
 		ck=$gd/guardrails/checked-commits
-		if [ -n "$fast" ] && [ -n "$matched" ] && [ -e "$ck" ] && [ "$(wc -c < "$ck")" -gt 30000 ]; then
+		if [ -n "$fast" ] && [ -n "$matched" ] && [ -e "$ck" ] && [ "$(wc -c < "$ck")" -gt @CHECKED_MAX@ ]; then
 			fast=  # time to trim the checked-commits record: Python does it
 		fi
 		if [ -n "$fast" ] && [ "$1" = committed ]; then
