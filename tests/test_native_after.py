@@ -93,3 +93,16 @@ def test_a_hook_that_was_there_runs_first_and_keeps_its_status(tmp_path: Path) -
     assert proc.returncode == 0 and legacy.read_text().startswith("#!/bin/sh\necho")
     assert not (hooks / "post-checkout.legacy").exists()
     assert os.access(legacy, os.X_OK)
+
+
+def test_every_native_hook_starts_python_one_way() -> None:
+    """shim.sh, after.sh and commit.sh start Python only through python.sh's run_python
+    (written into each at install): one place says how, and what a missing Python means."""
+    from importlib import resources
+
+    files = resources.files("guardrails.refstore.native")
+    for name in ("shim.sh", "after.sh", "commit.sh"):
+        text = files.joinpath(name).read_text()
+        assert text.count("@RUN_PYTHON@\n") == 1, name
+        assert "-I -c" not in text and "GUARDRAILS_PYTHON='@PYTHON@'" in text, name
+    assert "-I -c" in files.joinpath("python.sh").read_text()

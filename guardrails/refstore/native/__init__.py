@@ -52,7 +52,9 @@ def render(hook: str, repo: git.Repo) -> str:
         text = text.replace(key, value)
     from guardrails.refstore.native import reftx
 
-    return text.replace("@CHECKED_MAX@", str(reftx.CHECKED_MAX_BYTES))
+    run_python = resources.files("guardrails.refstore.native").joinpath("python.sh").read_text()
+    return text.replace("@CHECKED_MAX@", str(reftx.CHECKED_MAX_BYTES)).replace(
+        "@RUN_PYTHON@\n", run_python)
 
 
 def is_ours(path: str) -> bool:

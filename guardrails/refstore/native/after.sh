@@ -29,22 +29,6 @@ post-commit)
 	;;
 *) exit $rc ;;
 esac
-py=$GUARDRAILS_PYTHON
-[ -x "$py" ] || py=$(command -v python3 2>/dev/null)
-if [ -z "$py" ]; then
-	# a finding as guardrails.report renders it (rule ids: guardrails/rules.py)
-	printf '%s\n' "warning[refstore-native-hooks] $hook: no Python found ($GUARDRAILS_PYTHON is gone); nothing checked" \
-		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
-	exit $rc
-fi
-"$py" -I -c 'import sys
-try:
-    from guardrails_hooks.'"$entry"' import main
-except ImportError:
-    sys.exit(3)
-main(sys.argv[1:])' "$@"
-if [ $? -eq 3 ]; then
-	printf '%s\n' "warning[refstore-native-hooks] $hook: cannot import guardrails with $py; nothing checked" \
-		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
-fi
+@RUN_PYTHON@
+run_python "guardrails_hooks.$entry" "nothing checked" "$@"
 exit $rc

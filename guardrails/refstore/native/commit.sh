@@ -147,26 +147,10 @@ post-commit) entry=verify_commit ;;
 *) exit $rc ;;
 esac
 
-py=$GUARDRAILS_PYTHON
-[ -x "$py" ] || py=$(command -v python3 2>/dev/null)
-if [ -z "$py" ]; then
-	# a finding as guardrails.report renders it (rule ids: guardrails/rules.py)
-	printf '%s\n' "warning[refstore-native-hooks] $hook: no Python found ($GUARDRAILS_PYTHON is gone); nothing checked" \
-		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
-	exit $rc
-fi
-"$py" -I -c 'import sys
-try:
-    from guardrails_hooks.'"$entry"' import main
-except ImportError:
-    sys.exit(97)
-sys.exit(main([]))'
+@RUN_PYTHON@
+run_python "guardrails_hooks.$entry" "nothing checked"
 prc=$?
-if [ $prc -eq 97 ]; then
-	printf '%s\n' "warning[refstore-native-hooks] $hook: cannot import guardrails with $py; nothing checked" \
-		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
-	exit $rc
-fi
+[ $prc -ne 97 ] || exit $rc
 # git ignores post-commit's status; pre-commit's is the guard's verdict
 [ "$hook" = pre-commit ] && exit $prc
 exit $rc

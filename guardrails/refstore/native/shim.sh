@@ -314,23 +314,8 @@ LINES
 	fi
 fi
 
-py=$GUARDRAILS_PYTHON
-[ -x "$py" ] || py=$(command -v python3 2>/dev/null)
-if [ -z "$py" ]; then
-	printf '%s\n' "warning[refstore-native-hooks] $hook: no Python found ($GUARDRAILS_PYTHON is gone); ref updates are NOT checked" \
-		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
-	exit 0
-fi
-printf '%s\n' "$input" | "$py" -I -c 'import sys
-try:
-    from guardrails.refstore.native.reftx import main
-except ImportError:
-    sys.exit(3)
-sys.exit(main(sys.argv[1:]))' "$@"
+@RUN_PYTHON@
+printf '%s\n' "$input" | run_python guardrails.refstore.native.reftx "ref updates are NOT checked" "$@"
 rc=$?
-if [ $rc -eq 3 ]; then
-	printf '%s\n' "warning[refstore-native-hooks] $hook: cannot import guardrails with $py; ref updates are NOT checked" \
-		"  fix: git guardrails install" "guardrails: 0 error(s), 1 warning(s)" >&2
-	exit 0
-fi
+[ $rc -ne 97 ] || exit 0
 exit $rc
