@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench._common import PROJECT, machine
-from tests.helpers import POLICY, gg, git, make_repo, write
+from tests.helpers import session_worktree
 
 HOOKS = ["combined", "check_scope", "clean_baseline", "no_skipped_hooks", "ref_store_guard",
          "require_checks", "verify_commit", "record_baseline"]
@@ -40,15 +40,8 @@ def _pkgs(checkout: Path, into: Path) -> str:
 
 
 def _worktree(tmp: Path) -> tuple[Path, dict[str, list[str]]]:
-    root = make_repo(tmp / "repo", policy=POLICY)
-    wt = root.parent / "wt-auth"
-    proc = gg("worktree", "add", str(wt), "agent/auth", "--task", "auth", cwd=root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    write(wt, "src/auth/login.py", "print('hi')\n")
-    git("add", "src/auth/login.py", cwd=wt)
-    (wt / "MSG").write_text("message\n")
-    head = git("rev-parse", "HEAD", cwd=wt).stdout.strip()
-    return wt, {"require_checks": [str(wt / "MSG")], "record_baseline": ["0" * 40, head, "1"]}
+    _root, wt, argv = session_worktree(tmp)
+    return wt, argv
 
 
 def _once(wt: Path, path: str, name: str, args: list[str]) -> tuple[float, float, list[str]]:

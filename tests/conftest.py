@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -54,22 +55,27 @@ def requires_ref_format(fmt: str) -> pytest.MarkDecorator:
                f"(GIT_DEFAULT_REF_FORMAT={os.environ.get('GIT_DEFAULT_REF_FORMAT', 'unset')})")
 
 
+def base_environment(mp: pytest.MonkeyPatch, home: Optional[Path] = None) -> None:
+    """No agent markers, no outer git/pre-commit variables, a fixed identity, no system config,
+    this venv first on PATH (and with ``home``, no user config): what every test runs in, and
+    what module-scoped fixtures (which cannot use the per-test fixture) set for themselves."""
+    for var in (*AGENT_VARS, *GIT_VARS, *PRE_COMMIT_VARS):
+        mp.delenv(var, raising=False)
+    if home is not None:
+        home.mkdir(exist_ok=True)
+        mp.setenv("HOME", str(home))
+        mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for who in ("AUTHOR", "COMMITTER"):
+        mp.setenv(f"GIT_{who}_NAME", "Test Human")
+        mp.setenv(f"GIT_{who}_EMAIL", "human@example.com")
+    mp.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    mp.setenv("NO_COLOR", "1")
+
+
 @pytest.fixture(autouse=True)
 def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No agent markers, no outer git/pre-commit variables, a fixed identity, no user config."""
-    for var in (*AGENT_VARS, *GIT_VARS, *PRE_COMMIT_VARS):
-        monkeypatch.delenv(var, raising=False)
-    home = tmp_path_factory.getbasetemp() / "home"
-    home.mkdir(exist_ok=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Human")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "human@example.com")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Human")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "human@example.com")
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("NO_COLOR", "1")
+    base_environment(monkeypatch, tmp_path_factory.getbasetemp() / "home")
 
 
 def _project_files() -> list[str]:

@@ -138,3 +138,19 @@ def git_calls(log: Path) -> list[list[str]]:
 def git_subcommands(log: Path) -> list[str]:
     """The subcommand of each recorded git invocation, in order."""
     return [c[0] if c else "" for c in git_calls(log)]
+
+
+def session_worktree(base: PathLike) -> tuple[Path, Path, dict[str, list[str]]]:
+    """(main worktree, a session worktree of task auth with a staged in-scope change, the
+    arguments git gives the hooks that take some there: require-checks' message file and
+    record-baseline's new-worktree checkout), for the start-up tests and bench.hook_startup."""
+    root = make_repo(Path(base) / "repo")
+    wt = root.parent / "wt-auth"
+    proc = gg("worktree", "add", str(wt), "agent/auth", "--task", "auth", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(wt, "src/auth/login.py", "print('hi')\n")
+    git("add", "src/auth/login.py", cwd=wt)
+    (wt / "MSG").write_text("message\n")
+    head = git("rev-parse", "HEAD", cwd=wt).stdout.strip()
+    return root, wt, {"require_checks": [str(wt / "MSG")],
+                      "record_baseline": ["0" * 40, head, "1"]}

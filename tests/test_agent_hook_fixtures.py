@@ -57,17 +57,10 @@ class Trees:
 def trees(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trees]:
     """Built before the per-test environment fixture (tests/conftest.py) runs: the same
     settings, for the module."""
-    from tests.conftest import BIN
-    from tests.helpers import AGENT_VARS, GIT_VARS
+    from tests.conftest import base_environment
 
-    with pytest.MonkeyPatch.context() as mp:
-        for var in (*AGENT_VARS, *GIT_VARS):
-            mp.delenv(var, raising=False)
-        mp.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        for who in ("AUTHOR", "COMMITTER"):
-            mp.setenv(f"GIT_{who}_NAME", "Test Human")
-            mp.setenv(f"GIT_{who}_EMAIL", "human@example.com")
+    with pytest.MonkeyPatch.context() as mp:  # what tests/conftest.git_env sets per test
+        base_environment(mp)
         yield Trees(tmp_path_factory.mktemp("agenthooks"))
 
 

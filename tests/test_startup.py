@@ -21,7 +21,7 @@ from typing import Optional
 
 import pytest
 
-from tests.helpers import POLICY, gg, git, make_repo, write
+from tests.helpers import git, session_worktree
 
 # never on any hook's path: each costs milliseconds of every commit, or is a sign that a
 # command-only module leaked into a hook
@@ -48,13 +48,7 @@ print("\\n@@" + json.dumps({"rc": rc, "modules": sorted(sys.modules)}))
 
 @pytest.fixture
 def session_wt(tmp_path: Path) -> Path:
-    root = make_repo(tmp_path / "repo", policy=POLICY)
-    wt = root.parent / "wt-auth"
-    proc = gg("worktree", "add", str(wt), "agent/auth", "--task", "auth", cwd=root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    write(wt, "src/auth/login.py", "print('hi')\n")
-    git("add", "src/auth/login.py", cwd=wt)
-    return wt
+    return session_worktree(tmp_path)[1]
 
 
 def _run(wt: Path, name: str) -> tuple[object, set[str]]:
@@ -152,32 +146,17 @@ def _probe(cwd: Path, args: list[str], stdin: str = "",
 @pytest.fixture(scope="module")
 def hook_modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     """Every guardrails module some hook imports, in the situations the tests build."""
-    from tests.conftest import BIN
-    from tests.helpers import AGENT_VARS, GIT_VARS
+    from tests.conftest import base_environment
 
     with pytest.MonkeyPatch.context() as mp:  # what tests/conftest.git_env sets per test
-        for var in (*AGENT_VARS, *GIT_VARS):
-            mp.delenv(var, raising=False)
-        mp.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        for who in ("AUTHOR", "COMMITTER"):
-            mp.setenv(f"GIT_{who}_NAME", "Test Human")
-            mp.setenv(f"GIT_{who}_EMAIL", "human@example.com")
+        base_environment(mp)
         return _measure(tmp_path_factory.mktemp("hookpaths"))
 
 
 def _measure(base: Path) -> set[str]:
     from tests.test_agent_hook_fixtures import AGENTS, CASES, load
 
-    root = make_repo(base / "repo", policy=POLICY)
-    wt = root.parent / "wt-auth"
-    proc = gg("worktree", "add", str(wt), "agent/auth", "--task", "auth", cwd=root)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    write(wt, "src/auth/login.py", "print('hi')\n")
-    git("add", "src/auth/login.py", cwd=wt)
-    (wt / "MSG").write_text("message\n")
-    head = git("rev-parse", "HEAD", cwd=wt).stdout.strip()
-    argv = {"require_checks": [str(wt / "MSG")], "record_baseline": ["0" * 40, head, "1"]}
+    root, wt, argv = session_worktree(base)
     seen: set[str] = set()
     for where in (wt, root):
         for env in ({}, {"CLAUDECODE": "1"}):
@@ -189,6 +168,7 @@ def _measure(base: Path) -> set[str]:
         data = load(agent, case, **subst)
         seen |= _probe(wt, ["agent", agent], json.dumps(data["payload"]))
     assert {a for a, _ in CASES} == set(AGENTS)
+    head = argv["record_baseline"][1]
     update = f"{head} {'1' * 40} refs/heads/agent/auth\n"
     git_dir = git("rev-parse", "--absolute-git-dir", cwd=wt).stdout.strip()
     for state in ("prepared", "committed"):
