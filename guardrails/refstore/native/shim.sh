@@ -163,9 +163,17 @@ session_branch_moved() {
 	others=
 	for f in "$common"/guardrails/session.json "$common"/worktrees/*/guardrails/session.json; do
 		[ -e "$f" ] || continue
-		b=$(sed -n 's/^ *"branch": "\([^"\\]*\)",\{0,1\}$/\1/p' "$f" 2>/dev/null)
-		case $b in '' | *'
-'*) return 0 ;; esac
+		b=
+		# the shell's own read (no process per session): the record's "branch" line
+		while IFS= read -r l || [ -n "$l" ]; do
+			l=${l#"${l%%[! ]*}"}
+			l=${l%,}
+			case $l in
+			*'\'*) ;;
+			'"branch": "'?*'"') b=${l#'"branch": "'}; b=${b%'"'} ;;
+			esac
+		done 2>/dev/null < "$f"
+		case $b in '' | *'"'*) return 0 ;; esac  # none, or not plain: Python reads it
 		others="$others refs/heads/$b "
 	done
 	while read -r o n r; do
