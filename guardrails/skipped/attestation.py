@@ -132,10 +132,6 @@ def staged_patch_id(repo: git.Repo, base: Optional[str] = None,
     return ids[0].decode() if ids else empty_id(repo)
 
 
-def staged_ids(repo: git.Repo, base: Optional[str] = None) -> tuple[str, str]:
-    """(:func:`staged_fingerprint`, :func:`staged_patch_id`) against ``base``."""
-    return staged_fingerprint(repo, base), staged_patch_id(repo, base)
-
 
 def recorded_patch_id(rec: Optional[Mapping[str, Any]]) -> Optional[str]:
     """The patch id the pre-commit stage computed for the index it checked (``patch_id`` in

@@ -167,7 +167,7 @@ def prepare_commit_msg(msgfile: str, source: str = "", obj: str = "",
     if merge:
         pid = attestation.merge_id(repo, parents)
     elif amend:
-        pid = attestation.staged_ids(repo, parents[0] if parents else repo.empty_tree)[1]
+        pid = attestation.staged_patch_id(repo, parents[0] if parents else repo.empty_tree)
     else:
         pid = attestation.recorded_patch_id(rec) or attestation.staged_patch_id(repo)
     attestation.add_trailer(repo, msgfile, pid)
