@@ -84,6 +84,41 @@ def test_agent_commit_attested_and_verified(tmp_path: Path, runner: str,
     assert TRAILER not in message(repo)
 
 
+def test_a_plain_agent_commit_starts_no_python_for_require_checks(
+        tmp_path: Path, runner: str, hook_repo: tuple[str, str],
+        runner_homes: dict[str, str]) -> None:
+    """Under the real runner, the sh entry (bin/guardrails-hook) attests the plain commit its
+    pre-commit stage checked without the Python hook; the runner's own environment is wrapped
+    only to log that hook's starts (and put back)."""
+    _, wt = setup(tmp_path, runner, hook_repo)
+    assert agent_commit(wt, "src/auth/a.py", "a = 1\n", "first").returncode == 0  # builds the env
+    home = Path(runner_homes["PREK_HOME" if runner == "prek" else "PRE_COMMIT_HOME"])
+    entries = [p for p in home.rglob("guardrails-require-checks")
+               if (p.parent / "guardrails-hook").is_file()]
+    assert entries
+    log = tmp_path / "starts.log"
+    kept = {p: p.read_bytes() for p in entries}
+    try:
+        for p in entries:
+            real = p.with_name("real-require-checks")
+            real.write_bytes(kept[p])
+            real.chmod(0o755)
+            p.write_text(f'#!/bin/sh\necho started >> "{log}"\nexec "{real}" "$@"\n')
+        proc = agent_commit(wt, "src/auth/b.py", "b = 1\n", "second")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert not log.exists()
+        assert message(wt).startswith("second\n\nGuardrails-Checked: ")
+        assert_valid(wt)  # the trailer is the patch id CI computes
+        # an amend is Python's: the same wrapped entry starts
+        proc = git("commit", "--amend", "-m", "second, amended", cwd=wt, env=AGENT, check=False)
+        assert proc.returncode == 0 and log.read_text() == "started\n"
+        assert_valid(wt)
+    finally:
+        for p, data in kept.items():
+            p.write_bytes(data)
+            p.with_name("real-require-checks").unlink(missing_ok=True)
+
+
 def test_no_verify_refused_head_unchanged(tmp_path: Path, runner: str,
                                           hook_repo: tuple[str, str]) -> None:
     _, wt = setup(tmp_path, runner, hook_repo)

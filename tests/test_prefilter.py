@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -16,7 +17,7 @@ import pytest
 
 from guardrails.agents import markers
 from guardrails.scope import policy
-from tests.helpers import POLICY, add_worktree, commit_all, git, make_repo, write
+from tests.helpers import POLICY, add_worktree, commit_all, git, make_repo, session_worktree, write
 
 SCRIPT = Path(__file__).resolve().parents[1] / "bin" / "guardrails-hook"
 ENTRIES = {"run": "guardrails-run", "require-checks": "guardrails-require-checks"}
@@ -281,3 +282,164 @@ def test_unknown_hook_name_is_a_usage_error(tmp_path: Path) -> None:
     proc = subprocess.run([str(SCRIPT), "nope"], cwd=tmp_path, capture_output=True, text=True,
                           check=False)
     assert proc.returncode == 2 and "unknown hook 'nope'" in proc.stderr
+
+
+# --- require-checks for an agent in a session: the plain commit its pre-commit stage checked ---
+
+def test_attestation_constants_are_the_python_tables() -> None:
+    from guardrails import git as gitmod
+    from guardrails.skipped import attestation
+
+    assert _constant("RECORD") == attestation.RECORD
+    assert _constant("TRAILER") == attestation.TRAILER
+    assert tuple(_constant("GLOBAL_OPTS_WITH_VALUE").split()) == gitmod.GLOBAL_OPTS_WITH_VALUE
+    assert tuple(_constant("FINGERPRINT_ARGS").split()) == attestation.fingerprint_args()
+
+
+def _agent_hooks(repo: Path, entry: Path, python: bool) -> None:
+    """pre-commit and prepare-commit-msg as git runs them (no runner): the sh entry from
+    ``entry``'s directory, or (``python``) the Python hooks themselves."""
+    hooks = Path(git("rev-parse", "--git-common-dir", cwd=repo).stdout.strip())
+    hooks = (repo / hooks if not hooks.is_absolute() else hooks) / "hooks"
+    hooks.mkdir(exist_ok=True)
+    d = entry.parent
+    run = f'"{d}/guardrails-run"' if python else f'"{d}/guardrails-hook" run'
+    rc = f'"{d}/guardrails-require-checks"' if python else f'"{d}/guardrails-hook" require-checks'
+    (hooks / "pre-commit").write_text(f"#!/bin/sh\nexec {run}\n")
+    (hooks / "prepare-commit-msg").write_text(f'#!/bin/sh\nexec {rc} "$@"\n')
+    for h in ("pre-commit", "prepare-commit-msg"):
+        (hooks / h).chmod(0o755)
+
+
+def _agent_commit(tmp_path: Path, hook_bin: tuple[Path, Path], name: str, python: bool,
+                  args: tuple[str, ...], setup: Optional[Callable[[Path], None]] = None,
+                  env: Optional[dict[str, str]] = None
+                  ) -> tuple[int, str, str, list[str]]:
+    """A commit in a fresh session worktree with an in-scope change staged: (exit status,
+    the commit's message or "" when none was made, stderr, the Python hooks started)."""
+    root, wt, _ = session_worktree(tmp_path / name)
+    git("commit", "-q", "--no-verify", "-m", "first", cwd=wt)  # a HEAD to amend
+    write(wt, "src/auth/login.py", "print('again')\n")
+    git("add", "src/auth/login.py", cwd=wt)
+    d, log = hook_bin
+    _agent_hooks(root, d / "guardrails-hook", python)
+    if setup is not None:
+        setup(wt)
+    if log.exists():
+        log.unlink()
+    before = git("rev-parse", "HEAD", cwd=wt).stdout
+    full = {**os.environ, "CLAUDECODE": "1", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+            "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", **(env or {})}
+    proc = subprocess.run(["git", *args], cwd=wt, env=full, capture_output=True, text=True,
+                          check=False)
+    after = git("rev-parse", "HEAD", cwd=wt).stdout
+    msg = git("log", "-1", "--format=%B", cwd=wt).stdout if after != before else ""
+    started = log.read_text().split() if log.exists() else []
+    err = re.sub(r"@[0-9a-f]{7,}", "@<id>", proc.stderr.replace(str(tmp_path / name), "<tmp>"))
+    return proc.returncode, msg, err, started
+
+
+def _both(tmp_path: Path, hook_bin: tuple[Path, Path], args: tuple[str, ...],
+          setup: Optional[Callable[[Path], None]] = None,
+          env: Optional[dict[str, str]] = None) -> tuple[tuple[int, str, str], list[str]]:
+    """The same commit through the sh entry and through the Python hooks: the same outcome;
+    returns it and the Python hooks the sh entry started."""
+    rc, msg, err, started = _agent_commit(tmp_path, hook_bin, "sh", False, args, setup, env)
+    prc, pmsg, perr, _ = _agent_commit(tmp_path, hook_bin, "py", True, args, setup, env)
+    assert (rc, msg, err) == (prc, pmsg, perr), args
+    return (rc, msg, err), started
+
+
+def test_an_agents_plain_commit_gets_its_trailer_without_python(tmp_path: Path,
+                                                                 hook_bin: tuple[Path, Path]
+                                                                 ) -> None:
+    (rc, msg, _err), started = _both(tmp_path, hook_bin, ("commit", "-q", "-m", "edit"))
+    assert rc == 0 and "\n\nGuardrails-Checked: " in msg
+    assert started == ["guardrails-run"]  # require-checks: the sh entry alone
+    # global options before `commit`, -F and a template are the same plain commit
+    (rc, msg, _err), started = _both(
+        tmp_path / "opts", hook_bin,
+        ("-c", "user.name=Agent", "-C", ".", "--no-pager", "commit", "-q", "-F", "MSG"))
+    assert rc == 0 and msg.startswith("message\n\nGuardrails-Checked: ")
+    assert started == ["guardrails-run"]
+
+
+# case -> (git arguments, environment, the Python hooks the sh entries start)
+RUN, RC = "guardrails-run", "guardrails-require-checks"
+AGENT_CASES: dict[str, tuple[tuple[str, ...], dict[str, str], list[str]]] = {
+    "amend": (("commit", "-q", "--amend", "-m", "amended"), {}, [RUN, RC]),
+    "amend-abbreviated": (("commit", "-q", "--amen", "-m", "amended"), {}, [RUN, RC]),
+    "reuse": (("commit", "-q", "-C", "HEAD"), {}, [RUN, RC]),
+    "no-verify": (("commit", "-q", "--no-verify", "-m", "skipped"), {}, [RC]),  # refused
+    "skip-ours": (("commit", "-q", "-m", "x"), {"SKIP": "check-scope"}, [RUN]),  # refused
+    "skip-other": (("commit", "-q", "-m", "x"), {"SKIP": "flake8"}, [RUN, RC]),
+    "trailer-in-message": (("commit", "-q", "-m", "x\n\nGuardrails-Checked: " + "0" * 40), {},
+                           [RUN, RC]),
+    "trailer-like-text": (("commit", "-q", "-m", "see guardrails-checked docs"), {}, [RUN, RC]),
+    "reflog-action": (("commit", "-q", "-m", "x"), {"GIT_REFLOG_ACTION": "rebase"}, [RUN, RC]),
+    "no-final-newline": (("commit", "-q", "--cleanup=verbatim", "-F", "NONL"), {}, [RUN, RC]),
+    "trailing-blank-lines": (("commit", "-q", "--cleanup=verbatim", "-F", "BLANKS"), {},
+                             [RUN, RC]),
+    # the fast path: a message whose second line reads like an option is one argument
+    "newline-in-argument": (("commit", "-q", "-m", "x\n--amend"), {}, [RUN]),
+    "verbatim": (("commit", "-q", "--cleanup=verbatim", "-m", "x"), {}, [RUN]),
+}
+
+
+def _messages(wt: Path) -> None:
+    (wt / "NONL").write_bytes(b"no final newline")
+    (wt / "BLANKS").write_bytes(b"blank lines after\n\n\n")
+
+
+@pytest.mark.parametrize("case", sorted(AGENT_CASES))
+def test_every_other_agent_commit_goes_to_python(tmp_path: Path, case: str,
+                                                 hook_bin: tuple[Path, Path]) -> None:
+    args, env, python = AGENT_CASES[case]
+    _outcome, started = _both(tmp_path, hook_bin, args, _messages, env)
+    assert started == python, case
+
+
+def _stage_more(wt: Path) -> None:
+    """A pre-commit hook after the checks that stages one more file (the index changes after
+    the pre-commit stage recorded it)."""
+    hooks = Path(git("rev-parse", "--git-common-dir", cwd=wt).stdout.strip()) / "hooks"
+    pc = hooks / "pre-commit"
+    pc.write_text(pc.read_text().replace("exec ", "") + "rc=$?\necho late >> src/auth/late.py\n"
+                  "git add src/auth/late.py\nexit $rc\n")
+
+
+def _forge(content: str) -> Callable[[Path], None]:
+    def setup(wt: Path) -> None:
+        hooks = Path(git("rev-parse", "--git-common-dir", cwd=wt).stdout.strip()) / "hooks"
+        pc = hooks / "pre-commit"
+        rec = Path(git("rev-parse", "--git-dir", cwd=wt).stdout.strip()) / "guardrails" / \
+            "checked.json"
+        # after the real pre-commit stage: the record rewritten (json: the real one with edits)
+        pc.write_text(pc.read_text().replace("exec ", "") +
+                      f"rc=$?\n{sys.executable} - <<'PY'\n"
+                      f"import json\np = {str(rec)!r}\nd = json.load(open(p))\n{content}\n"
+                      "PY\nexit $rc\n")
+    return setup
+
+
+FORGED = {
+    "extra-key": "d['x'] = 1\nopen(p, 'w').write(json.dumps(d))",
+    "other-process": "d['git'] = '1:2'\nopen(p, 'w').write(json.dumps(d))",
+    "no-patch-id": "del d['patch_id']\nopen(p, 'w').write(json.dumps(d))",
+    "short-patch-id": "d['patch_id'] = 'abc'\nopen(p, 'w').write(json.dumps(d))",
+    "spaced": "open(p, 'w').write(json.dumps(d, indent=1))",
+    "not-json": "open(p, 'w').write('{')",
+    "other-diff": "d['diff'] = '0' * 64\nopen(p, 'w').write(json.dumps(d))",
+    "session-rewritten": "import os, time\ns = p.replace('checked.json', 'session.json')\n"
+                         "t = time.time() + 5\nos.utime(s, (t, t))",
+}
+
+
+@pytest.mark.parametrize("case", ["index-changed", *sorted(FORGED)])
+def test_a_record_not_exactly_this_commits_goes_to_python(tmp_path: Path, case: str,
+                                                          hook_bin: tuple[Path, Path]) -> None:
+    setup = _stage_more if case == "index-changed" else _forge(FORGED[case])
+    (rc, _msg, err), started = _both(tmp_path, hook_bin, ("commit", "-q", "-m", "x"), setup)
+    assert "guardrails-require-checks" in started, case
+    if case in ("index-changed", "other-process", "not-json", "other-diff"):
+        assert rc == 1 and "attest-unchecked" in err, (case, err)
