@@ -232,17 +232,9 @@ def _task(where: str, text: str, path: str, name: str, t: Any) -> Task:
 
 def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
     """Parse and validate policy text. Raises PolicyError (exit 2) naming file, key and line."""
-    if sys.version_info >= (3, 11):  # imported here: ~10 ms (with typing) a human never pays
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-
     text = raw.decode("utf-8", errors="replace")
     where = f"{path} ({source})" if source != path else path
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise PolicyError(f"{where}: not valid TOML: {e}", f"fix the syntax in {path}") from None
+    data = _toml(text, where, path)
     _check_keys(where, text, "", data, ("guardrails", "tasks"))
     g = data.get("guardrails", {})
     tasks_data = data.get("tasks", {})
@@ -250,6 +242,34 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
         if not isinstance(value, dict):
             raise PolicyError(f"{where}: `{name}` must be a table",
                               f"edit {path}: write it as [{name}]")
+    fields = _guardrails_table(where, text, path, g)
+    tasks = {name: _task(where, text, path, name, t) for name, t in tasks_data.items()}
+    _check_overlaps(where, text, list(tasks.values()))
+    return Policy(source=source, tasks=tasks, raw=raw, **fields)
+
+
+def _toml(text: str, where: str, path: str) -> dict[str, Any]:
+    """The document as ``tomllib`` reads it: the usual policy through guardrails.scope.toml_lite
+    (no tomllib import), anything else through tomllib itself (and its errors)."""
+    from guardrails.scope import toml_lite
+
+    data = toml_lite.loads(text)
+    if data is not None:
+        return data
+    if sys.version_info >= (3, 11):  # imported here: ~5 ms (with typing) most commits never pay
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        parsed: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"{where}: not valid TOML: {e}", f"fix the syntax in {path}") from None
+    return parsed
+
+
+def _guardrails_table(where: str, text: str, path: str, g: dict[str, Any]) -> dict[str, Any]:
+    """The ``[guardrails]`` table, validated: Policy's keyword arguments but source, tasks and
+    raw."""
     _check_keys(where, text, "guardrails", g, GUARDRAILS_KEYS)
     base = g.get("base", "main")
     if not isinstance(base, str) or not base:
@@ -264,6 +284,16 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
         )
     protected = _str_list(where, text, "guardrails", "protected", g.get("protected", []))
     locked = _patterns(where, text, "guardrails", "locked", g.get("locked", []))
+    human, signers = _signing(where, text, path, g)
+    excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
+    return {"base": base, "protected": protected, "locked": locked, "enforce": enforce,
+            "human_commits": human,
+            "allowed_signers": None if signers is None else signers.lstrip("/"),
+            "budget_exclude": excluded}
+
+
+def _signing(where: str, text: str, path: str, g: dict[str, Any]) -> tuple[str, Optional[str]]:
+    """``human-commits`` and ``allowed-signers`` of ``[guardrails]``, validated."""
     human = g.get("human-commits", "any")
     if human not in HUMAN_COMMITS:
         raise PolicyError(
@@ -283,13 +313,7 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
             "allowed-signers, the file of keys whose signatures make a commit a human's",
             f'edit {path}: add allowed-signers = ".github/allowed_signers" under [guardrails] '
             "(ssh allowed_signers format: docs/ci.md)")
-    excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
-    tasks = {name: _task(where, text, path, name, t) for name, t in tasks_data.items()}
-    _check_overlaps(where, text, list(tasks.values()))
-    return Policy(source=source, base=base, protected=protected, locked=locked,
-                  enforce=enforce, tasks=tasks, raw=raw, human_commits=human,
-                  allowed_signers=None if signers is None else signers.lstrip("/"),
-                  budget_exclude=excluded)
+    return str(human), signers
 
 
 def _check_overlaps(where: str, text: str, tasks: list[Task]) -> None:
