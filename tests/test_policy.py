@@ -312,3 +312,18 @@ def test_examples_are_valid() -> None:
     used = [h["id"] for repo in cfg["repos"] for h in repo["hooks"]]
     assert used and set(used) <= ids
     assert "pre-commit" in cfg["default_install_hook_types"]
+
+
+def test_branch_globs_match_as_fnmatch_does() -> None:
+    """branch_match's str fast path (no ``?``/``[``, one trailing ``*``) agrees with fnmatch."""
+    import fnmatch
+
+    from guardrails.scope.policy import branch_match
+
+    globs = ["main", "agent/*", "agent/bench-*", "*", "", "a*b", "release/*", "agent/?",
+             "agent/[ab]", "agent/**", "*/x", "ma*", "main*"]
+    branches = ["main", "main2", "agent/x", "agent/", "agent", "agent/bench-1", "agent/a",
+                "agent/b/c", "release/1.0", "", "x", "a/x", "mainline", "agent/bench-"]
+    for g in globs:
+        for b in branches:
+            assert branch_match(b, g) == fnmatch.fnmatchcase(b, g), (b, g)

@@ -103,19 +103,22 @@ def line_reasons(line: str) -> list[str]:
     expands to ``commit -n`` is caught and a message that mentions ``-n`` is not."""
     pats, commit_n = patterns()
     found = [p.what for p in pats if p.rx.search(line)]
-    if not found and (commit_n.search(line) or _ALIAS_DEF.search(line)):
+    if not found and (commit_n.search(line) or _shell_rx()[0].search(line)):
         from guardrails.skipped import shellcmd
 
         # the line itself, and from each `git` on (YAML `run: git …`, a Makefile recipe)
-        starts = [0, *[m.start() for m in _GIT_WORD.finditer(line)][:3]]
+        starts = [0, *[m.start() for m in _shell_rx()[1].finditer(line)][:3]]
         for start in starts:
             found += [r.message for r in shellcmd.analyze(line[start:]).reasons
                       if r.rule == shellcmd.SKIPS_HOOKS]
     return list(dict.fromkeys(found))
 
 
-_ALIAS_DEF = re.compile(r"\bgit\b.*\balias\.", re.IGNORECASE)
-_GIT_WORD = re.compile(r"(?<![\w./-])git\b")
+@functools.lru_cache(maxsize=1)
+def _shell_rx() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A git alias definition; a ``git`` word (compiled on first use, not on every commit)."""
+    return (re.compile(r"\bgit\b.*\balias\.", re.IGNORECASE),
+            re.compile(r"(?<![\w./-])git\b"))
 
 
 def alias_findings(aliases: Mapping[str, str], where: str) -> list[Finding]:

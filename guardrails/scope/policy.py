@@ -104,7 +104,12 @@ class Policy(Frozen):
 
 
 def branch_match(branch: str, glob: str) -> bool:
-    """Branch globs are fnmatch globs on the full short name; ``*`` also matches ``/``."""
+    """Branch globs are fnmatch globs on the full short name; ``*`` also matches ``/``. A
+    glob without ``?`` or ``[`` and at most one ``*``, at its end (``main``, ``agent/*``), is
+    matched with str methods: fnmatch compiles a regex per glob."""
+    star = glob.find("*")
+    if "?" not in glob and "[" not in glob and star in (-1, len(glob) - 1):
+        return branch == glob if star < 0 else branch.startswith(glob[:-1])
     return fnmatch.fnmatchcase(branch, glob)
 
 
