@@ -37,7 +37,8 @@ def _module(name: str) -> Any:
 def prefetch(repo: git.Repo, names: Sequence[str]) -> None:
     """Start ahead the git commands these checks will run on the index (modules exposing
     ``prefetch(repo)``), so git works while the context is built (see git.prefetch)."""
-    for name in names:
+    # baseline's reads the session record (json): the others' git runs meanwhile
+    for name in sorted(names, key=lambda n: n == "baseline"):
         mod = _module(name)
         if hasattr(mod, "prefetch"):
             mod.prefetch(repo)

@@ -6,7 +6,6 @@ policy carries its provenance (``main@1a2b3c4``) for the verdicts that use it.
 """
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
 import re
@@ -110,6 +109,8 @@ def branch_match(branch: str, glob: str) -> bool:
     star = glob.find("*")
     if "?" not in glob and "[" not in glob and star in (-1, len(glob) - 1):
         return branch == glob if star < 0 else branch.startswith(glob[:-1])
+    import fnmatch
+
     return fnmatch.fnmatchcase(branch, glob)
 
 
@@ -368,6 +369,8 @@ def _tokens(glob: str) -> list[str]:
 
 @functools.cache
 def _one_char(token: str) -> re.Pattern[str]:
+    import fnmatch
+
     return re.compile(fnmatch.translate(token))
 
 
