@@ -99,6 +99,14 @@ def prefetch(repo: git.Repo) -> None:
     git.prefetch(*git.config_args(CONFIG), cwd=repo.toplevel)
 
 
+def prefetch_policy(repo: git.Repo) -> None:
+    """Start :func:`build`'s read of the trusted policy ahead (scope.policy.prefetch): after
+    the checks' own git commands, since it imports the policy code."""
+    from guardrails.scope import policy
+
+    policy.prefetch(repo)
+
+
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
     from guardrails.agents import markers as agents
     from guardrails.findings import WARNING, Finding

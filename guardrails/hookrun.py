@@ -222,6 +222,7 @@ def _run(names: Sequence[str], fmt: str) -> int:
     if early:  # git reads the index and config while the session and policy code is imported
         context.prefetch(repo)
         checks.prefetch(repo, names)
+        context.prefetch_policy(repo)
     if rng is None and not early and _human_outside_session(repo):
         # nothing applies: no git process beyond the policy's, no policy parse
         if fmt != "text":
@@ -232,8 +233,7 @@ def _run(names: Sequence[str], fmt: str) -> int:
     if rng is None and not early:
         context.prefetch(repo)
         checks.prefetch(repo, names)
-    from guardrails import report
-
+        context.prefetch_policy(repo)
     ctx = context.build(repo)
     if rng is None:
         found = checks.run(ctx, names)
@@ -246,9 +246,12 @@ def _run(names: Sequence[str], fmt: str) -> int:
         from guardrails.sessions.session import note_findings
 
         note_findings(ctx.repo.git_dir, found)  # for `git guardrails status`
-    meta = {"policy": ctx.scope_source or None,
-            "task": ctx.task.name if ctx.task else None}
-    report.write(report.render(found, fmt, meta), sys.stdout)
+    if found or fmt != "text":  # (a pass in text prints nothing: no report module to load)
+        from guardrails import report
+
+        meta = {"policy": ctx.scope_source or None,
+                "task": ctx.task.name if ctx.task else None}
+        report.write(report.render(found, fmt, meta), sys.stdout)
     from guardrails.findings import exit_code
 
     return exit_code(found)

@@ -465,10 +465,22 @@ def _base_objects(repo: git.Repo, config: Optional[dict[str, str]]
     policy blob (one ``git cat-file --batch``)."""
     configured = trusted_base(repo, config)
     candidates = (configured,) if configured else DEFAULT_BASES
+    return configured, candidates, git.cat_file(repo, _base_specs(candidates))
+
+
+def _base_specs(candidates: Sequence[str]) -> list[str]:
     specs = []
     for b in candidates:
         specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    return configured, candidates, git.cat_file(repo, specs)
+    return specs
+
+
+def prefetch(repo: git.Repo) -> None:
+    """Start :func:`load_trusted`'s ``git cat-file`` ahead for the default bases (see
+    git.prefetch_objects) unless $GUARDRAILS_BASE names one; a ``guardrails.base`` in the
+    config, known only once ``git config`` answered, leaves it uncollected."""
+    if not os.environ.get("GUARDRAILS_BASE"):
+        git.prefetch_objects(repo, _base_specs(DEFAULT_BASES))
 
 
 def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:
