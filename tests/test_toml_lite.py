@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def typed(obj: Any) -> Any:
-    """``obj`` with every value tagged by its type: ``True == 1`` must not pass for equal."""
+    """``obj`` with every value tagged by its type (``True == 1`` must not pass for equal) and
+    every table's keys in their order (the first task that covers a branch is its task)."""
     if isinstance(obj, dict):
-        return ("dict", sorted((k, typed(v)) for k, v in obj.items()))
+        return ("dict", [(k, typed(v)) for k, v in obj.items()])
     if isinstance(obj, list):
         return ("list", [typed(v) for v in obj])
     return (type(obj).__name__, obj)
