@@ -5,8 +5,6 @@ Data flows one way: git -> changes -> policy/session -> checks -> findings -> re
 from __future__ import annotations
 
 from guardrails import git
-from guardrails.scope import changes
-from guardrails.sessions import session
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -15,7 +13,9 @@ if TYPE_CHECKING:
 
     from guardrails.findings import Finding
     from guardrails.git.patchlog import PatchLog
+    from guardrails.scope import changes
     from guardrails.scope.policy import Policy, Task
+    from guardrails.sessions import session
 
 # every config key a pre-commit run reads, in one `git config` (policy base, hooks directory)
 CONFIG = r"^(guardrails\.base|core\.hookspath)$"
@@ -60,6 +60,8 @@ class Context:
         an agent (a ``Guardrails-Checked`` trailer included), or — with human-commits =
         "signed" — its signature does not verify. ``enforce = "always"`` makes checks apply to
         human commits too; it never makes them agent commits."""
+        from guardrails.scope import changes
+
         return self.agent is not None or self.task is not None or \
             changes.agent_of(c) is not None or self.unsigned(c)
 
@@ -85,14 +87,24 @@ class Context:
     def staged(self) -> list[changes.Change]:
         """The index's changes against HEAD, read once."""
         if self._staged is None:
+            from guardrails.scope import changes
+
             self._staged = changes.staged(self.repo)
         return self._staged
 
 
 def prefetch(repo: git.Repo) -> None:
-    """Start :func:`build`'s ``git config`` ahead (see git.prefetch): a hook calls it before
-    importing the policy code (tomllib), so git runs meanwhile."""
+    """Start :func:`build`'s ``git config`` ahead (see git.prefetch): a hook calls it first,
+    before it imports the session and policy code, so git runs meanwhile."""
     git.prefetch(*git.config_args(CONFIG), cwd=repo.toplevel)
+
+
+def prefetch_policy(repo: git.Repo) -> None:
+    """Start :func:`build`'s read of the trusted policy ahead (scope.policy.prefetch): after
+    the checks' own git commands, since it imports the policy code."""
+    from guardrails.scope import policy
+
+    policy.prefetch(repo)
 
 
 def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Context:
@@ -100,6 +112,7 @@ def build(repo: Optional[git.Repo] = None, branch: Optional[str] = None) -> Cont
     from guardrails.findings import WARNING, Finding
     from guardrails.scope import policy as policies
     from guardrails.scope.policy import Task
+    from guardrails.sessions import session
 
     repo = repo or git.discover()
     config = git.config(repo.toplevel, CONFIG)

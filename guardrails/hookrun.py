@@ -203,23 +203,37 @@ def _human_outside_session(repo: git.Repo) -> bool:
         return False  # the full path turns a broken policy into a warning for a human
 
 
+def _agent_here(repo: git.Repo) -> bool:
+    """A session record here (one stat) or an agent marker in the environment: the checks
+    will run. Asked before anything else is imported, so that their git commands start first
+    (a broken record is reported where it is read, as it would have been)."""
+    from guardrails.agents import markers as agents
+    from guardrails.sessions import where
+
+    return where.is_active(repo.git_dir) or agents.from_env() is not None
+
+
 def _run(names: Sequence[str], fmt: str) -> int:
     from guardrails import checks, context, git
 
     repo = git.hook_repo()
     rng = range_revs(repo.toplevel)
-    if rng is None and _human_outside_session(repo):
+    early = rng is None and _agent_here(repo)
+    if early:  # git reads the index and config while the session and policy code is imported
+        context.prefetch(repo)
+        checks.prefetch(repo, names)
+        context.prefetch_policy(repo)
+    if rng is None and not early and _human_outside_session(repo):
         # nothing applies: no git process beyond the policy's, no policy parse
         if fmt != "text":
             from guardrails import report
 
             report.write(report.render([], fmt, {"policy": None, "task": None}), sys.stdout)
         return 0
-    if rng is None:  # git reads the index and config while the policy code is imported
+    if rng is None and not early:
         context.prefetch(repo)
         checks.prefetch(repo, names)
-    from guardrails import report
-
+        context.prefetch_policy(repo)
     ctx = context.build(repo)
     if rng is None:
         found = checks.run(ctx, names)
@@ -232,9 +246,12 @@ def _run(names: Sequence[str], fmt: str) -> int:
         from guardrails.sessions.session import note_findings
 
         note_findings(ctx.repo.git_dir, found)  # for `git guardrails status`
-    meta = {"policy": ctx.scope_source or None,
-            "task": ctx.task.name if ctx.task else None}
-    report.write(report.render(found, fmt, meta), sys.stdout)
+    if found or fmt != "text":  # (a pass in text prints nothing: no report module to load)
+        from guardrails import report
+
+        meta = {"policy": ctx.scope_source or None,
+                "task": ctx.task.name if ctx.task else None}
+        report.write(report.render(found, fmt, meta), sys.stdout)
     from guardrails.findings import exit_code
 
     return exit_code(found)

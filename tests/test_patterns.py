@@ -30,7 +30,7 @@ from guardrails.scope.patterns import (
 from tests import pathspec_oracle
 from tests.helpers import git
 
-BACKENDS = ("re2", "simple", "indexed")
+BACKENDS = ("re2", "simple", "str", "indexed")
 
 
 class GitOracle:
@@ -397,3 +397,30 @@ def test_a_long_list_agrees_with_one_alternation() -> None:
               "conf/c9/a.ini", "conf/c9/sub/a.ini", "other", "docs/d33.md", "lib/m7/x.py"]
     assert Matcher(pats, backend="indexed").matching(paths) == \
         Matcher(pats, backend="simple").matching(paths)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(patterns=st.lists(st.text(alphabet="ab/*!. -", min_size=1, max_size=9), min_size=1,
+                         max_size=4),
+       paths=st.lists(st.text(alphabet="ab/.-", min_size=1, max_size=9), min_size=1,
+                      max_size=8))
+def test_the_str_backend_gives_the_regex_verdicts(patterns: list[str], paths: list[str]) -> None:
+    """Patterns of literal text, ``*`` and ``**`` are matched with str methods (no fallback to
+    the regexes but for paths with an empty component), with the one-alternation verdicts."""
+    from guardrails.scope import patterns as pat
+
+    expected = _outcome(Matcher, patterns, paths, "simple")
+    if isinstance(expected, str):
+        return  # refused: the same PatternError either way (Matcher validates first)
+    assert pat._str_rules(tuple(patterns)) is not None, patterns
+    assert _outcome(Matcher, patterns, paths, "str") == expected
+
+
+def test_a_hook_run_compiles_no_pattern_regex() -> None:
+    """The hook configuration list and the usual policy patterns take the str backend."""
+    from guardrails.checks.scope import HOOK_CONFIG
+    from guardrails.scope import patterns as pat
+
+    for pats in (HOOK_CONFIG, (".guardrails.toml", ".pre-commit-config.yaml", ".github/**"),
+                 ("src/**", "!src/vendored/**", "tests/auth/", "*.md", "docs/**/*.md")):
+        assert pat._str_rules(tuple(pats)) is not None, pats

@@ -312,3 +312,36 @@ def test_examples_are_valid() -> None:
     used = [h["id"] for repo in cfg["repos"] for h in repo["hooks"]]
     assert used and set(used) <= ids
     assert "pre-commit" in cfg["default_install_hook_types"]
+
+
+def test_branch_globs_match_as_fnmatch_does() -> None:
+    """branch_match's str fast path (no ``?``/``[``, one trailing ``*``) agrees with fnmatch."""
+    import fnmatch
+
+    from guardrails.scope.policy import branch_match
+
+    globs = ["main", "agent/*", "agent/bench-*", "*", "", "a*b", "release/*", "agent/?",
+             "agent/[ab]", "agent/**", "*/x", "ma*", "main*"]
+    branches = ["main", "main2", "agent/x", "agent/", "agent", "agent/bench-1", "agent/a",
+                "agent/b/c", "release/1.0", "", "x", "a/x", "mainline", "agent/bench-"]
+    for g in globs:
+        for b in branches:
+            assert branch_match(b, g) == fnmatch.fnmatchcase(b, g), (b, g)
+
+
+def test_a_configured_base_is_read_whatever_was_prefetched(tmp_path: Path) -> None:
+    """The hook starts the policy's cat-file for main/master before git config answers; with
+    guardrails.base set, the configured branch's policy is the one read (the prefetched
+    process is not collected)."""
+    root = make_repo(tmp_path / "r")
+    run_git("branch", "trunk", cwd=root)
+    write(root, ".guardrails.toml", POLICY.replace('"agent/auth"', '"agent/other"'))
+    commit_all(root, "main's policy differs from trunk's")
+    run_git("config", "guardrails.base", "trunk", cwd=root)
+    r = git.discover(str(root))
+    context.prefetch_policy(r)
+    assert git._PREFETCHED_OBJECTS
+    ctx = context.build(r, branch="agent/auth")
+    assert ctx.policy is not None and ctx.scope_source.startswith("trunk@")
+    assert ctx.task is not None and ctx.task.name == "auth"
+    git._PREFETCHED_OBJECTS.clear()

@@ -82,6 +82,70 @@ def test_hook_start_up_imports_nothing_it_must_not(session_wt: Path, name: str) 
         assert "typing" not in modules, f"{name} imported typing (exit {rc})"
 
 
+# An agent's commit in a session through the combined hook (the README's configuration):
+# what it leaves out beyond NEVER (the policy is read without tomllib, so no typing or
+# datetime either; every regex of ours compiles on first use), and which modules may compile a
+# regex at all: json's own, and two of other owners' modules that compile theirs on import.
+AGENT_COMMIT_NEVER = {"typing", "tomllib", "tomli", "datetime", "string", "contextlib", "shlex",
+                      "fnmatch", "warnings", "importlib", "difflib", "hashlib"}
+COMPILES_ALLOWED = {"json/decoder.py", "json/scanner.py", "json/encoder.py",
+                    "guardrails/skipped/attestation.py", "guardrails/git/patchlog.py"}
+
+COMPILE_PROBE = """\
+import sys
+sys.path.insert(0, sys.argv[1])  # the package as installed: no site, no editable finder
+import json, os, re  # (traceback would import contextlib)
+seen = []
+real = re._compile
+def counting(pattern, flags):
+    if (type(pattern), pattern, flags) not in re._cache:
+        frame = sys._getframe(1)
+        while os.sep + "re" + os.sep in frame.f_code.co_filename:
+            frame = frame.f_back
+        seen.append("/".join(frame.f_code.co_filename.split(os.sep)[-3:]))
+    return real(pattern, flags)
+re._compile = counting
+from guardrails_hooks.combined import main
+rc = main([])
+sys.stdout.flush()
+print("\\n@@" + json.dumps({"rc": rc, "modules": sorted(sys.modules), "compiles": seen}))
+"""
+
+
+def test_an_agent_commit_imports_and_compiles_only_what_it_needs(session_wt: Path,
+                                                                 tmp_path: Path) -> None:
+    """Run with ``python -S`` on the package laid out as an install lays it out: site and the
+    editable install's finder import contextlib, fnmatch and importlib before any hook runs,
+    which would hide the hook's own imports of them."""
+    root = Path(__file__).resolve().parent.parent
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "guardrails").symlink_to(root / "guardrails")
+    (lib / "guardrails_hooks").symlink_to(root / "hooks")
+    env = dict(os.environ, CLAUDECODE="1")
+    env.pop("PYTHONPATH", None)
+    for name in ("pre-commit", "prepare-commit-msg", "post-checkout"):  # no-skipped-hooks
+        hook = Path(git("rev-parse", "--git-common-dir", cwd=session_wt).stdout.strip())
+        hook = (session_wt / hook if not hook.is_absolute() else hook) / "hooks" / name
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+    proc = subprocess.run([sys.executable, "-S", "-c", COMPILE_PROBE, str(lib)], cwd=session_wt,
+                          env=env,
+                          capture_output=True, text=True, check=False)
+    marker = proc.stdout.rfind("\n@@")
+    assert marker >= 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout[marker + 3:])
+    modules = set(data["modules"])
+    # the hook did its work (every check ran, the policy was parsed) and passed
+    assert data["rc"] == 0, proc.stdout + proc.stderr
+    assert {"guardrails.checks.bypass", "guardrails.checks.scope", "guardrails.scope.policy",
+            "guardrails.scope.toml_lite"} <= modules
+    assert not modules & AGENT_COMMIT_NEVER, sorted(modules & AGENT_COMMIT_NEVER)
+    compiled = [c for c in data["compiles"] if not c.endswith(tuple(COMPILES_ALLOWED))]
+    assert compiled == [], compiled
+    assert len(data["compiles"]) <= 3, data["compiles"]  # (the probe imported json first)
+
+
 def test_the_probe_sees_an_import() -> None:
     """The probe can fail: a module that imports argparse shows up in what it reports."""
     proc = subprocess.run(

@@ -7,12 +7,12 @@ To add an agent, add a row; docs/agents.md lists them.
 from __future__ import annotations
 
 import os
-import re
 
 from guardrails.records import Frozen
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
+    import re
     from collections.abc import Mapping
     from typing import Optional
 
@@ -111,6 +111,8 @@ def agent_name(value: str) -> str:
         return "agent"
     v = v.split("@", 1)[0].strip()
     parts = [p for p in v.replace(" ", "_").split("_") if p]
+    import re  # here: a hook that only reads the environment compiles nothing
+
     while parts and (parts[-1] in ("agent", "cli") or re.fullmatch(r"v?[0-9][0-9.-]*",
                                                                     parts[-1])):
         parts.pop()
@@ -128,6 +130,8 @@ def _compiled() -> tuple[tuple[tuple[re.Pattern[str], str], ...], ...]:
     """The marker tables compiled once, on first use (from_commit runs for every commit of a
     range, several times; hooks that never call it do not pay for the compiling)."""
     if not _COMPILED:
+        import re
+
         _COMPILED.append((
             tuple((re.compile(m.pattern, re.IGNORECASE), m.agent) for m in COMMIT_MARKERS),
             tuple((re.compile(m.pattern, re.MULTILINE), m.agent) for m in MESSAGE_MARKERS),
@@ -168,6 +172,8 @@ def from_env(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 def from_commit(author: str, committer: str, message: str) -> Optional[str]:
     """The agent a commit's metadata names: ``author``/``committer`` are "Name <email>"."""
+    import re
+
     trailers = re.findall(_TRAILER, message, re.IGNORECASE | re.MULTILINE)
     idents = [author, committer, *(m.strip() for m in trailers)]
     commit_rx, message_rx = _compiled()

@@ -9,7 +9,6 @@ one git call of its own (``merge-base --is-ancestor``).
 from __future__ import annotations
 
 import os
-import shlex
 
 from guardrails import git
 from guardrails.findings import Finding, shell_path, show_path
@@ -21,6 +20,13 @@ if TYPE_CHECKING:
     from guardrails.context import Context
     from guardrails.scope.changes import Commit
     from guardrails.sessions.session import Session
+
+
+def _quote(word: str) -> str:
+    """shlex.quote, imported only for a finding's hint (shlex costs every commit ~0.3 ms)."""
+    import shlex
+
+    return shlex.quote(word)
 
 
 def descends(baseline: str) -> tuple[str, ...]:
@@ -77,7 +83,7 @@ def check(ctx: Context) -> list[Finding]:
         found.append(Finding(
             "baseline-detached-head",
             f"HEAD is detached; the session ({sess.scope_label}) works on `{sess.branch}`",
-            f"git switch {shlex.quote(sess.branch or 'BRANCH')}   (keep these changes: git stash "
+            f"git switch {_quote(sess.branch or 'BRANCH')}   (keep these changes: git stash "
             "first, then git stash pop)", policy=src))
     if not sess.clean and not sess.allow_dirty:
         listed = ", ".join(sorted(sess.dirty)[:5]) + (" …" if len(sess.dirty) > 5 else "")
@@ -134,13 +140,13 @@ def _wrong_branch(ctx: Context, sess: Session, branch: str,
             + ("a protected branch" if pol is not None and pol.is_protected(branch)
                else "the base branch")
             + f"; the session works on `{sess.branch}`",
-            f"git switch {shlex.quote(sess.branch or 'BRANCH')}", policy=src)]
+            f"git switch {_quote(sess.branch or 'BRANCH')}", policy=src)]
     if sess.branch is not None and branch != sess.branch:
         return [Finding(
             "baseline-wrong-branch",
             f"commit on `{branch}`, but this worktree's session ({sess.scope_label}) works "
             f"on `{sess.branch}`",
-            f"git switch {shlex.quote(sess.branch)}   (or end the session: "
+            f"git switch {_quote(sess.branch)}   (or end the session: "
             "git guardrails finish, and start one for this branch)", policy=src)]
     return []
 

@@ -17,16 +17,17 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from guardrails import git
 from guardrails.findings import ERROR, WARNING, Finding, shell_path, show_path
-from guardrails.git import worktrees
 from guardrails.git.patchlog import BIG
 from guardrails.skipped.attestation import HOOK_IDS, skipped_ids
 
+TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any, Optional
+
     from guardrails.context import Context
     from guardrails.scope.changes import Commit
 
@@ -46,9 +47,15 @@ AGENT_DOCS = ("AGENTS.md", "CLAUDE.md", "GEMINI.md", "CONVENTIONS.md", ".cursorr
 DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc")
 
 
-class Pattern(NamedTuple):
-    rx: re.Pattern[str]
-    what: str
+class Pattern:
+    """One compiled pattern and what its hit means (a plain class: typing.NamedTuple would
+    import typing on every commit)."""
+
+    __slots__ = ("rx", "what")
+
+    def __init__(self, rx: re.Pattern[str], what: str) -> None:
+        self.rx = rx
+        self.what = what
 
 
 _PATTERN_SOURCES: tuple[tuple[str, str], ...] = (
@@ -96,19 +103,22 @@ def line_reasons(line: str) -> list[str]:
     expands to ``commit -n`` is caught and a message that mentions ``-n`` is not."""
     pats, commit_n = patterns()
     found = [p.what for p in pats if p.rx.search(line)]
-    if not found and (commit_n.search(line) or _ALIAS_DEF.search(line)):
+    if not found and (commit_n.search(line) or _shell_rx()[0].search(line)):
         from guardrails.skipped import shellcmd
 
         # the line itself, and from each `git` on (YAML `run: git …`, a Makefile recipe)
-        starts = [0, *[m.start() for m in _GIT_WORD.finditer(line)][:3]]
+        starts = [0, *[m.start() for m in _shell_rx()[1].finditer(line)][:3]]
         for start in starts:
             found += [r.message for r in shellcmd.analyze(line[start:]).reasons
                       if r.rule == shellcmd.SKIPS_HOOKS]
     return list(dict.fromkeys(found))
 
 
-_ALIAS_DEF = re.compile(r"\bgit\b.*\balias\.", re.IGNORECASE)
-_GIT_WORD = re.compile(r"(?<![\w./-])git\b")
+@functools.lru_cache(maxsize=1)
+def _shell_rx() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A git alias definition; a ``git`` word (compiled on first use, not on every commit)."""
+    return (re.compile(r"\bgit\b.*\balias\.", re.IGNORECASE),
+            re.compile(r"(?<![\w./-])git\b"))
 
 
 def alias_findings(aliases: Mapping[str, str], where: str) -> list[Finding]:
@@ -299,6 +309,8 @@ def relative_hookspath_findings(repo: git.Repo, raw: str,
     it does not exist (git silently runs no hook there; a git-ignored ``.husky/_`` is typical)."""
     found = []
     here = os.path.realpath(repo.toplevel)
+    from guardrails.git import worktrees
+
     for top in [os.path.dirname(repo.common_dir.rstrip(os.sep)), *worktrees.linked_tops(repo)]:
         if os.path.realpath(top) == here or not os.path.isdir(top):
             continue
@@ -745,6 +757,8 @@ def diagnose(repo: git.Repo) -> list[Finding]:
     """Doctor: every worktree's hooks and ``core.hooksPath``, environment overrides, agent
     settings that turn hooks or approvals off."""
     found: list[Finding] = []
+    from guardrails.git import worktrees
+
     tops = worktrees.tops(repo)
     for top in tops:
         directory, raw = hooks_dir(repo, top)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from guardrails import git
 from guardrails.findings import Finding, shell_path, show_path
 from guardrails.scope import changes
-from guardrails.scope.patterns import Matcher
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -15,6 +14,7 @@ if TYPE_CHECKING:
 
     from guardrails.context import Context
     from guardrails.scope.changes import Change, Commit
+    from guardrails.scope.patterns import Matcher
     from guardrails.scope.policy import Task
 
 
@@ -77,6 +77,8 @@ def _matcher(patterns: tuple[str, ...]) -> Matcher:
     """Compiled once per pattern list: a range of 10,000 commits must not compile 20,000."""
     m = _MATCHERS.get(patterns)
     if m is None:
+        from guardrails.scope.patterns import Matcher  # here: prefetch imports this module
+
         m = _MATCHERS[patterns] = Matcher(patterns)
     return m
 

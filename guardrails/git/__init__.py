@@ -746,15 +746,37 @@ class Object(Frozen):
         super().__init__(oid, type, data)
 
 
+# cat-file --batch processes started ahead by prefetch_objects(), by (specs, cwd)
+_PREFETCHED_OBJECTS: dict[tuple[tuple[str, ...], str], Running] = {}
+
+
+def prefetch_objects(repo: Repo, specs: Sequence[str]) -> None:
+    """Start the :func:`cat_file` of exactly these ``specs`` now: git starts and opens the
+    repository while the caller goes on, and reads the names when :func:`cat_file` collects
+    it (never collected: it ends with this process, at the end of its stdin)."""
+    key = (tuple(specs), repo.toplevel)
+    if specs and key not in _PREFETCHED_OBJECTS:
+        _PREFETCHED_OBJECTS[key] = start("cat-file", "--batch", cwd=repo.toplevel,
+                                         input=b"".join(os.fsencode(s) + b"\n" for s in specs))
+
+
 def cat_file(repo: Repo, specs: Sequence[str]) -> list[Optional[Object]]:
-    """Objects named by ``specs`` (``rev``, ``rev:path``) in one ``git cat-file --batch`` call;
-    None for a name that does not resolve."""
+    """Objects named by ``specs`` (``rev``, ``rev:path``) in one ``git cat-file --batch`` call
+    (a :func:`prefetch_objects` of the same names is collected); None for a name that does
+    not resolve."""
     if not specs:
         return []
-    data = run(
-        "cat-file", "--batch", cwd=repo.toplevel,
-        input=b"".join(os.fsencode(s) + b"\n" for s in specs),
-    ).stdout
+    ahead = _PREFETCHED_OBJECTS.pop((tuple(specs), repo.toplevel), None)
+    if ahead is not None:
+        proc = ahead.wait()
+        if proc.returncode != 0:
+            raise GitError(("cat-file", "--batch"), proc.returncode, proc.stderr)
+        data = proc.stdout
+    else:
+        data = run(
+            "cat-file", "--batch", cwd=repo.toplevel,
+            input=b"".join(os.fsencode(s) + b"\n" for s in specs),
+        ).stdout
     result: list[Optional[Object]] = []
     pos = 0
     for _ in specs:

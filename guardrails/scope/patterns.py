@@ -381,14 +381,16 @@ def _re2(rules: list[Translated]) -> Callable[[str], bool]:
     return resolve
 
 
-_LITERAL = re.compile(r"(?:[A-Za-z0-9_/]|\\x[0-9a-f]{2})*")
+_LITERAL: list[re.Pattern[str]] = []  # compiled on first use (long lists only)
 
 
 def _literal_dir(rx: str) -> str:
     """The directories every match of ``rx`` (anchored at the path's start) begins with:
     its leading literal text (``_lit``'s plain characters and ``\\xNN`` escapes) up to the
     last ``/`` in it, decoded ("" when it starts with anything else)."""
-    m = _LITERAL.match(rx)
+    if not _LITERAL:
+        _LITERAL.append(re.compile(r"(?:[A-Za-z0-9_/]|\\x[0-9a-f]{2})*"))
+    m = _LITERAL[0].match(rx)
     assert m is not None
     text = re.sub(r"\\x([0-9a-f]{2})", lambda h: chr(int(h.group(1), 16)), m.group(0))
     cut = text.rfind("/")
@@ -511,6 +513,104 @@ def _indexed_lazy(patterns: tuple[str, ...],
     return resolve
 
 
+# A short list of patterns made of literal text, ``*`` and ``**`` (most policies, the hook
+# configuration list) is matched component by component with str methods rather than compiled
+# into regexes (~1 ms a hook run): up to this many (pattern, path) pairs in one call.
+STR_WORK = 4_000
+
+
+def _glob_ok(seg: str, comp: str) -> bool:
+    """Whether one path component matches one segment of literal text and ``*`` (``[^/]*``;
+    ``*`` alone is ``[^/]+``, and components are never empty here)."""
+    if "*" not in seg:
+        return comp == seg
+    parts = seg.split("*")
+    first, last = parts[0], parts[-1]
+    if len(comp) < len(first) + len(last) or not comp.startswith(first) or \
+            not comp.endswith(last):
+        return False
+    pos, stop = len(first), len(comp) - len(last)
+    for part in parts[1:-1]:
+        i = comp.find(part, pos, stop)
+        if i < 0:
+            return False
+        pos = i + len(part)
+    return True
+
+
+def _ends(segs: Sequence[str], comps: list[str]) -> set[int]:
+    """How many leading components of the path ``segs`` can match as a whole: ``**`` any
+    number of components (``(?:.+/)?`` first, ``(?:/.+)?`` inside), any other segment one."""
+    n = len(comps)
+    pos = {0}
+    for seg in segs:
+        if seg == "**":
+            pos = set(range(min(pos), n + 1))
+        else:
+            pos = {p + 1 for p in pos if p < n and _glob_ok(seg, comps[p])}
+        if not pos:
+            break
+    return pos
+
+
+StrRule = tuple[bool, int, tuple[str, ...]]  # include, kind, segments
+
+
+def _str_rules(patterns: tuple[str, ...]) -> Optional[list[StrRule]]:
+    """The rules of :func:`translate` as segments for :func:`_by_str`, or None when a pattern
+    has ``?``, ``[`` or a backslash (a regex then)."""
+    out: list[StrRule] = []
+    for p in patterns:
+        line = _git_equivalent(_bytewise(p))
+        parts = _segments(line)
+        t = _translate(line)
+        if parts is None or t is None:
+            continue
+        include, _is_dir, segs = parts
+        if any(c in seg for seg in segs for c in "?[\\"):
+            return None
+        if t[1] in (BODY_TREE, BODY_DIR):
+            segs = segs[:-1]  # the trailing "**": what follows the directory
+        out.append((include, t[1], tuple(segs)))
+    return out
+
+
+def _by_str(rules: list[StrRule], fallback: Callable[[], Callable[[str], bool]]
+            ) -> Callable[[str], bool]:
+    """:func:`_simple`'s verdicts with str methods on the path's components: the last rule
+    that matches the path itself wins, failing that the last that matches a directory of it.
+    A path with an empty component (``a//b``, a trailing ``/``) goes to ``fallback``'s regexes,
+    where ``.+/`` can end inside such a run."""
+
+    def resolve(path: str) -> bool:
+        if not path or path[0] == "/" or path[-1] == "/" or "//" in path:
+            return fallback()(path)
+        comps = path.split("/")
+        n = len(comps)
+        by_dir: Optional[bool] = None
+        for include, kind, segs in reversed(rules):
+            if kind == ANY:
+                return include
+            if kind == SLASH or kind == DIR_SLASH:
+                if n > 1:
+                    if kind == SLASH:
+                        return include
+                    if by_dir is None:
+                        by_dir = include
+                continue
+            ends = _ends(segs, comps)
+            if kind == BODY and n in ends:
+                return include
+            if any(k < n for k in ends):
+                if kind == BODY_TREE:
+                    return include
+                if by_dir is None:
+                    by_dir = include
+        return bool(by_dir)
+
+    return resolve
+
+
 _RULES: dict[tuple[str, ...], list[Translated]] = {}
 _CHECKED: dict[tuple[str, ...], frozenset[int]] = {}  # checked lists: their unsafe patterns
 
@@ -546,10 +646,15 @@ def _resolver(patterns: tuple[str, ...], backend: str) -> Callable[[str], bool]:
                                    else _unsafe(patterns))
         elif backend == "simple":
             resolve = _simple(_rules(patterns))
+        elif backend == "str":
+            rules = _str_rules(patterns)
+            resolve = _by_str(rules, lambda: _resolver(patterns, "simple")) \
+                if rules is not None else _resolver(patterns, "simple")
         elif backend == "re2":
             resolve = _re2(_rules(patterns))
         else:
-            raise ValueError(f"unknown pattern backend {backend!r} (re2, simple or indexed)")
+            raise ValueError(f"unknown pattern backend {backend!r} (re2, simple, str or "
+                             "indexed)")
         _remember(_RESOLVERS, (patterns, backend), resolve)
     return resolve
 
@@ -585,12 +690,14 @@ def pick_backend(patterns: int, paths: int) -> str:
 
 
 class Matcher:
-    """A compiled list of gitignore patterns. ``backend``: "re2", "simple", "indexed" or None
-    (chosen by the number of patterns and of the paths of each ``matching`` call)."""
+    """A compiled list of gitignore patterns. ``backend``: "re2", "simple", "str" (str
+    methods where the patterns allow, else "simple"), "indexed" or None (chosen by the number
+    of patterns and of the paths of each ``matching`` call)."""
 
     def __init__(self, patterns: Sequence[str], backend: Optional[str] = None) -> None:
-        if backend not in (None, "re2", "simple", "indexed"):
-            raise ValueError(f"unknown pattern backend {backend!r} (re2, simple or indexed)")
+        if backend not in (None, "re2", "simple", "str", "indexed"):
+            raise ValueError(f"unknown pattern backend {backend!r} (re2, simple, str or "
+                             "indexed)")
         self.patterns = tuple(patterns)
         self.backend = backend
         self._count = _checked(self.patterns) if self.patterns else 0
@@ -600,6 +707,8 @@ class Matcher:
     def _resolve(self, paths: int) -> tuple[Callable[[str], bool], bool]:
         """(resolve, whether it takes the path as is rather than one character per byte)."""
         backend = self.backend or pick_backend(self._count, paths)
+        if backend == "simple" and self.backend is None and self._count * paths <= STR_WORK:
+            backend = "str"
         if backend == "re2" and self.backend is None:
             try:
                 return _resolver(self.patterns, backend), True

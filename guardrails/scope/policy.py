@@ -6,7 +6,6 @@ policy carries its provenance (``main@1a2b3c4``) for the verdicts that use it.
 """
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
 import re
@@ -104,7 +103,14 @@ class Policy(Frozen):
 
 
 def branch_match(branch: str, glob: str) -> bool:
-    """Branch globs are fnmatch globs on the full short name; ``*`` also matches ``/``."""
+    """Branch globs are fnmatch globs on the full short name; ``*`` also matches ``/``. A
+    glob without ``?`` or ``[`` and at most one ``*``, at its end (``main``, ``agent/*``), is
+    matched with str methods: fnmatch compiles a regex per glob."""
+    star = glob.find("*")
+    if "?" not in glob and "[" not in glob and star in (-1, len(glob) - 1):
+        return branch == glob if star < 0 else branch.startswith(glob[:-1])
+    import fnmatch
+
     return fnmatch.fnmatchcase(branch, glob)
 
 
@@ -232,17 +238,9 @@ def _task(where: str, text: str, path: str, name: str, t: Any) -> Task:
 
 def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
     """Parse and validate policy text. Raises PolicyError (exit 2) naming file, key and line."""
-    if sys.version_info >= (3, 11):  # imported here: ~10 ms (with typing) a human never pays
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-
     text = raw.decode("utf-8", errors="replace")
     where = f"{path} ({source})" if source != path else path
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise PolicyError(f"{where}: not valid TOML: {e}", f"fix the syntax in {path}") from None
+    data = _toml(text, where, path)
     _check_keys(where, text, "", data, ("guardrails", "tasks"))
     g = data.get("guardrails", {})
     tasks_data = data.get("tasks", {})
@@ -250,6 +248,34 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
         if not isinstance(value, dict):
             raise PolicyError(f"{where}: `{name}` must be a table",
                               f"edit {path}: write it as [{name}]")
+    fields = _guardrails_table(where, text, path, g)
+    tasks = {name: _task(where, text, path, name, t) for name, t in tasks_data.items()}
+    _check_overlaps(where, text, list(tasks.values()))
+    return Policy(source=source, tasks=tasks, raw=raw, **fields)
+
+
+def _toml(text: str, where: str, path: str) -> dict[str, Any]:
+    """The document as ``tomllib`` reads it: the usual policy through guardrails.scope.toml_lite
+    (no tomllib import), anything else through tomllib itself (and its errors)."""
+    from guardrails.scope import toml_lite
+
+    data = toml_lite.loads(text)
+    if data is not None:
+        return data
+    if sys.version_info >= (3, 11):  # imported here: ~5 ms (with typing) most commits never pay
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        parsed: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"{where}: not valid TOML: {e}", f"fix the syntax in {path}") from None
+    return parsed
+
+
+def _guardrails_table(where: str, text: str, path: str, g: dict[str, Any]) -> dict[str, Any]:
+    """The ``[guardrails]`` table, validated: Policy's keyword arguments but source, tasks and
+    raw."""
     _check_keys(where, text, "guardrails", g, GUARDRAILS_KEYS)
     base = g.get("base", "main")
     if not isinstance(base, str) or not base:
@@ -264,6 +290,16 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
         )
     protected = _str_list(where, text, "guardrails", "protected", g.get("protected", []))
     locked = _patterns(where, text, "guardrails", "locked", g.get("locked", []))
+    human, signers = _signing(where, text, path, g)
+    excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
+    return {"base": base, "protected": protected, "locked": locked, "enforce": enforce,
+            "human_commits": human,
+            "allowed_signers": None if signers is None else signers.lstrip("/"),
+            "budget_exclude": excluded}
+
+
+def _signing(where: str, text: str, path: str, g: dict[str, Any]) -> tuple[str, Optional[str]]:
+    """``human-commits`` and ``allowed-signers`` of ``[guardrails]``, validated."""
     human = g.get("human-commits", "any")
     if human not in HUMAN_COMMITS:
         raise PolicyError(
@@ -283,13 +319,7 @@ def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
             "allowed-signers, the file of keys whose signatures make a commit a human's",
             f'edit {path}: add allowed-signers = ".github/allowed_signers" under [guardrails] '
             "(ssh allowed_signers format: docs/ci.md)")
-    excluded = _patterns(where, text, "guardrails", "budget-exclude", g.get("budget-exclude", []))
-    tasks = {name: _task(where, text, path, name, t) for name, t in tasks_data.items()}
-    _check_overlaps(where, text, list(tasks.values()))
-    return Policy(source=source, base=base, protected=protected, locked=locked,
-                  enforce=enforce, tasks=tasks, raw=raw, human_commits=human,
-                  allowed_signers=None if signers is None else signers.lstrip("/"),
-                  budget_exclude=excluded)
+    return str(human), signers
 
 
 def _check_overlaps(where: str, text: str, tasks: list[Task]) -> None:
@@ -339,6 +369,8 @@ def _tokens(glob: str) -> list[str]:
 
 @functools.cache
 def _one_char(token: str) -> re.Pattern[str]:
+    import fnmatch
+
     return re.compile(fnmatch.translate(token))
 
 
@@ -433,10 +465,22 @@ def _base_objects(repo: git.Repo, config: Optional[dict[str, str]]
     policy blob (one ``git cat-file --batch``)."""
     configured = trusted_base(repo, config)
     candidates = (configured,) if configured else DEFAULT_BASES
+    return configured, candidates, git.cat_file(repo, _base_specs(candidates))
+
+
+def _base_specs(candidates: Sequence[str]) -> list[str]:
     specs = []
     for b in candidates:
         specs += [f"refs/heads/{b}", f"refs/heads/{b}:{FILENAME}"]
-    return configured, candidates, git.cat_file(repo, specs)
+    return specs
+
+
+def prefetch(repo: git.Repo) -> None:
+    """Start :func:`load_trusted`'s ``git cat-file`` ahead for the default bases (see
+    git.prefetch_objects) unless $GUARDRAILS_BASE names one; a ``guardrails.base`` in the
+    config, known only once ``git config`` answered, leaves it uncollected."""
+    if not os.environ.get("GUARDRAILS_BASE"):
+        git.prefetch_objects(repo, _base_specs(DEFAULT_BASES))
 
 
 def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:

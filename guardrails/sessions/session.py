@@ -13,6 +13,10 @@ import time
 
 from guardrails import git, state
 from guardrails.errors import GuardrailsError
+from guardrails.sessions.where import DIRNAME as DIRNAME
+from guardrails.sessions.where import FILENAME as FILENAME
+from guardrails.sessions.where import is_active as is_active
+from guardrails.sessions.where import path as path
 
 TYPE_CHECKING = False  # typing is not imported at run time (hook start-up); mypy reads it
 if TYPE_CHECKING:
@@ -22,8 +26,6 @@ if TYPE_CHECKING:
     from guardrails.findings import Finding
 
 VERSION = 1
-DIRNAME = "guardrails"
-FILENAME = "session.json"
 LAST_FINDING = "last-finding.json"
 
 
@@ -110,10 +112,6 @@ SCHEMA = state.Schema("session", VERSION, {
 FIX = "git guardrails finish --force   # ends the broken session; then start a new one"
 
 
-def path(git_dir: str) -> str:
-    return os.path.join(git_dir, DIRNAME, FILENAME)
-
-
 def fix_for(git_dir: str, worktree: Optional[str] = None) -> str:
     """The command that ends a broken session of the worktree whose git dir is ``git_dir``."""
     if worktree is None:
@@ -140,11 +138,6 @@ def save(git_dir: str, session: Session) -> str:
 def remove(git_dir: str) -> bool:
     """Delete the session record (or what stands in its place); False when there was none."""
     return state.remove(path(git_dir))
-
-
-def is_active(git_dir: str) -> bool:
-    """A record exists (readable or not): one stat, no parsing."""
-    return os.path.lexists(path(git_dir))
 
 
 LAST = state.Schema("last finding", 1, {
