@@ -343,7 +343,7 @@ def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
     r = git.hook_repo()
     context.prefetch(r)
     checks.prefetch(r, checks.PRE_COMMIT)
-    ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, _ in git._PREFETCHED)
+    ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, *_ in git._PREFETCHED)
     # config; the raw --numstat diff; the record's fingerprint; the attestation's patch,
     # which the tee into patch-id collects (the bypass scan reads it on the way)
     assert ahead == ["config", "diff", "diff", "diff"]

@@ -373,9 +373,14 @@ def globs_overlap(a: str, b: str) -> bool:
 
 # --- loading ------------------------------------------------------------------------------------
 
+def specs_at(rev: str) -> list[str]:
+    """The objects :func:`load_at` reads (git.cat_file), for a caller that starts it ahead."""
+    return [f"{rev}^{{commit}}", f"{rev}^{{commit}}:{FILENAME}"]
+
+
 def load_at(repo: git.Repo, rev: str, label: Optional[str] = None) -> Optional[Policy]:
     """The policy committed at ``rev`` (None when ``rev`` has no policy file)."""
-    commit, blob = git.cat_file(repo, [f"{rev}^{{commit}}", f"{rev}^{{commit}}:{FILENAME}"])
+    commit, blob = git.cat_file(repo, specs_at(rev))
     if commit is None:
         raise GuardrailsError(f"cannot read the policy: `{rev}` is not a commit here",
                               f"git fetch origin {rev}")
