@@ -232,17 +232,21 @@ def _task(where: str, text: str, path: str, name: str, t: Any) -> Task:
 
 def parse(raw: bytes, source: str, path: str = FILENAME) -> Policy:
     """Parse and validate policy text. Raises PolicyError (exit 2) naming file, key and line."""
-    if sys.version_info >= (3, 11):  # imported here: ~10 ms (with typing) a human never pays
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from guardrails import simpletoml
 
     text = raw.decode("utf-8", errors="replace")
     where = f"{path} ({source})" if source != path else path
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise PolicyError(f"{where}: not valid TOML: {e}", f"fix the syntax in {path}") from None
+    data: Optional[dict[str, Any]] = simpletoml.loads(text)  # None: tomllib decides
+    if data is None:
+        if sys.version_info >= (3, 11):  # imported here: ~10 ms (with typing)
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise PolicyError(f"{where}: not valid TOML: {e}",
+                              f"fix the syntax in {path}") from None
     _check_keys(where, text, "", data, ("guardrails", "tasks"))
     g = data.get("guardrails", {})
     tasks_data = data.get("tasks", {})
