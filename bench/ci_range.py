@@ -174,7 +174,7 @@ def _measure(root: str, sizes: list[int], repeat: int, gg: list[str],
                          "use another --keep directory")
     for n in sizes:
         tip = _git("rev-parse", f"agent/auth~{length - n}", cwd=root).decode().strip()
-        best, rss = _size(root, n, tip, repeat, gg, old)
+        best, rss = _size(root, n, tip, repeat, gg, old, floors=n == sizes[0])
         rows.append((n, best))
         figures.append({"commits": n, **{f"{k}_s": v for k, v in best.items()},
                         **{f"{k}_rss_mb": v / 1024 for k, v in rss.items()},
@@ -184,6 +184,12 @@ def _measure(root: str, sizes: list[int], repeat: int, gg: list[str],
               f"{best['ci'] * 1e6 / n:>6.0f} {rss['ci'] / 1024:>7.0f}MB"
               + (f" {best['before']:>7.2f}s {best['before'] / best['same']:>9.2f} "
                  f"{rss['before'] / 1024:>6.0f}MB" if old else ""), flush=True)
+        if n == sizes[0]:
+            print(f"  floors at {n} commits (best of {repeat}, same run): " + ", ".join(
+                f"{label} {best[k] * 1e3:.1f} ms" for k, label in FLOORS if k in best)
+                + f"; ci - (python + its imports) = {(best['ci'] - best['imports']) * 1e3:.1f} "
+                "ms", flush=True)
+            figures[-1]["floors_ms"] = {k: best[k] * 1e3 for k, _ in FLOORS if k in best}
     if len(rows) > 1:
         (n0, b0), (n1, b1) = rows[0], rows[-1]
         print(f"growth {n0}->{n1} commits (x{n1 / n0:.0f}): ci x{b1['ci'] / b0['ci']:.1f}, "
@@ -193,8 +199,29 @@ def _measure(root: str, sizes: list[int], repeat: int, gg: list[str],
     return figures
 
 
+# What no ci can go below, timed beside it at the smallest size: a bare interpreter, the
+# venv's (its site-packages and .pth files), the same with the modules a ci run imports, and
+# one small git process (ci starts seven).
+FLOORS = (("bare", "python -S -I -c pass"), ("python", "the venv's python -I -c pass"),
+          ("imports", "+ ci's imports"), ("onegit", "one git rev-parse"))
+IMPORTS = ("import re, json, threading, select, fcntl, guardrails.cli, guardrails.commands.ci, "
+           "guardrails.review.judge, guardrails.checks.bypass, guardrails.checks.attest, "
+           "guardrails.agents.markers, guardrails.scope.policy, guardrails.scope.toml_lite\n"
+           "try:\n import re2\n"
+           "except ImportError:\n pass")
+
+
+def _floor_cases(gg: list[str]) -> list[tuple[str, list[str]]]:
+    python = os.path.join(os.path.dirname(gg[0]), "python")
+    if not os.path.exists(python):
+        python = sys.executable
+    return [("bare", [python, "-S", "-I", "-c", "pass"]), ("python", [python, "-I", "-c", "pass"]),
+            ("imports", [python, "-c", IMPORTS]), ("onegit", ["git", "rev-parse", "HEAD"])]
+
+
 def _size(root: str, n: int, tip: str, repeat: int, gg: list[str],
-          old: Optional[list[str]]) -> tuple[dict[str, float], dict[str, int]]:
+          old: Optional[list[str]],
+          floors: bool = False) -> tuple[dict[str, float], dict[str, int]]:
     rng = f"main..{tip}"
     plain = ["git", "log", "--raw", "-z", "--numstat", rng]
     same = ["git", "log", "--reverse", "--raw", "--numstat", "-z", "-M", "-C",
@@ -205,6 +232,8 @@ def _size(root: str, n: int, tip: str, repeat: int, gg: list[str],
     cases = [("plain", plain), ("same", same), ("ci", [*gg, *args_ci])]
     if old:
         cases.append(("before", [*old, *args_ci]))
+    if floors:
+        cases += _floor_cases(gg)
     best: dict[str, float] = {}
     rss: dict[str, int] = {}
     for _ in range(repeat):

@@ -344,16 +344,16 @@ def test_the_combined_hook_collects_every_git_command_it_starts_ahead(
     context.prefetch(r)
     checks.prefetch(r, checks.PRE_COMMIT)
     context.prefetch_policy(r)
-    ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, _ in git._PREFETCHED)
-    # config; the raw --numstat diff; the record's fingerprint; the attestation's patch,
-    # which the tee into patch-id collects (the bypass scan reads it on the way)
-    assert ahead == ["config", "diff", "diff", "diff"]
-    # and the trusted policy's cat-file, for the default bases (no guardrails.base here)
-    assert [specs for specs, _ in git._PREFETCHED_OBJECTS] == [
-        ("refs/heads/main", "refs/heads/main:.guardrails.toml",
-         "refs/heads/master", "refs/heads/master:.guardrails.toml")]
+    ahead = sorted((git.command_args(["git", *args]) or ["?"])[0] for args, *_ in git._PREFETCHED)
+    # the trusted policy's cat-file; config; the raw --numstat diff; the record's fingerprint;
+    # the attestation's patch, which the tee into patch-id collects (the bypass scan reads it)
+    assert ahead == ["cat-file", "config", "diff", "diff", "diff"]
+    # the cat-file is for the default bases (no guardrails.base here)
+    assert [i for args, _, i in git._PREFETCHED if args[0] == "cat-file"] == [
+        git.batch_input(["refs/heads/main", "refs/heads/main:.guardrails.toml",
+                         "refs/heads/master", "refs/heads/master:.guardrails.toml"])]
     checks.run(context.build(r), checks.PRE_COMMIT)
-    assert git._PREFETCHED == {} and git._PREFETCHED_OBJECTS == {}
+    assert git._PREFETCHED == {}
     assert sorted(calls(git_log)) == sorted(["cat-file", "config", "diff", "diff", "diff",
                                              "patch-id", *REFTABLE_HEAD])
 

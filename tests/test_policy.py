@@ -340,8 +340,9 @@ def test_a_configured_base_is_read_whatever_was_prefetched(tmp_path: Path) -> No
     run_git("config", "guardrails.base", "trunk", cwd=root)
     r = git.discover(str(root))
     context.prefetch_policy(r)
-    assert git._PREFETCHED_OBJECTS
+    assert [args for args, *_ in git._PREFETCHED] == [("cat-file", "--batch")]
     ctx = context.build(r, branch="agent/auth")
     assert ctx.policy is not None and ctx.scope_source.startswith("trunk@")
     assert ctx.task is not None and ctx.task.name == "auth"
-    git._PREFETCHED_OBJECTS.clear()
+    for args, cwd, data in list(git._PREFETCHED):  # the uncollected one
+        git.discard(*args, cwd=cwd, input=data)

@@ -17,7 +17,7 @@ import sys
 from guardrails import git, report
 from guardrails.errors import GuardrailsError
 from guardrails.findings import exit_code
-from guardrails.review import judge as rv
+from guardrails.review import ahead
 
 TYPE_CHECKING = False  # typing is not imported at run time; mypy reads it
 if TYPE_CHECKING:
@@ -48,16 +48,31 @@ def run(base: Optional[str], head: str, branch: Optional[str], fmt: str,
                               "git-guardrails ci --base origin/main")
     if output is not None:
         _check_output(output)
-    repo = git.discover(bare_ok=True)
+    # the range's git processes start first, its policy and check code are imported while
+    # they run (guardrails.review.ahead)
+    resolving = ahead.begin(base, head)
+    try:
+        repo = git.discover(bare_ok=True)
+    except BaseException:
+        if resolving is not None:
+            resolving.drop()
+        raise
+    started = ahead.start(repo, resolving, head, branch, os.environ)
     show = None
-    if fmt == "text" and sys.stderr.isatty():  # (the module, and threading, only then)
-        from guardrails import progress
+    try:
+        from guardrails.review import judge as rv
 
-        show = progress.Progress("git-guardrails ci") if progress.wanted(fmt) else None
+        if fmt == "text" and sys.stderr.isatty():  # (the module, and threading, only then)
+            from guardrails import progress
+
+            show = progress.Progress("git-guardrails ci") if progress.wanted(fmt) else None
+    except BaseException:
+        ahead.drop(repo, started)
+        raise
     try:
         # strict: a detached head no CI variable names exits 2 rather than passing unchecked
         verdict = rv.judge(rv.gather(repo, base, head, branch, env=os.environ, strict=True,
-                                     progress=show), progress=show)
+                                     progress=show, ahead=started), progress=show)
         if against:
             from guardrails.review import conflicts as cf
 

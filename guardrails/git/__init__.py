@@ -295,17 +295,41 @@ def start(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
     return Running(["git", *args], cwd, _env(False, env), input)
 
 
-# read-only commands started ahead by prefetch(), by (args, cwd): run() collects them
-_PREFETCHED: dict[tuple[tuple[str, ...], Optional[str]], Running] = {}
+# read-only commands started ahead by prefetch(), by (args, cwd, input): run() collects them
+_PREFETCHED: dict[tuple[tuple[str, ...], Optional[str], Optional[bytes]], Running] = {}
 
 
-def prefetch(*args: str, cwd: Optional[str] = None) -> None:
-    """Start read-only ``git *args`` now; the :func:`run` (or :func:`out`) of exactly these
-    arguments later collects it instead of starting git then. A hook knows which git commands
-    its checks will run: started early, they run beside its Python work."""
-    key = (args, cwd)
+def prefetch(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None,
+             widen: bool = False) -> None:
+    """Start read-only ``git *args`` now (fed ``input``); the :func:`run` (or :func:`out`) of
+    exactly these arguments and input later collects it instead of starting git then. A hook
+    knows which git commands its checks will run: started early, they run beside its Python
+    work. ``widen``: a 1 MiB stdout pipe, so that git writes that much ahead of a reader busy
+    with other work (ci imports its checks while its range's logs run)."""
+    key = (args, cwd, input)
     if key not in _PREFETCHED:
-        _PREFETCHED[key] = start(*args, cwd=cwd)
+        proc = _PREFETCHED[key] = start(*args, cwd=cwd, input=input)
+        if widen:
+            _widen(proc.out_r)
+        if proc.in_w is not None and len(input or b"") <= PIPE_BUF:
+            # git reads it now rather than when collected (an empty pipe takes it whole)
+            try:
+                os.write(proc.in_w, input or b"")
+            except BrokenPipeError:  # git already gone: its stderr and exit code say why
+                pass
+            os.close(proc.in_w)
+            proc.in_w = None
+
+
+PIPE_BUF = 4096  # POSIX: a write this small into an empty pipe is never short
+
+
+def discard(*args: str, cwd: Optional[str] = None, input: Optional[bytes] = None) -> None:
+    """Collect and drop a :func:`prefetch` of these arguments that nothing will run (its
+    caller gave up): no process is left behind, and no later run gets its stale output."""
+    proc = _PREFETCHED.pop((args, cwd, input), None)
+    if proc is not None:
+        proc.wait()
 
 
 def run(
@@ -324,8 +348,8 @@ def run(
     """
     cmd = ["git", *(WRITE_CONFIG if write else ()), *args]
     attempt = 0
-    ahead = _PREFETCHED.pop((args, cwd), None) if _PREFETCHED and not (
-        write or input is not None or env) else None
+    ahead = _PREFETCHED.pop((args, cwd, input), None) if _PREFETCHED and not (
+        write or env) else None
     while True:
         if ahead is not None:
             proc, ahead = ahead.wait(), None
@@ -374,7 +398,7 @@ def stream(*args: str, cwd: Optional[str] = None,
            on_chunk: Callable[[bytes], None]) -> None:
     """Read-only ``git *args`` whose stdout is handed to ``on_chunk`` as it arrives, never held
     whole (a staged 150 MB file); a :func:`prefetch` of the same arguments is collected."""
-    ahead = _PREFETCHED.pop((args, cwd), None)
+    ahead = _PREFETCHED.pop((args, cwd, None), None)
     proc = (ahead or start(*args, cwd=cwd)).wait(on_chunk)
     if proc.returncode != 0:
         raise GitError(args, proc.returncode, proc.stderr)
@@ -398,7 +422,7 @@ def tee(first: Sequence[str], second: Sequence[str], cwd: Optional[str] = None,
     the first output is handed to the second process as soon as it is read."""
     env = _env(False)
     # a prefetch of the first command (read-only, no input) is collected
-    ahead = _PREFETCHED.pop((tuple(first), cwd), None) if input is None else None
+    ahead = _PREFETCHED.pop((tuple(first), cwd, None), None) if input is None else None
     p1 = ahead or Running(["git", *first], cwd, env, input or b"")
     try:
         p2 = Running(["git", *second], cwd, env, b"")
@@ -746,37 +770,18 @@ class Object(Frozen):
         super().__init__(oid, type, data)
 
 
-# cat-file --batch processes started ahead by prefetch_objects(), by (specs, cwd)
-_PREFETCHED_OBJECTS: dict[tuple[tuple[str, ...], str], Running] = {}
-
-
-def prefetch_objects(repo: Repo, specs: Sequence[str]) -> None:
-    """Start the :func:`cat_file` of exactly these ``specs`` now: git starts and opens the
-    repository while the caller goes on, and reads the names when :func:`cat_file` collects
-    it (never collected: it ends with this process, at the end of its stdin)."""
-    key = (tuple(specs), repo.toplevel)
-    if specs and key not in _PREFETCHED_OBJECTS:
-        _PREFETCHED_OBJECTS[key] = start("cat-file", "--batch", cwd=repo.toplevel,
-                                         input=b"".join(os.fsencode(s) + b"\n" for s in specs))
+def batch_input(specs: Sequence[str]) -> bytes:
+    """What :func:`cat_file` feeds ``git cat-file --batch`` for ``specs`` (for a prefetch)."""
+    return b"".join(os.fsencode(s) + b"\n" for s in specs)
 
 
 def cat_file(repo: Repo, specs: Sequence[str]) -> list[Optional[Object]]:
     """Objects named by ``specs`` (``rev``, ``rev:path``) in one ``git cat-file --batch`` call
-    (a :func:`prefetch_objects` of the same names is collected); None for a name that does
-    not resolve."""
+    (a :func:`prefetch` of it, ``input=batch_input(specs)``, is collected); None for a name
+    that does not resolve."""
     if not specs:
         return []
-    ahead = _PREFETCHED_OBJECTS.pop((tuple(specs), repo.toplevel), None)
-    if ahead is not None:
-        proc = ahead.wait()
-        if proc.returncode != 0:
-            raise GitError(("cat-file", "--batch"), proc.returncode, proc.stderr)
-        data = proc.stdout
-    else:
-        data = run(
-            "cat-file", "--batch", cwd=repo.toplevel,
-            input=b"".join(os.fsencode(s) + b"\n" for s in specs),
-        ).stdout
+    data = run("cat-file", "--batch", cwd=repo.toplevel, input=batch_input(specs)).stdout
     result: list[Optional[Object]] = []
     pos = 0
     for _ in specs:

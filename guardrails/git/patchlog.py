@@ -285,12 +285,20 @@ class PatchLog:
         if ready:
             log._ready.set()
         args = [*CONFIG, "log", "--reverse", *LOG_ARGS, *revs, "--"]
+        # git starts here, not in the thread: a thread waits for the GIL while its starter
+        # works (ci imports its checks meanwhile), and git would start that much later; its
+        # 1 MiB pipe holds the log of a short range whole until the thread reads it
+        git.prefetch(*args, cwd=repo.toplevel, widen=True)
         # not a daemon: a daemon thread still scanning when the interpreter exits is stopped
         # inside re2, which aborts the process (SIGABRT, "terminate called without an active
         # exception"); the owner joins it (close), and the interpreter would too
         thread = threading.Thread(target=log._run, args=(args, None), daemon=False)
         log.thread = thread
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:
+            git.discard(*args, cwd=repo.toplevel)
+            raise
         return log
 
     def configure(self, scan: Optional[Scanner], lines: bool) -> None:

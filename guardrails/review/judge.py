@@ -20,18 +20,12 @@ from guardrails.errors import GuardrailsError
 from guardrails.findings import ERROR, Finding, shell_path
 from guardrails.git.patchlog import PatchLog
 from guardrails.records import Record
+from guardrails.review import ahead as ahead_mod
+from guardrails.review.ahead import BRANCH_VARS, Started
 from guardrails.scope import changes
 from guardrails.scope import policy as policies
 from guardrails.scope.changes import Change, Commit
 from guardrails.scope.patterns import Matcher
-
-# Where CI systems say which branch a pipeline runs for, in the order they are trusted.
-BRANCH_VARS = (
-    "GITHUB_HEAD_REF",  # GitHub Actions, pull_request events: the PR's source branch
-    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",  # GitLab merge request pipelines
-    "CI_COMMIT_BRANCH",  # GitLab branch pipelines (unset for tags)
-    "CI_COMMIT_REF_NAME",  # GitLab: branch or tag
-)
 
 SHALLOW_FIX = ("fetch the whole history: GitHub Actions `actions/checkout` with "
                "`fetch-depth: 0`; GitLab CI `variables: GIT_DEPTH: 0`; here: "
@@ -157,7 +151,8 @@ def head_branch(repo: git.Repo, head: str, branch: Optional[str],
 def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] = None,
            env: Optional[Mapping[str, str]] = None, since: Optional[str] = None,
            single: bool = False, fix: str = "git-guardrails ci --base origin/main",
-           strict: bool = False, progress: Optional[Callable[[str], None]] = None) -> Range:
+           strict: bool = False, progress: Optional[Callable[[str], None]] = None,
+           ahead: Optional[Started] = None) -> Range:
     """Resolve the range and read its policy and commits (raises GuardrailsError: exit 2).
 
     The policy is the one committed at ``merge-base(base, head)``; the commits are those of
@@ -165,9 +160,53 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
     alone when ``single`` (check --range: the range the user wrote, the trust of ci's). ``fix``:
     the command line to suggest when there is no merge-base. ``strict``: ci's rule on a head
     whose branch is unknown (require_branch), applied before any check starts. ``progress``:
-    told each step (guardrails.progress)."""
+    told each step (guardrails.progress). ``ahead``: what ci started before importing this
+    module (guardrails.review.ahead; only for a ``since``-less, not ``single`` range): the
+    range's ends, and its logs when they could start; gather owns it from here."""
     say = progress or _quiet
     say(f"resolving {base} and {head}")
+    try:
+        if ahead is not None:
+            base_oid, head_oid, mb, since_oid = ahead.base_oid, ahead.head_oid, \
+                ahead.merge_base, None
+        else:
+            base_oid, head_oid, mb, since_oid = _ends(repo, base, head, since, fix)
+        name, source = head_branch(repo, head, branch, env)
+    except BaseException:
+        ahead_mod.drop(repo, ahead)
+        raise
+    label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
+    revs = ["-1", head_oid] if single else [f"{since_oid or mb}..{head_oid}"]
+    some = single or (since_oid or mb) != head_oid
+    # the range's two logs start before the policy is read (and its code imported), unless
+    # ci must first see whether it may go on at all (require_branch, below)
+    log = ahead.log if ahead is not None else None
+    if log is None and some and not (strict and name is None):
+        log = PatchLog.start(repo, revs, ready=False)
+    try:
+        if log is not None:
+            git.prefetch(*changes.log_args(revs, numstat=False), cwd=repo.toplevel)
+        say(f"reading the policy at {mb[:12]}")
+        pol = policies.load_at(repo, mb, label)
+        rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, [])
+        if some:
+            say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
+            rng.log = _read_commits(rng, revs, log, strict)
+    except BaseException:
+        if log is not None:
+            log.close()
+            # a raw log or policy read started and never collected: no stale output is
+            # left for a later run in this process
+            git.discard(*changes.log_args(revs, numstat=False), cwd=repo.toplevel)
+        git.discard("cat-file", "--batch", cwd=repo.toplevel,
+                    input=git.batch_input(policies.specs_at(mb)))
+        raise
+    return rng
+
+
+def _ends(repo: git.Repo, base: str, head: str, since: Optional[str],
+          fix: str) -> tuple[str, str, str, Optional[str]]:
+    """(base oid, head oid, merge-base, since oid) of a range (GuardrailsError: exit 2)."""
     base_oid, head_oid = _resolve_both(repo, base, head)
     since_oid = _resolve(repo, since, "the start of the range") if since is not None else None
     proc = git.run("merge-base", base_oid, head_oid, cwd=repo.toplevel, ok=(0, 1))
@@ -181,28 +220,7 @@ def gather(repo: git.Repo, base: str, head: str = "HEAD", branch: Optional[str] 
             f"`{base}` and `{head}` have no common ancestor (unrelated histories): there is no "
             "range to check and no trusted policy to check it with",
             f"pass the branch the work started from: {fix}")
-    name, source = head_branch(repo, head, branch, env)
-    label = base if not re.fullmatch(r"[0-9a-fA-F]{7,64}", base) else "merge-base"
-    revs = ["-1", head_oid] if single else [f"{since_oid or mb}..{head_oid}"]
-    some = single or (since_oid or mb) != head_oid
-    # the range's two logs start before the policy is read (and its code imported), unless
-    # ci must first see whether it may go on at all (require_branch, below)
-    log = PatchLog.start(repo, revs, ready=False) if some and not (strict and name is None) \
-        else None
-    try:
-        if log is not None:
-            git.prefetch(*changes.log_args(revs, numstat=False), cwd=repo.toplevel)
-        say(f"reading the policy at {mb[:12]}")
-        pol = policies.load_at(repo, mb, label)
-        rng = Range(repo, base, head, base_oid, head_oid, mb, name, source, pol, [])
-        if some:
-            say(f"reading the commits of {(since_oid or mb)[:12]}..{head_oid[:12]}")
-            rng.log = _read_commits(rng, revs, log, strict)
-    except BaseException:
-        if log is not None:
-            log.close()
-        raise
-    return rng
+    return base_oid, head_oid, mb, since_oid
 
 
 def _read_commits(rng: Range, revs: list[str], log: Optional[PatchLog],

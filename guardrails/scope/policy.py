@@ -405,9 +405,14 @@ def globs_overlap(a: str, b: str) -> bool:
 
 # --- loading ------------------------------------------------------------------------------------
 
+def specs_at(rev: str) -> list[str]:
+    """The objects :func:`load_at` reads (git.cat_file), for a caller that starts it ahead."""
+    return [f"{rev}^{{commit}}", f"{rev}^{{commit}}:{FILENAME}"]
+
+
 def load_at(repo: git.Repo, rev: str, label: Optional[str] = None) -> Optional[Policy]:
     """The policy committed at ``rev`` (None when ``rev`` has no policy file)."""
-    commit, blob = git.cat_file(repo, [f"{rev}^{{commit}}", f"{rev}^{{commit}}:{FILENAME}"])
+    commit, blob = git.cat_file(repo, specs_at(rev))
     if commit is None:
         raise GuardrailsError(f"cannot read the policy: `{rev}` is not a commit here",
                               f"git fetch origin {rev}")
@@ -477,10 +482,11 @@ def _base_specs(candidates: Sequence[str]) -> list[str]:
 
 def prefetch(repo: git.Repo) -> None:
     """Start :func:`load_trusted`'s ``git cat-file`` ahead for the default bases (see
-    git.prefetch_objects) unless $GUARDRAILS_BASE names one; a ``guardrails.base`` in the
-    config, known only once ``git config`` answered, leaves it uncollected."""
+    git.prefetch) unless $GUARDRAILS_BASE names one; a ``guardrails.base`` in the config,
+    known only once ``git config`` answered, leaves it uncollected."""
     if not os.environ.get("GUARDRAILS_BASE"):
-        git.prefetch_objects(repo, _base_specs(DEFAULT_BASES))
+        git.prefetch("cat-file", "--batch", cwd=repo.toplevel,
+                     input=git.batch_input(_base_specs(DEFAULT_BASES)))
 
 
 def load_trusted(repo: git.Repo, config: Optional[dict[str, str]] = None) -> Optional[Policy]:
