@@ -14,7 +14,7 @@ from typing import Optional
 
 import pytest
 
-from tests.helpers import AGENT_VARS, GIT_VARS, PRE_COMMIT_VARS, git
+from tests.helpers import AGENT_VARS, CI_VARS, GIT_VARS, PRE_COMMIT_VARS, git
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: git-guardrails, pre-commit, prek, uv
@@ -84,6 +84,13 @@ def _project_files() -> list[str]:
         cwd=PROJECT, capture_output=True, check=True,
     ).stdout
     return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+
+@pytest.fixture
+def no_ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No CI system's variables (a module uses it with pytestmark = usefixtures)."""
+    for var in CI_VARS:
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -13,18 +13,21 @@ import pytest
 
 from guardrails import git as ggit
 from guardrails.review import ahead
-from tests.helpers import POLICY, commit_all, counting_git, git, git_subcommands, make_repo, write
+from tests.helpers import (
+    CI_VARS,
+    POLICY,
+    commit_all,
+    counting_git,
+    git,
+    git_subcommands,
+    make_repo,
+    write,
+)
 
 CLAUDE = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
-CI_VARS = ("GITHUB_HEAD_REF", "GITHUB_BASE_REF", "GITHUB_REF_NAME", "GITHUB_REF_TYPE",
-           "GITHUB_STEP_SUMMARY", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
-           "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME")
 
 
-@pytest.fixture(autouse=True)
-def no_ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in CI_VARS:
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("no_ci_env")  # tests/conftest.py
 
 
 def branch_repo(tmp_path: Path, merge: bool = False) -> Path:

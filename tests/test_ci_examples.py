@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import BIN, install_hooks
 from tests.helpers import add_worktree, commit_all, git, make_repo, write
-from tests.test_ci import CI_VARS, CLAUDE, checked_commit
+from tests.test_ci import CLAUDE, checked_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -32,10 +32,7 @@ def tool(name: str) -> str | None:
 yaml: Any = pytest.importorskip("yaml")
 
 
-@pytest.fixture(autouse=True)
-def no_ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in CI_VARS:
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("no_ci_env")  # tests/conftest.py
 
 
 def pinned(cmd: str) -> bool:

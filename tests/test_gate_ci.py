@@ -15,15 +15,7 @@ import pytest
 
 from tests.helpers import add_worktree, commit_all, git, make_repo, write
 
-CI_VARS = ("GITHUB_HEAD_REF", "GITHUB_BASE_REF", "GITHUB_REF_NAME", "GITHUB_REF_TYPE",
-           "GITHUB_STEP_SUMMARY", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
-           "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME")
-
-
-@pytest.fixture(autouse=True)
-def no_ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in CI_VARS:
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("no_ci_env")  # tests/conftest.py
 
 
 def gg(cwd: Path, *args: str, env: dict[str, str] | None = None

@@ -17,11 +17,11 @@ from tests.test_ci import (
     checked_commit,
     gg,
     head,
-    no_ci_env,
     skip_hooks_commit,
 )
 
-__all__ = ["gg", "no_ci_env"]  # fixtures shared with test_ci
+__all__ = ["gg"]  # a fixture shared with test_ci
+pytestmark = pytest.mark.usefixtures("no_ci_env")  # tests/conftest.py
 
 REVIEW_POLICY = POLICY.replace('allow = ["src/auth/**", "tests/auth/**", "!src/auth/vendored/**"]',
                                'allow = ["src/auth/**", "tests/auth/**", "requirements.txt"]')
