@@ -158,6 +158,44 @@ def test_a_staged_object_a_prune_removed_is_refused(tmp_path: Path) -> None:
     assert _starts(log) == 1
 
 
+@pytest.mark.parametrize("missing", [False, True])
+def test_a_path_shaped_like_a_diff_record_only_adds_a_check(tmp_path: Path,
+                                                            missing: bool) -> None:
+    """commit.sh reads `git diff-index -z` with the NULs dropped, split at ":": a path holding
+    ":" and a record's fixed fields (an object that does not exist) only sends the commit to
+    Python, which passes it; a staged blob a prune removed, staged after such a path, is still
+    seen."""
+    repo, a, log = _setup(tmp_path)
+    fake = f"x:100644 100644 {'1' * 40} {'2' * 40} M"
+    write(a, f"src/auth/{fake}.py", "odd = 1\n")
+    git("add", "--", f"src/auth/{fake}.py", cwd=a)
+    if missing:
+        write(a, "src/auth/zz.py", "zz = 1\n")
+        git("add", "src/auth/zz.py", cwd=a)
+        oid = git("rev-parse", ":src/auth/zz.py", cwd=a).stdout.strip()
+        (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    proc = git("commit", "-q", "-m", "odd path", cwd=a, check=False)
+    out = proc.stdout + proc.stderr
+    if missing:
+        assert proc.returncode != 0 and "refstore-missing-object" in out, out
+    else:
+        assert proc.returncode == 0, out
+    assert _starts(log) == 1  # pre-commit's Python, nothing else
+
+
+def test_without_a_head_reflog_post_commit_asks_python(tmp_path: Path) -> None:
+    """The commit just made is HEAD@{0}; with no reflog git would answer HEAD's own value, which
+    a rolled-back branch also has: Python looks instead."""
+    _repo, a, log = _setup(tmp_path)
+    git("config", "core.logAllRefUpdates", "false", cwd=a)
+    gd = Path(git("rev-parse", "--absolute-git-dir", cwd=a).stdout.strip())
+    (gd / "logs" / "HEAD").unlink(missing_ok=True)  # reftable: none (HEAD is the value)
+    proc = commit_file(a, "src/auth/r.py", "r = 1\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "refstore-" not in proc.stdout + proc.stderr
+    assert _starts(log) == (1 if ref_format() == "files" else 0)
+
+
 def test_a_commit_whose_objects_went_missing_is_reported_after_the_fact(tmp_path: Path) -> None:
     """A prune between the commit and post-commit (a hook that was there before removes a
     blob of the new commit): the shell check sees it, Python names it and journals it."""
