@@ -324,14 +324,21 @@ def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
     res.fsck = sum(1 for line in out if line and not line.startswith(("dangling", "notice")))
     gd = repo / ".git"
     res.locks = _leftover_locks(gd)
-    jp = gd / "guardrails" / "journal.jsonl"
-    if jp.exists():
-        for line in jp.read_text().splitlines():
-            try:
-                if json.loads(line).get("kind") in ("rollback", "commit-lost"):
-                    res.journal_rollbacks += 1
-            except ValueError:
-                continue
+    res.journal_rollbacks = _journal_rollbacks(gd / "guardrails" / "journal.jsonl")
+
+
+def _journal_rollbacks(jp: Path) -> int:
+    """Rollback and lost-commit entries in the ref journal (none when there is no journal)."""
+    if not jp.exists():
+        return 0
+    n = 0
+    for line in jp.read_text().splitlines():
+        try:
+            if json.loads(line).get("kind") in ("rollback", "commit-lost"):
+                n += 1
+        except ValueError:
+            continue
+    return n
 
 
 def _leftover_locks(gd: Path) -> list[str]:
