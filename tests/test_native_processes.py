@@ -29,8 +29,8 @@ EXPECTED = {
     "pre-commit": ["find", "git diff-index"],
     # a .pre-commit-config.yaml in HEAD would mean a check runner is expected (reftx.py)
     "reference-transaction prepared": ["git cat-file"],
-    # the git command line (NULs), the journal entry's time, its lock, size and last byte
-    "reference-transaction committed": ["tr", "date", "flock", "wc", "tail"],
+    # the git command line (NULs) and the time in one awk; the journal's lock, size, last byte
+    "reference-transaction committed": ["awk", "flock", "wc", "tail"],
     # the commit (HEAD@{0}) and every object it introduced
     "post-commit": ["git rev-list"],
 }

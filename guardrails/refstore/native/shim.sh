@@ -128,10 +128,25 @@ fi
 # and nothing prepared decides depends on the command (Python asks when it runs)
 sub=
 amend=
+now=
 if [ "$hook" = reference-transaction ] && [ "$1" = committed ] && [ -n "$active" ] &&
 	[ -r "/proc/$PPID/cmdline" ]; then
 	first=1 skip=
-	cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
+	# one awk for the git command line (NUL-separated) and the journal entry's time (POSIX
+	# awk: srand() returns the seed it had, the time of day); an awk that does not split at
+	# NULs, or none, gets the plain way: tr, then date
+	cmdline=$(awk -v RS='\0' 'BEGIN { srand(); print srand() } { print }' \
+		"/proc/$PPID/cmdline" 2>/dev/null)
+	now=${cmdline%%"
+"*}
+	cmdline=${cmdline#"$now"}
+	cmdline=${cmdline#"
+"}
+	a=${cmdline%%"
+"*}
+	case $now in '' | *[!0-9]*) now= ;; esac
+	case ${a##*/} in git | git-*) ;; *) now= ;; esac
+	[ -n "$now" ] || cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
 	case "
 $cmdline
 " in *"
@@ -320,7 +335,7 @@ UPDATES
 		[ -z "$matched" ] || [ ! -e "$gd/guardrails/checked-commits" ] ||
 			ck=$gd/guardrails/checked-commits
 		if [ -n "$fast" ] && [ "$1" = committed ]; then
-			now=$(date +%s)
+			[ -n "$now" ] || now=$(date +%s)
 			out=
 			while read -r o n r; do
 				[ -n "$r" ] || continue
