@@ -83,10 +83,28 @@ def _under(pid: int, ancestor: int, parent: dict[int, int]) -> bool:
     return False
 
 
-def test_agent_commit_hooks_start_the_fewest_processes(tmp_path: Path) -> None:
+# A check runner's pre-commit stage (the README's configuration) records the git process whose
+# checks ran; a hook kept as pre-commit.legacy (run first by commit.sh) stands in for it here.
+RECORD_CHECKS = r"""#!/bin/sh
+read -r stat < "/proc/$PPID/stat"
+set -- ${stat##*) }
+git_pid=$2
+read -r stat < "/proc/$git_pid/stat"
+set -- ${stat##*) }
+gd=$(git rev-parse --absolute-git-dir)
+printf '{"git": "%s:%s"}\n' "$git_pid" "${20}" > "$gd/guardrails/checked.json"
+"""
+
+
+@pytest.mark.parametrize("checked", [False, True], ids=["no-checks-record", "checks-record"])
+def test_agent_commit_hooks_start_the_fewest_processes(tmp_path: Path, checked: bool) -> None:
     repo = make_repo(tmp_path / "repo")
     a = add_worktree(repo, tmp_path / "a", "agent/auth")
     add_worktree(repo, tmp_path / "b", "agent/docs")
+    if checked:
+        legacy = repo / ".git" / "hooks" / "pre-commit.legacy"
+        legacy.write_text(RECORD_CHECKS)
+        legacy.chmod(0o755)
     proc = gg("install", "--pre-commit", cwd=repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     start_session(a, "agent/auth", "auth")
@@ -103,16 +121,29 @@ def test_agent_commit_hooks_start_the_fewest_processes(tmp_path: Path) -> None:
             cwd=a, capture_output=True, text=True, check=False)
         assert traced.returncode == 0, traced.stderr
     runs = _hook_runs(log)
+    expected = dict(EXPECTED)
+    if checked:
+        # the stand-in runner's own processes run under commit.sh; the prepared state needs no
+        # look at HEAD's config (the checks record is there); committed reads the
+        # checked-commits record's size in the journal's one wc, and appends to it
+        del expected["pre-commit"]
+        expected["reference-transaction prepared"] = []
+        ck = Path(git("rev-parse", "--absolute-git-dir", cwd=a).stdout.strip()) / \
+            "guardrails" / "checked-commits"
+        assert len(ck.read_text().splitlines()) == 2
     # every hook of the commit ran; a state with nothing to do (preparing and aborted on git
     # 2.54+, the commit's second transaction that moves nothing) starts no process at all
-    for name, want in EXPECTED.items():
+    for name, want in expected.items():
+        if not want:
+            assert all(count == 0 for count, _ in runs.get(name, [])), (name, runs)
+            continue
         got = [r for r in runs.get(name, []) if r[0]]
         assert len(got) == 1, (name, runs)
         count, progs = got[0]
         assert progs == sorted(want), (name, progs)
         assert count == len(want), f"{name}: {count} processes for {progs} (a subshell?)"
     for name, rs in runs.items():
-        if name not in EXPECTED:
+        if name not in EXPECTED and not name.endswith(".legacy"):
             assert all(count == 0 for count, _ in rs), (name, rs)
     # ... and still did the work: the fast path journaled both commits, Python never started
     assert all("python" not in p for rs in runs.values() for _, ps in rs for p in ps)
