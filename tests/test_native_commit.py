@@ -119,6 +119,32 @@ def test_another_branchs_young_ref_lock_is_not_judged_a_stale_one_is(tmp_path: P
     assert "refs/heads/agent/docs.lock" in proc.stdout + proc.stderr
 
 
+@requires_ref_format("files")  # loose refs and their locks
+@pytest.mark.parametrize("where", ["deep/down/.hidden.lock", "many"])
+def test_a_stale_ref_lock_is_found_wherever_it_is(tmp_path: Path, where: str) -> None:
+    """commit.sh runs find (for the lock's age) only when its own globs meet a *.lock under
+    refs/: one in a dot name deep down is met, and past 256 entries find walks them all."""
+    repo, a, log = _setup(tmp_path)
+    heads = repo / ".git" / "refs" / "heads"
+    if where == "many":
+        # git 2.55's automatic maintenance would pack 300 loose refs (sessions suspend it)
+        git("config", "maintenance.auto", "false", cwd=repo)
+        tip = git("rev-parse", "HEAD", cwd=repo).stdout
+        for i in range(300):
+            (heads / f"h{i:03d}").write_text(tip)
+        lock = heads / "zz" / "late.lock"  # walked after the 300 loose refs
+    else:
+        lock = heads / where
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    assert commit_file(a, "src/auth/y.py", "y = 1\n").returncode == 0
+    assert _starts(log) == 0  # young: not judged
+    _age(lock, 3600)
+    proc = commit_file(a, "src/auth/z.py", "z = 1\n")
+    assert _starts(log) == 1  # stale: Python reports it
+    assert str(lock.relative_to(repo / ".git")) in proc.stdout + proc.stderr
+
+
 def test_a_running_gc_is_waited_for_by_python(tmp_path: Path) -> None:
     repo, a, log = _setup(tmp_path)
     gc = subprocess.Popen(["sleep", "30"], start_new_session=True)

@@ -25,8 +25,9 @@ pytestmark = [
 # Each hook invocation of one agent commit -> the programs it runs, in any order. Every other
 # step is the shell's own (read, case, parameter expansion, test, printf).
 EXPECTED = {
-    # the lock files a commit can meet, aged (find -mmin); every staged object exists
-    "pre-commit": ["find", "git diff-index"],
+    # every staged object exists (the lock files a commit can meet: the shell's globs, find
+    # only for the age of one it meets)
+    "pre-commit": ["git diff-index"],
     # a .pre-commit-config.yaml in HEAD would mean a check runner is expected (reftx.py)
     "reference-transaction prepared": ["git cat-file"],
     # the git command line (NULs) and the time in one awk; the journal's lock, size, last byte

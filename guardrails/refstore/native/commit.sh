@@ -69,6 +69,29 @@ if [ "$hook" = pre-commit ] && [ -n "$fast" ]; then
 		[ -z "$branch" ] || [ ! -e "$common/refs/heads/$branch.lock" ] || return 0
 		return 1
 	}
+	# true when a name matching *.lock (what find -name matches: dot names too) is one of
+	# the paths given or anywhere under them, not following symbolic links, or when the walk
+	# passes 256 entries; false when there is surely none
+	any_lock() {
+		al_n=0
+		for al_p in "$@"; do
+			case ${al_p##*/} in *.lock) [ ! -e "$al_p" ] || return 0 ;; esac
+		done
+		while [ $# -gt 0 ]; do
+			al_d=$1
+			shift
+			[ -d "$al_d" ] && [ ! -L "$al_d" ] || continue
+			for al_p in "$al_d"/* "$al_d"/.*; do
+				case ${al_p##*/} in . | ..) continue ;; esac
+				[ -e "$al_p" ] || [ -L "$al_p" ] || continue  # a pattern that matched nothing
+				al_n=$((al_n + 1))
+				[ "$al_n" -le 256 ] || return 0
+				case ${al_p##*/} in *.lock) return 0 ;; esac
+				[ ! -d "$al_p" ] || [ -L "$al_p" ] || set -- "$@" "$al_p"
+			done
+		done
+		return 1
+	}
 	# a lock held for a moment is waited for here as the guard would; still there after
 	# ~0.4 s, or no sub-second sleep: Python waits, judges and names it
 	set -- 0.02 0.05 0.1 0.2
@@ -90,7 +113,10 @@ if [ "$hook" = pre-commit ] && [ -n "$fast" ]; then
 	for d in "$common/packed-refs.lock" "$common/reftable" "$gd/reftable"; do
 		[ ! -e "$d" ] || set -- "$@" "$d"
 	done
-	if [ -n "$fast" ] && [ -n "$(find "$@" -name '*.lock' -mmin +1 -print -quit 2>/dev/null)" ]; then
+	# find judges the age, and only runs when the shell's own globs meet a *.lock among those
+	# (or more than 256 entries: a store of many loose refs is find's to walk)
+	if [ -n "$fast" ] && any_lock "$@" &&
+		[ -n "$(find "$@" -name '*.lock' -mmin +1 -print -quit 2>/dev/null)" ]; then
 		fast=
 	fi
 	# every staged object still exists (a concurrent prune can remove a blob between `git add`
