@@ -29,12 +29,14 @@ Modes are ``<setup>/<maintenance>``:
 Per mode: commits attempted, reported ok, found on their branch, lost (reported ok, missing
 from the branch; split into rolled back — the commit object still exists — and pruned), failed
 commits and how many of them named their cause (a guardrails rule or message), ``git fsck``
-problem lines, leftover lock files and wall time of the commit phase. In guarded modes,
+problem lines, leftover lock files, wall time of the commit phase and its CPU time (user +
+system of the agents' commits and everything they ran, hooks included). In guarded modes,
 ``git-guardrails doctor`` runs at the end: a lost commit on a branch doctor does not name is
 counted as unexplained, and so is a failed commit whose message names no guardrails rule
 (git's own ``fatal: cannot lock references``: the target is 0 in every guarded mode). After the
-table: each guarded and native mode's wall time against plain with the same maintenance in
-this run (issue 18's target: guarded/none <= 3x plain/none), and the load average.
+table: each guarded and native mode's wall and CPU time against plain with the same
+maintenance in this run (issue 18's target: guarded/none <= 3x plain/none, in wall time; on a
+machine other jobs load, the CPU ratio is the steadier one), and the load average.
 """
 from __future__ import annotations
 
@@ -91,6 +93,7 @@ class Result:
     fsck: int = 0
     locks: list[str] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0  # user + system CPU of the agents' commits and all they ran
     maint_runs: int = 0
     maint_failed: int = 0
     journal_rollbacks: int = 0
@@ -222,6 +225,7 @@ def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
         script += f"done\necho \"$n $f\" > \"$LOG/maint{li}.count\"\n"
         mprocs.append(subprocess.Popen(["bash", "-c", script], cwd=repo,
                                        env={**env, "DONE": str(done), "LOG": str(log)}))
+    cpu0 = _child_cpu()
     t0 = time.monotonic()
     workers = [subprocess.Popen(["bash", "-c", WORKER, "w", str(i), str(k), str(wt), str(log),
                                  *extra], env=env)
@@ -229,6 +233,7 @@ def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
     for w in workers:
         w.wait()
     res.wall = time.monotonic() - t0
+    res.cpu = _child_cpu() - cpu0  # the workers only: the maintenance loops are not reaped yet
     done.touch()
     for m in mprocs:
         m.wait()
@@ -252,6 +257,16 @@ def run_mode(mode: str, n: int, k: int, base: Path) -> Result:
             if lost_here and not re.search(rf"\bwt{i}\b", named):
                 res.unexplained += lost_here
     return res
+
+
+def _child_cpu() -> float:
+    """CPU seconds (user + system) of every reaped child of this process and of the children
+    they reaped: a cost the load of other jobs on the machine changes far less than wall
+    time."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def _cause(text: str) -> str:
@@ -324,14 +339,21 @@ def verify(res: Result, repo: Path, wts: list[Path], log: Path, k: int,
     res.fsck = sum(1 for line in out if line and not line.startswith(("dangling", "notice")))
     gd = repo / ".git"
     res.locks = _leftover_locks(gd)
-    jp = gd / "guardrails" / "journal.jsonl"
-    if jp.exists():
-        for line in jp.read_text().splitlines():
-            try:
-                if json.loads(line).get("kind") in ("rollback", "commit-lost"):
-                    res.journal_rollbacks += 1
-            except ValueError:
-                continue
+    res.journal_rollbacks = _journal_rollbacks(gd / "guardrails" / "journal.jsonl")
+
+
+def _journal_rollbacks(jp: Path) -> int:
+    """Rollback and lost-commit entries in the ref journal (none when there is no journal)."""
+    if not jp.exists():
+        return 0
+    n = 0
+    for line in jp.read_text().splitlines():
+        try:
+            if json.loads(line).get("kind") in ("rollback", "commit-lost"):
+                n += 1
+        except ValueError:
+            continue
+    return n
 
 
 def _leftover_locks(gd: Path) -> list[str]:
@@ -397,11 +419,11 @@ def table(results: Sequence[Result]) -> str:
     head = ("| mode | attempted | reported ok | on branch | lost (rolled back / pruned) | "
             "lost, not named by doctor | "
             "journaled rollbacks | failed (cause named) | unexplained failures | fsck problems "
-            "| leftover locks | maintenance runs (failed) | wall s |")
-    lines = [head, "|" + "---|" * 13]
+            "| leftover locks | maintenance runs (failed) | wall s | CPU s |")
+    lines = [head, "|" + "---|" * 14]
     for r in results:
         if r.note.startswith("not run"):
-            lines.append(f"| {r.mode} | {r.note} |" + " |" * 11)
+            lines.append(f"| {r.mode} | {r.note} |" + " |" * 12)
             continue
         guarded = r.mode.startswith(("guarded", "native"))
         lines.append(
@@ -410,7 +432,7 @@ def table(results: Sequence[Result]) -> str:
             f"| {r.journal_rollbacks} | {r.failed} ({r.named}) "
             f"| {r.failed - r.named if guarded else '-'} "
             f"| {r.fsck} | {', '.join(r.locks) or 'none'} | {r.maint_runs} ({r.maint_failed}) "
-            f"| {r.wall:.1f} |")
+            f"| {r.wall:.1f} | {r.cpu:.1f} |")
     out = "\n".join(lines) + "\n" + ratios(results)
     for r in results:
         if r.causes:
@@ -422,8 +444,9 @@ def table(results: Sequence[Result]) -> str:
 
 def ratios(results: Sequence[Result]) -> str:
     """Wall time of each guarded and native mode against plain with the same maintenance, in
-    this run (issue 18: guarded/none <= 3x plain/none), and per commit made (plain under
-    reftable fails commits on git's 100 ms lock wait, which makes it look faster)."""
+    this run (issue 18: guarded/none <= 3x plain/none), per commit made (plain under
+    reftable fails commits on git's 100 ms lock wait, which makes it look faster), and CPU
+    time (user + system of the commits: what other jobs on a shared machine move least)."""
     by = {r.mode: r for r in results}
     out = ""
     for r in results:
@@ -435,6 +458,8 @@ def ratios(results: Sequence[Result]) -> str:
         out += (f"\n{r.mode} / plain/{maint}: {r.wall / floor.wall:.2f}x wall time "
                 f"({r.wall:.1f} s / {floor.wall:.1f} s), {per:.2f}x per commit made "
                 f"({r.ok} / {floor.ok} made)")
+        if floor.cpu > 0:
+            out += f", {r.cpu / floor.cpu:.2f}x CPU ({r.cpu:.1f} s / {floor.cpu:.1f} s)"
     return out + "\n" if out else ""
 
 

@@ -92,6 +92,38 @@ def test_shim_line_is_the_line_python_writes(tmp_path: Path) -> None:
     assert line.split(b", ", 7)[-1] == py_line.split(b", ", 7)[-1]
 
 
+@pytest.mark.parametrize("awk", ["as installed", "splits nothing", "fails"])
+def test_the_command_and_time_come_from_awk_or_else_tr_and_date(tmp_path: Path,
+                                                                 awk: str) -> None:
+    """One awk reads the git command line and the time; an awk that does not split at NULs
+    (or fails) leaves the shim to tr and date: the same entry either way."""
+    import time
+
+    repo, a, _ = agents(tmp_path)
+    _no_python(repo)
+    env = None
+    if awk != "as installed":
+        fake = tmp_path / "fake-bin"
+        fake.mkdir()
+        # "splits nothing": the time, then the command line as one record (NULs kept), as an
+        # awk without NUL record separators would print them
+        body = 'date +%s; cat "$4"; echo' if awk == "splits nothing" else "exit 2"
+        (fake / "awk").write_text(f"#!/bin/sh\n{body}\n")
+        (fake / "awk").chmod(0o755)
+        env = {"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    before = head(a)
+    t0 = int(time.time())
+    proc = commit_file(a, "src/auth/x.py", "x = 1\n", env=env)
+    t1 = int(time.time()) + 1
+    assert proc.returncode == 0 and "no Python found" not in proc.stderr, proc.stderr
+    (line,) = _raw_lines(_files(repo)[0])
+    entry = json.loads(line)
+    assert entry == {"cmd": "commit", "kind": "update", "new": head(a), "old": before,
+                     "ref": "refs/heads/agent/auth", "task": "auth", "time": entry["time"],
+                     "worktree": str(a)}
+    assert isinstance(entry["time"], int) and t0 <= entry["time"] <= t1
+
+
 def _shim_line_len(wt: Path, old: str) -> int:
     """The length of the line the shim writes for the next commit in ``wt`` (the new commit
     id and the time are not known yet, but their lengths are)."""

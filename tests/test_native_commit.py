@@ -119,6 +119,32 @@ def test_another_branchs_young_ref_lock_is_not_judged_a_stale_one_is(tmp_path: P
     assert "refs/heads/agent/docs.lock" in proc.stdout + proc.stderr
 
 
+@requires_ref_format("files")  # loose refs and their locks
+@pytest.mark.parametrize("where", ["deep/down/.hidden.lock", "many"])
+def test_a_stale_ref_lock_is_found_wherever_it_is(tmp_path: Path, where: str) -> None:
+    """commit.sh runs find (for the lock's age) only when its own globs meet a *.lock under
+    refs/: one in a dot name deep down is met, and past 256 entries find walks them all."""
+    repo, a, log = _setup(tmp_path)
+    heads = repo / ".git" / "refs" / "heads"
+    if where == "many":
+        # git 2.55's automatic maintenance would pack 300 loose refs (sessions suspend it)
+        git("config", "maintenance.auto", "false", cwd=repo)
+        tip = git("rev-parse", "HEAD", cwd=repo).stdout
+        for i in range(300):
+            (heads / f"h{i:03d}").write_text(tip)
+        lock = heads / "zz" / "late.lock"  # walked after the 300 loose refs
+    else:
+        lock = heads / where
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    assert commit_file(a, "src/auth/y.py", "y = 1\n").returncode == 0
+    assert _starts(log) == 0  # young: not judged
+    _age(lock, 3600)
+    proc = commit_file(a, "src/auth/z.py", "z = 1\n")
+    assert _starts(log) == 1  # stale: Python reports it
+    assert str(lock.relative_to(repo / ".git")) in proc.stdout + proc.stderr
+
+
 def test_a_running_gc_is_waited_for_by_python(tmp_path: Path) -> None:
     repo, a, log = _setup(tmp_path)
     gc = subprocess.Popen(["sleep", "30"], start_new_session=True)
@@ -156,6 +182,44 @@ def test_a_staged_object_a_prune_removed_is_refused(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "refstore-missing-object" in out and "git add --renormalize -- src/auth/new.py" in out
     assert _starts(log) == 1
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_a_path_shaped_like_a_diff_record_only_adds_a_check(tmp_path: Path,
+                                                            missing: bool) -> None:
+    """commit.sh reads `git diff-index -z` with the NULs dropped, split at ":": a path holding
+    ":" and a record's fixed fields (an object that does not exist) only sends the commit to
+    Python, which passes it; a staged blob a prune removed, staged after such a path, is still
+    seen."""
+    repo, a, log = _setup(tmp_path)
+    fake = f"x:100644 100644 {'1' * 40} {'2' * 40} M"
+    write(a, f"src/auth/{fake}.py", "odd = 1\n")
+    git("add", "--", f"src/auth/{fake}.py", cwd=a)
+    if missing:
+        write(a, "src/auth/zz.py", "zz = 1\n")
+        git("add", "src/auth/zz.py", cwd=a)
+        oid = git("rev-parse", ":src/auth/zz.py", cwd=a).stdout.strip()
+        (repo / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    proc = git("commit", "-q", "-m", "odd path", cwd=a, check=False)
+    out = proc.stdout + proc.stderr
+    if missing:
+        assert proc.returncode != 0 and "refstore-missing-object" in out, out
+    else:
+        assert proc.returncode == 0, out
+    assert _starts(log) == 1  # pre-commit's Python, nothing else
+
+
+def test_without_a_head_reflog_post_commit_asks_python(tmp_path: Path) -> None:
+    """The commit just made is HEAD@{0}; with no reflog git would answer HEAD's own value, which
+    a rolled-back branch also has: Python looks instead."""
+    _repo, a, log = _setup(tmp_path)
+    git("config", "core.logAllRefUpdates", "false", cwd=a)
+    gd = Path(git("rev-parse", "--absolute-git-dir", cwd=a).stdout.strip())
+    (gd / "logs" / "HEAD").unlink(missing_ok=True)  # reftable: none (HEAD is the value)
+    proc = commit_file(a, "src/auth/r.py", "r = 1\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "refstore-" not in proc.stdout + proc.stderr
+    assert _starts(log) == (1 if ref_format() == "files" else 0)
 
 
 def test_a_commit_whose_objects_went_missing_is_reported_after_the_fact(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 # git-guardrails native hook: @HOOK@
 # Installed by `git-guardrails install`; `git-guardrails uninstall` removes it and puts back the
 # hook that was here before (kept as @HOOK@.legacy, which runs first).
-# guardrails-shim-version: 3
+# guardrails-shim-version: 4
 # Cheap while no agent session is active: no Python starts unless some worktree of this
 # repository has a session record (<git-dir>/guardrails/session.json).
 GUARDRAILS_PYTHON='@PYTHON@'
@@ -25,17 +25,31 @@ plain='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+@:,=~ -
 # Append "$1" (whole lines) to the journal "$j" as guardrails.state.append_line does: one
 # write under flock(2) on the journal file itself, a torn last line ended first. Fails (and
 # writes nothing) when the journal is due for rotation -- its size plus the new lines past
-# $journal_max -- or was rotated while this waited for the lock: Python then appends, and
-# rotates under the same lock.
+# $journal_max -- or was rotated while this waited for the lock, or when the checked-commits
+# record "$2" (if given) is past its trim size: Python then appends, rotates under the same
+# lock, and trims.
 journal_append() {
 	command exec 9>> "$j" || return 1
 	if ! flock -x 9 || ! [ "$j" -ef /dev/fd/9 ]; then
 		exec 9>&-
 		return 1
 	fi
-	size=$(wc -c < "$j")
-	if [ $((size + ${#1})) -gt "$journal_max" ]; then
-		exec 9>&-
+	# the journal's size and, when a checked-commits record is kept here, that record's
+	# size too, in one wc (stdin first, then the record: the first field of each line)
+	if [ -n "${2:-}" ]; then
+		sizes=$(wc -c - "$2" < "$j" 2>/dev/null)
+	else
+		sizes=$(wc -c < "$j")
+	fi
+	size= cksize=0
+	while read -r s _rest; do
+		if [ -z "$size" ]; then size=$s; else cksize=$s; break; fi
+	done <<SIZES
+$sizes
+SIZES
+	case $size$cksize in '' | *[!0-9]*) exec 9>&-; return 1 ;; esac
+	if [ $((size + ${#1})) -gt "$journal_max" ] || [ "$cksize" -gt @CHECKED_MAX@ ]; then
+		exec 9>&-  # due for rotation, or the checked-commits record for its trim: Python
 		return 1
 	fi
 	if [ "$size" -gt 0 ] && [ -n "$(tail -c 1 "$j")" ]; then
@@ -114,10 +128,25 @@ fi
 # and nothing prepared decides depends on the command (Python asks when it runs)
 sub=
 amend=
+now=
 if [ "$hook" = reference-transaction ] && [ "$1" = committed ] && [ -n "$active" ] &&
 	[ -r "/proc/$PPID/cmdline" ]; then
 	first=1 skip=
-	cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
+	# one awk for the git command line (NUL-separated) and the journal entry's time (POSIX
+	# awk: srand() returns the seed it had, the time of day); an awk that does not split at
+	# NULs, or none, gets the plain way: tr, then date
+	cmdline=$(awk -v RS='\0' 'BEGIN { srand(); print srand() } { print }' \
+		"/proc/$PPID/cmdline" 2>/dev/null)
+	now=${cmdline%%"
+"*}
+	cmdline=${cmdline#"$now"}
+	cmdline=${cmdline#"
+"}
+	a=${cmdline%%"
+"*}
+	case $now in '' | *[!0-9]*) now= ;; esac
+	case ${a##*/} in git | git-*) ;; *) now= ;; esac
+	[ -n "$now" ] || cmdline=$(tr '\0' '\n' < "/proc/$PPID/cmdline" 2>/dev/null)
 	case "
 $cmdline
 " in *"
@@ -185,7 +214,13 @@ $input
 UPDATES
 	return 1
 }
-gd=${GIT_DIR:+$(cd "$GIT_DIR" 2>/dev/null && pwd -P)}
+# this worktree's git dir, absolute (no subshell: only file tests and reads use it)
+case ${GIT_DIR:-} in
+'') gd= ;;
+/*) gd=$GIT_DIR ;;
+*) gd=$PWD/$GIT_DIR ;;
+esac
+[ -z "$gd" ] || [ -d "$gd" ] || gd=
 rec=$gd/guardrails/session.json
 if [ -z "$gd" ] && [ "$hook" = reference-transaction ] && [ -d "$PWD/.git" ] \
 	&& [ "$PWD/.git" -ef "$common" ] && [ ! -e "$common/guardrails/session.json" ]; then
@@ -294,12 +329,13 @@ UPDATES
 		*) [ "$journal_max" -ge @JOURNAL_MIN@ ] || journal_max=@JOURNAL_MIN@ ;;
 		esac
 		command -v flock > /dev/null 2>&1 || fast=  # Python takes the journal's lock
-		ck=$gd/guardrails/checked-commits
-		if [ -n "$fast" ] && [ -n "$matched" ] && [ -e "$ck" ] && [ "$(wc -c < "$ck")" -gt @CHECKED_MAX@ ]; then
-			fast=  # time to trim the checked-commits record: Python does it
-		fi
+		# the checked-commits record is trimmed by Python past @CHECKED_MAX@ bytes: its size is
+		# read with the journal's, under the journal's lock (journal_append)
+		ck=
+		[ -z "$matched" ] || [ ! -e "$gd/guardrails/checked-commits" ] ||
+			ck=$gd/guardrails/checked-commits
 		if [ -n "$fast" ] && [ "$1" = committed ]; then
-			now=$(date +%s)
+			[ -n "$now" ] || now=$(date +%s)
 			out=
 			while read -r o n r; do
 				[ -n "$r" ] || continue
@@ -308,8 +344,8 @@ UPDATES
 			done <<LINES
 $lines
 LINES
-			mkdir -p "${j%/*}"
-			[ -z "$out" ] || journal_append "$out" || fast=  # Python appends (and rotates)
+			[ -d "${j%/*}" ] || mkdir -p "${j%/*}"
+			[ -z "$out" ] || journal_append "$out" "$ck" || fast=  # Python appends (and rotates)
 		fi
 		if [ -n "$fast" ] && [ "$1" = committed ]; then
 			[ -z "$newtip" ] || printf '%s\n' "$newtip" > "$tipf"
